@@ -1,0 +1,222 @@
+//! The pipeline: claims → CBOR → DEFLATE → AEAD → base62, and back
+//! (FORMAT.md §8 gives the decoder's order).
+
+use subtle::ConstantTimeEq as _;
+use time::{Duration, OffsetDateTime};
+
+use crate::claims::{Claims, Kind};
+use crate::error::{Error, InvalidClaims, Result};
+use crate::format::{
+    self, HEADER_BYTES, MAX_TICKET_CHARS, NONCE_BYTES, OVERHEAD_BYTES, TAG_BYTES, UntrustedHeader,
+};
+use crate::keyring::{Alg, KeyId, Keyring};
+use crate::seal::{self, KindCiphers};
+use crate::{base62, compact, deflate};
+
+/// Encodes and decodes tickets with the keys of one keyring.
+///
+/// Build it once and share it (`Arc<Codec>` or `&'static`) across threads: it
+/// is `Send + Sync` and holds nothing mutable. Each thread keeps its own
+/// DEFLATE state and nonce generator.
+pub struct Codec {
+    keys: Vec<(KeyId, KindCiphers)>,
+    primary: usize,
+    leeway: Duration,
+}
+
+/// An authentic, unexpired ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    claims: Claims,
+    key_id: KeyId,
+    alg: Alg,
+}
+
+impl Ticket {
+    /// What the ticket carries.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The claims, by value.
+    pub fn into_claims(self) -> Claims {
+        self.claims
+    }
+
+    /// The id of the key that sealed it.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The algorithm that sealed it.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// Checks that an ST or PT was issued for `service` (the `service`
+    /// parameter of a validation request); see [`Service::matches`](crate::Service::matches).
+    pub fn require_service(&self, service: &str) -> Result<()> {
+        match self.claims.service() {
+            Some(stored) if stored.matches(service) => Ok(()),
+            _ => Err(Error::ServiceMismatch),
+        }
+    }
+}
+
+impl Codec {
+    /// A codec that seals with `keyring`'s primary key and opens with all of
+    /// its keys. Derives the per-kind subkeys once, here.
+    pub fn new(keyring: &Keyring) -> Self {
+        let keys: Vec<_> = keyring
+            .keys()
+            .iter()
+            .map(|key| (key.id(), KindCiphers::derive(key)))
+            .collect();
+        let primary = keys
+            .iter()
+            .position(|(id, _)| *id == keyring.primary())
+            .unwrap_or(0);
+        Codec {
+            keys,
+            primary,
+            leeway: Duration::ZERO,
+        }
+    }
+
+    /// Accepts tickets up to `leeway` past their expiration instant, for
+    /// clock skew between nodes. Zero by default; negative values count as zero.
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway.max(Duration::ZERO);
+        self
+    }
+
+    /// Seals `claims` into a ticket under the primary key, with a fresh
+    /// random nonce.
+    pub fn encode(&self, claims: &Claims) -> Result<String> {
+        self.encode_with_nonce(claims, seal::random_nonce())
+    }
+
+    /// [`Codec::encode`] with a caller-chosen nonce: for known-answer tests only.
+    pub(crate) fn encode_with_nonce(
+        &self,
+        claims: &Claims,
+        nonce: [u8; NONCE_BYTES],
+    ) -> Result<String> {
+        let (key_id, ciphers) = self
+            .keys
+            .get(self.primary)
+            .ok_or(Error::Keyring(crate::KeyringError::NoPrimary))?;
+        let kind = claims.kind();
+
+        let mut cbor = Vec::with_capacity(128);
+        compact::to_cbor(claims, &mut cbor);
+        if cbor.len() > deflate::MAX_PAYLOAD_BYTES {
+            return Err(InvalidClaims::TooLarge.into());
+        }
+        let mut bytes = Vec::with_capacity(OVERHEAD_BYTES + cbor.len());
+        bytes.extend_from_slice(&[0; HEADER_BYTES]);
+        bytes.extend_from_slice(&nonce);
+        let deflated = deflate::squeeze(&cbor, &mut bytes);
+        if !deflated {
+            bytes.extend_from_slice(&cbor);
+        }
+
+        let length = kind.prefix().len() + 1 + base62::encoded_len(bytes.len() + TAG_BYTES);
+        if length > MAX_TICKET_CHARS {
+            return Err(Error::TooLong {
+                length,
+                max: MAX_TICKET_CHARS,
+            });
+        }
+
+        let header = UntrustedHeader::new(kind, ciphers.alg(), deflated, *key_id);
+        for (slot, b) in bytes.iter_mut().zip(header.to_bytes()) {
+            *slot = b;
+        }
+        let sealed = bytes
+            .get_mut(HEADER_BYTES + NONCE_BYTES..)
+            .unwrap_or_default();
+        let tag = ciphers.seal(kind, &nonce, &header.associated_data(), sealed)?;
+        bytes.extend_from_slice(&tag);
+
+        let mut text = String::with_capacity(length);
+        text.push_str(kind.prefix());
+        text.push('-');
+        base62::encode_into(&bytes, &mut text);
+        Ok(text)
+    }
+
+    /// Validates a ticket of any kind as of `now`: FORMAT.md §8, in order
+    /// (length cap, prefix, text, version, key id, AEAD, bounded inflate,
+    /// strict CBOR, expiry).
+    pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {
+        let mut parsed = format::parse(text)?;
+        let header = parsed.header;
+        let (_, ciphers) = self
+            .keys
+            .iter()
+            .find(|(id, _)| bool::from(id.to_bytes().ct_eq(&header.key_id().to_bytes())))
+            .ok_or(Error::UnknownKey {
+                key_id: header.key_id(),
+            })?;
+        // A header naming another algorithm than its key's is a relabelling.
+        if header.alg() != ciphers.alg() {
+            return Err(Error::AuthenticationFailed);
+        }
+        let nonce: [u8; NONCE_BYTES] = parsed
+            .nonce()
+            .try_into()
+            .map_err(|_| Error::AuthenticationFailed)?;
+        let sealed = parsed.sealed_mut();
+        let (ciphertext, tag) = sealed.split_at_mut(sealed.len().saturating_sub(TAG_BYTES));
+        ciphers.open(
+            header.kind(),
+            &nonce,
+            &header.associated_data(),
+            ciphertext,
+            tag,
+        )?;
+
+        let claims = if header.deflated() {
+            compact::from_cbor(header.kind(), &deflate::inflate(ciphertext)?)?
+        } else {
+            compact::from_cbor(header.kind(), ciphertext)?
+        };
+
+        let deadline = claims.expires_at().saturating_add(self.leeway);
+        if now >= deadline {
+            return Err(Error::Expired {
+                expired_at: claims.expires_at(),
+                now,
+            });
+        }
+        Ok(Ticket {
+            claims,
+            key_id: header.key_id(),
+            alg: header.alg(),
+        })
+    }
+
+    /// [`Codec::decode`], refusing any kind but `expected` before any
+    /// cryptographic work.
+    pub fn decode_kind(&self, text: &str, expected: Kind, now: OffsetDateTime) -> Result<Ticket> {
+        let (found, _) = format::split_prefix(text)?;
+        if found != expected {
+            return Err(Error::WrongKind { expected, found });
+        }
+        self.decode(text, now)
+    }
+}
+
+impl core::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Codec")
+            .field(
+                "keys",
+                &self.keys.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            )
+            .field("primary", &self.keys.get(self.primary).map(|(id, _)| id))
+            .field("leeway", &self.leeway)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,273 @@
+//! The one error type of the crate and its nested detail enums.
+//!
+//! Every rejection has its own variant so that a caller (a CAS node, `ticketctl`)
+//! can act on it without parsing text. No variant carries key bytes, plaintext
+//! or any hint at *why* an authenticated decryption failed.
+
+use core::fmt;
+
+use time::OffsetDateTime;
+
+use crate::claims::Kind;
+use crate::keyring::KeyId;
+
+/// Everything that can go wrong while building claims, encoding, decoding or
+/// loading keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The ticket text (decode) or the ticket that would be produced (encode)
+    /// is longer than the cap of [`MAX_TICKET_CHARS`](crate::MAX_TICKET_CHARS).
+    TooLong {
+        /// Length in characters (bytes, for input that is not ASCII).
+        length: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The text is not a ticket of this format; the detail says which rule it broke.
+    Malformed(Malformed),
+    /// The ticket names a format version this build cannot read.
+    UnsupportedVersion {
+        /// The version byte found in the ticket.
+        version: u8,
+    },
+    /// The ticket was sealed under a key id that is not in the keyring
+    /// (never added, or retired).
+    UnknownKey {
+        /// The key id found in the ticket header.
+        key_id: KeyId,
+    },
+    /// The ticket did not authenticate: forged, tampered with, relabelled, or
+    /// sealed under another key with the same id. Says nothing more, on purpose.
+    AuthenticationFailed,
+    /// The ticket is authentic but its hard expiration instant has passed.
+    Expired {
+        /// The instant the ticket stopped being valid.
+        expired_at: OffsetDateTime,
+        /// The instant it was validated at.
+        now: OffsetDateTime,
+    },
+    /// The ticket is of another kind than the caller accepts.
+    WrongKind {
+        /// The kinds the caller accepts (the first one when there are several).
+        expected: Kind,
+        /// The kind the ticket is.
+        found: Kind,
+    },
+    /// The ticket was issued for another service than the one given.
+    ServiceMismatch,
+    /// Claims that cannot be encoded; the detail names the offending field.
+    InvalidClaims(InvalidClaims),
+    /// The keyring (file or value) cannot be used.
+    Keyring(KeyringError),
+}
+
+/// Why a text is not a well-formed ticket (FORMAT.md §8 lists the checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The input is empty.
+    Empty,
+    /// No known `KIND-` prefix (`TGT-`, `ST-`, `PT-`, `PGT-`).
+    Prefix,
+    /// A character outside `0-9 A-Z a-z` in the body.
+    Alphabet,
+    /// The body length is not one a canonical encoding can have.
+    Length,
+    /// The body is not the canonical spelling of any byte string.
+    NonCanonical,
+    /// The decoded bytes are too short for a header, nonce and tag.
+    Truncated,
+    /// Header bits that this version does not define are set.
+    Header,
+    /// The authenticated payload does not inflate within the bound.
+    Inflate,
+    /// The authenticated payload inflates past [`MAX_PAYLOAD_BYTES`](crate::MAX_PAYLOAD_BYTES).
+    PayloadTooLarge,
+    /// The authenticated payload is not the CBOR this kind requires.
+    Payload,
+}
+
+/// Why claims cannot be built or encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidClaims {
+    /// The principal is empty, too long, or contains control characters.
+    Principal,
+    /// An authentication method name is empty, too long or contains control characters.
+    Method,
+    /// More authentication methods than [`MAX_METHODS`](crate::MAX_METHODS).
+    TooManyMethods,
+    /// The service is not an absolute URL the normalizer accepts.
+    Service,
+    /// A proxy or callback URL is not an absolute URL, or is too long.
+    Url,
+    /// A proxy chain is empty or longer than [`MAX_PROXIES`](crate::MAX_PROXIES).
+    ProxyChain,
+    /// The expiration instant is not after the issue instant, or an instant
+    /// is out of the range the format can carry.
+    Validity,
+    /// The compact form exceeds [`MAX_PAYLOAD_BYTES`](crate::MAX_PAYLOAD_BYTES).
+    TooLarge,
+}
+
+/// Why a keyring cannot be loaded, saved or used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyringError {
+    /// Reading or writing the key file failed.
+    Io(std::io::ErrorKind),
+    /// The key file exists already and would be overwritten.
+    AlreadyExists,
+    /// The key file can be read by group or others (mode shown in octal).
+    InsecurePermissions {
+        /// The file's permission bits.
+        mode: u32,
+    },
+    /// The key file is not the JSON this crate writes (position only, never content).
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The key file's structure is wrong (unknown version, field or algorithm).
+    Format(&'static str),
+    /// A secret is not 32 bytes of standard base64.
+    BadSecret {
+        /// The key whose secret is bad.
+        key_id: KeyId,
+    },
+    /// A key id is not four hex digits.
+    BadKeyId,
+    /// Two keys share an id.
+    DuplicateKeyId(KeyId),
+    /// No key has the id asked for.
+    NoSuchKey(KeyId),
+    /// The primary key cannot be retired; promote another key first.
+    RetirePrimary(KeyId),
+    /// A keyring needs at least one key, and its primary must be one of them.
+    NoPrimary,
+    /// The operating system's random source failed.
+    Random,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::TooLong { length, max } => {
+                write!(f, "ticket too long: {length} characters, the cap is {max}")
+            }
+            Error::Malformed(m) => write!(f, "malformed ticket: {m}"),
+            Error::UnsupportedVersion { version } => {
+                write!(f, "unsupported ticket format version {version}")
+            }
+            Error::UnknownKey { key_id } => write!(f, "unknown key id {key_id}"),
+            Error::AuthenticationFailed => f.write_str("ticket authentication failed"),
+            Error::Expired { expired_at, now } => {
+                let ago = (*now - *expired_at).whole_seconds();
+                write!(
+                    f,
+                    "expired at {} ({ago}s before {})",
+                    crate::claims::rfc3339(*expired_at),
+                    crate::claims::rfc3339(crate::claims::to_second(*now))
+                )
+            }
+            Error::WrongKind { expected, found } => {
+                write!(f, "wrong ticket kind: expected {expected}, found {found}")
+            }
+            Error::ServiceMismatch => f.write_str("service does not match"),
+            Error::InvalidClaims(c) => write!(f, "invalid claims: {c}"),
+            Error::Keyring(k) => write!(f, "keyring: {k}"),
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Malformed::Empty => "empty input",
+            Malformed::Prefix => "no TGT-, ST-, PT- or PGT- prefix",
+            Malformed::Alphabet => "character outside 0-9 A-Z a-z in the body",
+            Malformed::Length => "body length impossible for the encoding",
+            Malformed::NonCanonical => "non-canonical body encoding",
+            Malformed::Truncated => "too short for header, nonce and tag",
+            Malformed::Header => "undefined header bits set",
+            Malformed::Inflate => "payload does not inflate",
+            Malformed::PayloadTooLarge => "payload inflates past its bound",
+            Malformed::Payload => "payload is not valid claims",
+        })
+    }
+}
+
+impl fmt::Display for InvalidClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InvalidClaims::Principal => "principal is empty, too long or has control characters",
+            InvalidClaims::Method => "method name is empty, too long or has control characters",
+            InvalidClaims::TooManyMethods => "too many authentication methods",
+            InvalidClaims::Service => "service is not an absolute URL",
+            InvalidClaims::Url => "URL is not absolute, too long or has forbidden characters",
+            InvalidClaims::ProxyChain => "proxy chain is empty or too long",
+            InvalidClaims::Validity => "expiration must be after issue, within the format's range",
+            InvalidClaims::TooLarge => "claims too large for a ticket",
+        })
+    }
+}
+
+impl fmt::Display for KeyringError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyringError::Io(kind) => write!(f, "{kind}"),
+            KeyringError::AlreadyExists => f.write_str("file exists, refusing to overwrite it"),
+            KeyringError::InsecurePermissions { mode } => write!(
+                f,
+                "key file is accessible by group or others (mode {mode:04o}); chmod 600 it"
+            ),
+            KeyringError::Syntax { line, column } => {
+                write!(f, "not valid JSON at line {line} column {column}")
+            }
+            KeyringError::Format(what) => write!(f, "invalid key file: {what}"),
+            KeyringError::BadSecret { key_id } => {
+                write!(f, "secret of key {key_id} is not 32 bytes of base64")
+            }
+            KeyringError::BadKeyId => f.write_str("key id must be four hex digits"),
+            KeyringError::DuplicateKeyId(id) => write!(f, "duplicate key id {id}"),
+            KeyringError::NoSuchKey(id) => write!(f, "no key with id {id}"),
+            KeyringError::RetirePrimary(id) => {
+                write!(
+                    f,
+                    "key {id} is primary; promote another key before retiring it"
+                )
+            }
+            KeyringError::NoPrimary => f.write_str("keyring has no primary key"),
+            KeyringError::Random => f.write_str("the OS random source failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for Malformed {}
+impl std::error::Error for InvalidClaims {}
+impl std::error::Error for KeyringError {}
+
+impl From<Malformed> for Error {
+    fn from(m: Malformed) -> Self {
+        Error::Malformed(m)
+    }
+}
+
+impl From<InvalidClaims> for Error {
+    fn from(c: InvalidClaims) -> Self {
+        Error::InvalidClaims(c)
+    }
+}
+
+impl From<KeyringError> for Error {
+    fn from(k: KeyringError) -> Self {
+        Error::Keyring(k)
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

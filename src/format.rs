@@ -1,0 +1,197 @@
+//! The ticket's outer form: `PREFIX-BODY`, the header bytes, the associated
+//! data (FORMAT.md §2–§4), and [`inspect`], which reads the unauthenticated
+//! header without keys.
+
+use crate::base62;
+use crate::claims::Kind;
+use crate::error::{Error, Malformed};
+use crate::keyring::{Alg, KeyId};
+
+/// The longest ticket, prefix included, in characters.
+pub const MAX_TICKET_CHARS: usize = 256;
+/// The format version this build writes (and the only one it reads).
+pub const VERSION: u8 = 1;
+/// Header length in bytes: version, suite, key id.
+pub const HEADER_BYTES: usize = 4;
+/// Random nonce bytes per ticket.
+pub const NONCE_BYTES: usize = 16;
+/// AEAD tag bytes.
+pub const TAG_BYTES: usize = 16;
+/// Bytes around the sealed payload.
+pub const OVERHEAD_BYTES: usize = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
+
+/// Suite bit 0: the payload is raw DEFLATE with the preset dictionary.
+const FLAG_DEFLATED: u8 = 0x01;
+/// Suite bits 3..1 are reserved and must be zero.
+const FLAGS_RESERVED: u8 = 0x0E;
+
+/// A header parsed from a ticket whose authenticity is not yet known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UntrustedHeader {
+    kind: Kind,
+    alg: Alg,
+    deflated: bool,
+    key_id: KeyId,
+}
+
+impl UntrustedHeader {
+    pub(crate) fn new(kind: Kind, alg: Alg, deflated: bool, key_id: KeyId) -> Self {
+        UntrustedHeader {
+            kind,
+            alg,
+            deflated,
+            key_id,
+        }
+    }
+
+    /// The kind named by the prefix.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The format version.
+    pub fn version(&self) -> u8 {
+        VERSION
+    }
+
+    /// The algorithm the header names.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// Whether the payload is deflated.
+    pub fn deflated(&self) -> bool {
+        self.deflated
+    }
+
+    /// The key id the header names.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The header bytes (FORMAT.md §4).
+    pub fn to_bytes(&self) -> [u8; HEADER_BYTES] {
+        let [id0, id1] = self.key_id.to_bytes();
+        let flags = if self.deflated { FLAG_DEFLATED } else { 0 };
+        [VERSION, (self.alg.wire_id() << 4) | flags, id0, id1]
+    }
+
+    /// The associated data: `PREFIX "-" header` (FORMAT.md §5).
+    pub(crate) fn associated_data(&self) -> Vec<u8> {
+        let prefix = self.kind.prefix().as_bytes();
+        let mut ad = Vec::with_capacity(prefix.len() + 1 + HEADER_BYTES);
+        ad.extend_from_slice(prefix);
+        ad.push(b'-');
+        ad.extend_from_slice(&self.to_bytes());
+        ad
+    }
+}
+
+/// A ticket split into its untrusted header, nonce and sealed payload.
+pub(crate) struct Parsed {
+    pub header: UntrustedHeader,
+    pub bytes: Vec<u8>,
+}
+
+impl Parsed {
+    pub fn nonce(&self) -> &[u8] {
+        self.bytes
+            .get(HEADER_BYTES..HEADER_BYTES + NONCE_BYTES)
+            .unwrap_or(&[])
+    }
+
+    /// Ciphertext and tag.
+    pub fn sealed_mut(&mut self) -> &mut [u8] {
+        self.bytes
+            .get_mut(HEADER_BYTES + NONCE_BYTES..)
+            .unwrap_or(&mut [])
+    }
+}
+
+/// The kind of a ticket text, from its prefix, after the length cap (FORMAT.md §8 steps 1–2).
+pub(crate) fn split_prefix(text: &str) -> Result<(Kind, &str), Error> {
+    if text.len() > MAX_TICKET_CHARS {
+        return Err(Error::TooLong {
+            length: text.len(),
+            max: MAX_TICKET_CHARS,
+        });
+    }
+    if text.is_empty() {
+        return Err(Malformed::Empty.into());
+    }
+    let (prefix, body) = text.split_once('-').ok_or(Malformed::Prefix)?;
+    let kind = Kind::from_prefix(prefix).ok_or(Malformed::Prefix)?;
+    Ok((kind, body))
+}
+
+/// Steps 1–5 of FORMAT.md §8: length cap, prefix, text, version, header.
+pub(crate) fn parse(text: &str) -> Result<Parsed, Error> {
+    let (kind, body) = split_prefix(text)?;
+    let bytes = base62::decode(body.as_bytes())?;
+    let version = *bytes.first().ok_or(Malformed::Truncated)?;
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion { version });
+    }
+    if bytes.len() <= OVERHEAD_BYTES {
+        return Err(Malformed::Truncated.into());
+    }
+    let (suite, id0, id1) = match bytes.get(1..HEADER_BYTES) {
+        Some(&[suite, id0, id1]) => (suite, id0, id1),
+        _ => return Err(Malformed::Truncated.into()),
+    };
+    if suite & FLAGS_RESERVED != 0 {
+        return Err(Malformed::Header.into());
+    }
+    let alg = Alg::from_wire_id(suite >> 4).ok_or(Malformed::Header)?;
+    let header = UntrustedHeader::new(
+        kind,
+        alg,
+        suite & FLAG_DEFLATED != 0,
+        KeyId::from_bytes([id0, id1]),
+    );
+    Ok(Parsed { header, bytes })
+}
+
+/// Reads a ticket's header without keys and without authenticating it:
+/// what `ticketctl inspect` shows. Nothing it returns can be trusted.
+pub fn inspect(text: &str) -> Result<UntrustedHeader, Error> {
+    parse(text).map(|p| p.header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_bytes_round_trip() {
+        for kind in Kind::ALL {
+            for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
+                for deflated in [false, true] {
+                    let header =
+                        UntrustedHeader::new(kind, alg, deflated, KeyId::from_bytes([1, 2]));
+                    let mut bytes = header.to_bytes().to_vec();
+                    bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES + 1]);
+                    let text = format!("{}-{}", kind.prefix(), base62::encode(&bytes));
+                    assert_eq!(inspect(&text), Ok(header));
+                    let ad = header.associated_data();
+                    assert!(ad.starts_with(format!("{}-", kind.prefix()).as_bytes()));
+                    assert!(ad.ends_with(&header.to_bytes()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reserved_bits_and_unknown_algs_are_rejected() {
+        for suite in [0x12, 0x14, 0x18, 0x01, 0x31, 0xF0] {
+            let mut bytes = vec![VERSION, suite, 0, 0];
+            bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES + 1]);
+            let text = format!("ST-{}", base62::encode(&bytes));
+            assert_eq!(
+                inspect(&text),
+                Err(Error::Malformed(Malformed::Header)),
+                "{suite:#x}"
+            );
+        }
+    }
+}

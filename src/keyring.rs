@@ -1,0 +1,531 @@
+//! Keys, key ids, algorithms, and the keyring file (FORMAT.md §7).
+//!
+//! A keyring holds one or more 256-bit master secrets, each with a short id
+//! and an algorithm. One key is primary: it seals new tickets. Every key
+//! opens tickets. Rotation is add (decodes only) → promote (encodes) →
+//! retire (gone), so a key can be everywhere before it is used and stay
+//! until its last ticket has expired.
+//!
+//! Secrets live in zeroizing buffers, never appear in `Debug` or errors, and
+//! the key file is written with mode 0600 and refused when group or others
+//! can read it, unless the caller opts out.
+
+use core::fmt;
+use core::str::FromStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rand::TryRng as _;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::KeyringError;
+
+/// Length of every master secret, in bytes.
+pub const SECRET_BYTES: usize = 32;
+/// Version of the key file layout.
+const FILE_VERSION: u32 = 1;
+/// Largest key file read (a keyring of a few hundred keys).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// A short key id, carried in every ticket's header: two bytes, written as
+/// four lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 2]);
+
+impl KeyId {
+    /// The id with these two bytes.
+    pub const fn from_bytes(bytes: [u8; 2]) -> Self {
+        KeyId(bytes)
+    }
+
+    /// The two bytes of the id, as in the header.
+    pub const fn to_bytes(self) -> [u8; 2] {
+        self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02x}{:02x}", self.0[0], self.0[1])
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+impl FromStr for KeyId {
+    type Err = KeyringError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 4 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(KeyringError::BadKeyId);
+        }
+        u16::from_str_radix(s, 16)
+            .map(|v| KeyId(v.to_be_bytes()))
+            .map_err(|_| KeyringError::BadKeyId)
+    }
+}
+
+/// The AEAD a key seals with. Both take a 128-bit random nonce per ticket
+/// (FORMAT.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Alg {
+    /// AES-256-GCM with a per-ticket derived key (the XAES-256-GCM
+    /// construction). Fast where AES-NI is present. The default.
+    Aes256Gcm,
+    /// XChaCha20-Poly1305. Constant-time without AES hardware.
+    XChaCha20Poly1305,
+}
+
+impl Alg {
+    /// The name used in key files and on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Alg::Aes256Gcm => "aes256gcm",
+            Alg::XChaCha20Poly1305 => "xchacha20poly1305",
+        }
+    }
+
+    /// The algorithm named `name`.
+    pub fn from_name(name: &str) -> Option<Alg> {
+        [Alg::Aes256Gcm, Alg::XChaCha20Poly1305]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+
+    /// The 4-bit algorithm id in the ticket header.
+    pub(crate) const fn wire_id(self) -> u8 {
+        match self {
+            Alg::Aes256Gcm => 1,
+            Alg::XChaCha20Poly1305 => 2,
+        }
+    }
+
+    pub(crate) fn from_wire_id(id: u8) -> Option<Alg> {
+        match id {
+            1 => Some(Alg::Aes256Gcm),
+            2 => Some(Alg::XChaCha20Poly1305),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A 256-bit master secret. Zeroized on drop; never printed.
+pub struct SecretKey(Zeroizing<[u8; SECRET_BYTES]>);
+
+impl SecretKey {
+    /// Wraps secret bytes. The caller should zeroize its own copy.
+    pub fn from_bytes(bytes: [u8; SECRET_BYTES]) -> Self {
+        SecretKey(Zeroizing::new(bytes))
+    }
+
+    /// A fresh secret from the operating system's random source.
+    pub fn generate() -> Result<Self, KeyringError> {
+        let mut secret = SecretKey(Zeroizing::new([0; SECRET_BYTES]));
+        rand::rngs::SysRng
+            .try_fill_bytes(secret.0.as_mut_slice())
+            .map_err(|_| KeyringError::Random)?;
+        Ok(secret)
+    }
+
+    pub(crate) fn expose(&self) -> &[u8; SECRET_BYTES] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(***)")
+    }
+}
+
+/// One key of a keyring.
+#[derive(Debug)]
+pub struct Key {
+    id: KeyId,
+    alg: Alg,
+    secret: SecretKey,
+}
+
+impl Key {
+    /// A key from its parts.
+    pub fn new(id: KeyId, alg: Alg, secret: SecretKey) -> Self {
+        Key { id, alg, secret }
+    }
+
+    /// The key id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The algorithm.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    pub(crate) fn secret(&self) -> &SecretKey {
+        &self.secret
+    }
+}
+
+/// Keys by id, one of them primary.
+#[derive(Debug)]
+pub struct Keyring {
+    keys: Vec<Key>,
+    primary: KeyId,
+}
+
+/// Whether [`Keyring::load_with`] accepts a key file that group or others can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Permissions {
+    /// Refuse it (the default, as ssh does).
+    #[default]
+    Strict,
+    /// Accept it (for files on filesystems without Unix modes).
+    AllowInsecure,
+}
+
+impl Keyring {
+    /// A keyring with one freshly generated primary key.
+    pub fn generate(alg: Alg) -> Result<Self, KeyringError> {
+        let id = random_id(&[])?;
+        Keyring::new(vec![Key::new(id, alg, SecretKey::generate()?)], id)
+    }
+
+    /// A keyring of `keys` whose primary is `primary`.
+    pub fn new(keys: Vec<Key>, primary: KeyId) -> Result<Self, KeyringError> {
+        for (i, key) in keys.iter().enumerate() {
+            if keys.iter().skip(i + 1).any(|k| k.id == key.id) {
+                return Err(KeyringError::DuplicateKeyId(key.id));
+            }
+        }
+        if !keys.iter().any(|k| k.id == primary) {
+            return Err(KeyringError::NoPrimary);
+        }
+        Ok(Keyring { keys, primary })
+    }
+
+    /// The id of the key that seals new tickets.
+    pub fn primary(&self) -> KeyId {
+        self.primary
+    }
+
+    /// All keys, in file order.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// The key with id `id`.
+    pub fn get(&self, id: KeyId) -> Option<&Key> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// Adds a freshly generated key that opens tickets but does not seal
+    /// them until it is promoted. Returns its id, distinct from every id in the ring.
+    pub fn add_generated(&mut self, alg: Alg) -> Result<KeyId, KeyringError> {
+        let taken: Vec<KeyId> = self.keys.iter().map(Key::id).collect();
+        let id = random_id(&taken)?;
+        self.add(Key::new(id, alg, SecretKey::generate()?))?;
+        Ok(id)
+    }
+
+    /// Adds a key (not primary).
+    pub fn add(&mut self, key: Key) -> Result<(), KeyringError> {
+        if self.get(key.id).is_some() {
+            return Err(KeyringError::DuplicateKeyId(key.id));
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+
+    /// Makes `id` the key that seals new tickets.
+    pub fn promote(&mut self, id: KeyId) -> Result<(), KeyringError> {
+        self.get(id).ok_or(KeyringError::NoSuchKey(id))?;
+        self.primary = id;
+        Ok(())
+    }
+
+    /// Removes `id`: its tickets stop validating. The primary cannot be retired.
+    pub fn retire(&mut self, id: KeyId) -> Result<(), KeyringError> {
+        if id == self.primary {
+            return Err(KeyringError::RetirePrimary(id));
+        }
+        let before = self.keys.len();
+        self.keys.retain(|k| k.id != id);
+        if self.keys.len() == before {
+            return Err(KeyringError::NoSuchKey(id));
+        }
+        Ok(())
+    }
+
+    /// Loads a key file, refusing one that group or others can access.
+    pub fn load(path: &Path) -> Result<Self, KeyringError> {
+        Keyring::load_with(path, Permissions::Strict)
+    }
+
+    /// Loads a key file with the given permission policy.
+    pub fn load_with(path: &Path, permissions: Permissions) -> Result<Self, KeyringError> {
+        let file = File::open(path).map_err(io)?;
+        let metadata = file.metadata().map_err(io)?;
+        if permissions == Permissions::Strict {
+            check_private(&metadata)?;
+        }
+        let mut json = Zeroizing::new(Vec::new());
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut json)
+            .map_err(io)?;
+        if json.len() as u64 > MAX_FILE_BYTES {
+            return Err(KeyringError::Format("file too large"));
+        }
+        Keyring::from_json(&json)
+    }
+
+    /// Parses the key file format from bytes.
+    pub fn from_json(json: &[u8]) -> Result<Self, KeyringError> {
+        let file: KeyFile = serde_json::from_slice(json).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => KeyringError::Format(
+                "expected {\"version\":1,\"primary\":ID,\"keys\":[{\"id\",\"alg\",\"secret\"}]}",
+            ),
+            _ => KeyringError::Syntax {
+                line: e.line(),
+                column: e.column(),
+            },
+        })?;
+        if file.version != FILE_VERSION {
+            return Err(KeyringError::Format("unsupported key file version"));
+        }
+        let mut keys = Vec::with_capacity(file.keys.len());
+        for entry in &file.keys {
+            let id: KeyId = entry.id.parse()?;
+            let alg = Alg::from_name(&entry.alg).ok_or(KeyringError::Format("unknown alg"))?;
+            let mut bytes = Zeroizing::new([0_u8; SECRET_BYTES]);
+            match BASE64.decode_slice(entry.secret.as_bytes(), bytes.as_mut_slice()) {
+                Ok(SECRET_BYTES) => {}
+                _ => return Err(KeyringError::BadSecret { key_id: id }),
+            }
+            keys.push(Key::new(id, alg, SecretKey(bytes)));
+        }
+        Keyring::new(keys, file.primary.parse()?)
+    }
+
+    /// The key file format, in a zeroizing string.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        let file = KeyFile {
+            version: FILE_VERSION,
+            primary: self.primary.to_string(),
+            keys: self
+                .keys
+                .iter()
+                .map(|k| KeyEntry {
+                    id: k.id.to_string(),
+                    alg: k.alg.name().to_owned(),
+                    secret: Zeroizing::new(BASE64.encode(k.secret.expose())),
+                })
+                .collect(),
+        };
+        // Serializing strings and integers into a String cannot fail.
+        let mut json = Zeroizing::new(serde_json::to_string_pretty(&file).unwrap_or_default());
+        json.push('\n');
+        json
+    }
+
+    /// Writes a new key file with mode 0600; fails if `path` exists.
+    pub fn save_new(&self, path: &Path) -> Result<(), KeyringError> {
+        let mut file = private_options().create_new(true).open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyringError::AlreadyExists
+            } else {
+                io(e)
+            }
+        })?;
+        write_all(&mut file, &self.to_json())
+    }
+
+    /// Replaces the key file at `path` atomically (write a 0600 temporary
+    /// file beside it, then rename it over the old one).
+    pub fn save(&self, path: &Path) -> Result<(), KeyringError> {
+        let name = path
+            .file_name()
+            .ok_or(KeyringError::Io(std::io::ErrorKind::InvalidInput))?;
+        let mut tmp_name = name.to_os_string();
+        tmp_name.push(format!(".tmp{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let result = private_options()
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io)
+            .and_then(|mut file| write_all(&mut file, &self.to_json()))
+            .and_then(|()| fs::rename(&tmp, path).map_err(io));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    version: u32,
+    primary: String,
+    keys: Vec<KeyEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyEntry {
+    id: String,
+    alg: String,
+    secret: Zeroizing<String>,
+}
+
+fn io(e: std::io::Error) -> KeyringError {
+    KeyringError::Io(e.kind())
+}
+
+fn write_all(file: &mut File, json: &str) -> Result<(), KeyringError> {
+    file.write_all(json.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+fn random_id(taken: &[KeyId]) -> Result<KeyId, KeyringError> {
+    loop {
+        let mut bytes = [0_u8; 2];
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(|_| KeyringError::Random)?;
+        let id = KeyId(bytes);
+        if !taken.contains(&id) {
+            bytes.zeroize();
+            return Ok(id);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn private_options() -> OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = OpenOptions::new();
+    options.write(true).mode(0o600);
+    options
+}
+
+#[cfg(not(unix))]
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    options
+}
+
+#[cfg(unix)]
+fn check_private(metadata: &fs::Metadata) -> Result<(), KeyringError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(KeyringError::InsecurePermissions { mode });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &fs::Metadata) -> Result<(), KeyringError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let ring = Keyring::new(
+            vec![Key::new(
+                KeyId::from_bytes([0xab, 0xcd]),
+                Alg::Aes256Gcm,
+                SecretKey::from_bytes([0x42; 32]),
+            )],
+            KeyId::from_bytes([0xab, 0xcd]),
+        )
+        .unwrap();
+        let debug = format!("{ring:?}");
+        assert!(debug.contains("SecretKey(***)"), "{debug}");
+        assert!(!debug.contains("66") && !debug.contains("0x42") && !debug.contains("QkJC"));
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut ring = Keyring::generate(Alg::Aes256Gcm).unwrap();
+        let second = ring.add_generated(Alg::XChaCha20Poly1305).unwrap();
+        let back = Keyring::from_json(ring.to_json().as_bytes()).unwrap();
+        assert_eq!(back.primary(), ring.primary());
+        assert_eq!(back.keys().len(), 2);
+        assert_eq!(back.get(second).unwrap().alg(), Alg::XChaCha20Poly1305);
+        assert_eq!(
+            back.get(second).unwrap().secret().expose(),
+            ring.get(second).unwrap().secret().expose()
+        );
+    }
+
+    #[test]
+    fn key_id_text() {
+        let id: KeyId = "0a1F".parse().unwrap();
+        assert_eq!(id.to_string(), "0a1f");
+        assert_eq!("0a1".parse::<KeyId>(), Err(KeyringError::BadKeyId));
+        assert_eq!("+a1f".parse::<KeyId>(), Err(KeyringError::BadKeyId));
+        assert_eq!("0a1g".parse::<KeyId>(), Err(KeyringError::BadKeyId));
+    }
+
+    #[test]
+    fn rotation_rules() {
+        let mut ring = Keyring::generate(Alg::Aes256Gcm).unwrap();
+        let old = ring.primary();
+        let new = ring.add_generated(Alg::Aes256Gcm).unwrap();
+        assert_ne!(old, new);
+        assert_eq!(ring.retire(old), Err(KeyringError::RetirePrimary(old)));
+        ring.promote(new).unwrap();
+        ring.retire(old).unwrap();
+        assert_eq!(ring.retire(old), Err(KeyringError::NoSuchKey(old)));
+        assert_eq!(ring.promote(old), Err(KeyringError::NoSuchKey(old)));
+        assert_eq!(ring.keys().len(), 1);
+    }
+
+    #[test]
+    fn bad_files_say_where_not_what() {
+        let secret_like = br#"{"version":1,"primary":"abcd","keys":[{"id":"abcd","alg":"aes256gcm","secret":"c2VjcmV0"}]}"#;
+        let err = Keyring::from_json(secret_like).unwrap_err();
+        assert_eq!(
+            err,
+            KeyringError::BadSecret {
+                key_id: KeyId::from_bytes([0xab, 0xcd])
+            }
+        );
+        assert!(!err.to_string().contains("c2VjcmV0"));
+        let broken = br#"{"version":1,"primary":"abcd","keys":[{"id":"abcd","secret":"c2VjcmV0" "#;
+        assert!(matches!(
+            Keyring::from_json(broken),
+            Err(KeyringError::Syntax { line: 1, .. })
+        ));
+        let wrong_type = br#"{"version":1,"primary":"abcd","keys":[{"id":"abcd","alg":"aes256gcm","secret":7}]}"#;
+        let err = Keyring::from_json(wrong_type).unwrap_err();
+        assert!(matches!(err, KeyringError::Format(_)));
+        let no_primary = br#"{"version":1,"primary":"abcd","keys":[]}"#;
+        assert_eq!(
+            Keyring::from_json(no_primary).unwrap_err(),
+            KeyringError::NoPrimary
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! Stateless CAS tickets: the ticket carries its own state, sealed with a key
+//! every node of a CAS pool holds, so any node validates any node's ticket
+//! with no shared ticket registry.
+//!
+//! Claims are packed as positional CBOR, deflated with a preset dictionary
+//! when that helps, sealed with an AEAD under a per-kind subkey, and written
+//! in the CAS ticket alphabet (`A-Z a-z 0-9 -`) as `ST-…`, `TGT-…`, `PT-…`
+//! or `PGT-…`, at most 256 characters. `FORMAT.md` is the wire format.
+//!
+//! ```
+//! use cas_ticket_codec::{Alg, Authentication, Claims, Codec, Error, Grant, Keyring, Service};
+//! use time::{Duration, OffsetDateTime};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let keyring = Keyring::generate(Alg::Aes256Gcm)?;
+//! let codec = Codec::new(&keyring);
+//!
+//! let now = OffsetDateTime::now_utc();
+//! let auth = Authentication::new("jdoe@example.edu", now)?.with_method("Password")?;
+//! let grant = Grant::Service {
+//!     service: Service::new("https://app.example.edu/login?target=%2Fhome")?,
+//!     fresh_login: true,
+//! };
+//! let claims = Claims::with_lifetime(auth, grant, now, Duration::seconds(10))?;
+//!
+//! let ticket = codec.encode(&claims)?;
+//! assert!(ticket.starts_with("ST-") && ticket.len() <= 130);
+//!
+//! // Any node holding the keyring validates it, and checks the service.
+//! let validated = codec.decode(&ticket, now)?;
+//! assert_eq!(validated.claims(), &claims);
+//! validated.require_service("https://APP.example.edu/login?target=%2Fhome")?;
+//! assert_eq!(
+//!     validated.require_service("https://evil.example.net/"),
+//!     Err(Error::ServiceMismatch)
+//! );
+//!
+//! // Ten seconds later it is expired.
+//! let later = now + Duration::seconds(10);
+//! assert!(matches!(codec.decode(&ticket, later), Err(Error::Expired { .. })));
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+pub mod base62;
+mod claims;
+mod codec;
+mod compact;
+mod deflate;
+mod error;
+mod format;
+mod keyring;
+mod seal;
+mod service;
+#[doc(hidden)]
+pub mod stages;
+#[cfg(test)]
+mod vectors;
+
+pub use claims::{
+    Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
+    MAX_PROXIES, ProxyChain, rfc3339,
+};
+pub use codec::{Codec, Ticket};
+pub use deflate::MAX_PAYLOAD_BYTES;
+pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
+pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect};
+pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
+pub use service::{CallbackUrl, Service, normalize};

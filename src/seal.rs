@@ -1,0 +1,140 @@
+//! Per-kind subkeys, nonces and the AEAD (FORMAT.md §5).
+//!
+//! Each master key yields one subkey per ticket kind through HKDF-SHA256, so
+//! a TGT key never opens an ST. Each ticket draws a fresh 128-bit nonce `N`;
+//! both algorithms turn it into a per-ticket key:
+//!
+//! * `aes256gcm`: XAES-256-GCM (C2SP) with the 192-bit nonce `N || 0^64`;
+//!   its key derivation consumes the first 96 bits of `N`, AES-256-GCM the rest.
+//! * `xchacha20poly1305`: XChaCha20-Poly1305 with the nonce `N || 0^64`;
+//!   HChaCha20 derives the ChaCha20 key from `N`.
+//!
+//! A (key, nonce) pair repeats under one subkey only if two tickets drew the
+//! same `N`: at most `q^2 / 2^129` for `q` tickets, `2^-33` at `q = 2^48`.
+
+use chacha20poly1305::XChaCha20Poly1305;
+use hkdf::Hkdf;
+use sha2::Sha256;
+use xaes_256_gcm::Xaes256Gcm;
+use xaes_256_gcm::aead::{AeadInOut, KeyInit};
+use zeroize::Zeroizing;
+
+use crate::claims::Kind;
+use crate::error::Error;
+use crate::format::{NONCE_BYTES, TAG_BYTES};
+use crate::keyring::{Alg, Key};
+
+/// HKDF salt for every subkey of this format version.
+pub(crate) const HKDF_SALT: &[u8] = b"cas-ticket-codec v1";
+
+/// The AEAD nonce: the ticket's 16 random bytes, then 8 zero bytes.
+const AEAD_NONCE_BYTES: usize = 24;
+
+/// The HKDF info string of a subkey: `"<alg> <PREFIX>"`, for example `"aes256gcm ST"`.
+pub(crate) fn hkdf_info(alg: Alg, kind: Kind) -> String {
+    format!("{} {}", alg.name(), kind.prefix())
+}
+
+/// A subkey's cipher, ready to seal and open.
+enum Cipher {
+    Xaes(Box<Xaes256Gcm>),
+    XChaCha(Box<XChaCha20Poly1305>),
+}
+
+/// The four per-kind ciphers of one master key.
+pub(crate) struct KindCiphers {
+    alg: Alg,
+    ciphers: [Cipher; 4],
+}
+
+impl KindCiphers {
+    pub(crate) fn derive(key: &Key) -> Self {
+        let alg = key.alg();
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), key.secret().expose());
+        let ciphers = Kind::ALL.map(|kind| {
+            let mut subkey = Zeroizing::new([0_u8; 32]);
+            // 32 bytes is far below HKDF-SHA256's limit of 8160, so expand cannot fail.
+            let _ = hkdf.expand(hkdf_info(alg, kind).as_bytes(), subkey.as_mut_slice());
+            let subkey = (&*subkey).into();
+            match alg {
+                Alg::Aes256Gcm => Cipher::Xaes(Box::new(Xaes256Gcm::new(subkey))),
+                Alg::XChaCha20Poly1305 => Cipher::XChaCha(Box::new(XChaCha20Poly1305::new(subkey))),
+            }
+        });
+        KindCiphers { alg, ciphers }
+    }
+
+    pub(crate) fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    fn cipher(&self, kind: Kind) -> &Cipher {
+        let [tgt, st, pt, pgt] = &self.ciphers;
+        match kind {
+            Kind::Tgt => tgt,
+            Kind::St => st,
+            Kind::Pt => pt,
+            Kind::Pgt => pgt,
+        }
+    }
+
+    /// Encrypts `buf` in place under `kind`'s subkey and returns the tag.
+    pub(crate) fn seal(
+        &self,
+        kind: Kind,
+        nonce: &[u8; NONCE_BYTES],
+        associated_data: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_BYTES], Error> {
+        let nonce = aead_nonce(nonce);
+        let tag = match self.cipher(kind) {
+            Cipher::Xaes(c) => c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into()),
+            Cipher::XChaCha(c) => {
+                c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into())
+            }
+        };
+        // Encryption fails only for inputs of gigabytes.
+        tag.map(Into::into).map_err(|_| Error::AuthenticationFailed)
+    }
+
+    /// Decrypts `buf` in place if `tag` authenticates it; any failure is
+    /// [`Error::AuthenticationFailed`], whatever its cause.
+    pub(crate) fn open(
+        &self,
+        kind: Kind,
+        nonce: &[u8],
+        associated_data: &[u8],
+        buf: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| Error::AuthenticationFailed)?;
+        let tag: [u8; TAG_BYTES] = tag.try_into().map_err(|_| Error::AuthenticationFailed)?;
+        let nonce = aead_nonce(&nonce);
+        let opened = match self.cipher(kind) {
+            Cipher::Xaes(c) => {
+                c.decrypt_inout_detached(&nonce.into(), associated_data, buf.into(), &tag.into())
+            }
+            Cipher::XChaCha(c) => {
+                c.decrypt_inout_detached(&nonce.into(), associated_data, buf.into(), &tag.into())
+            }
+        };
+        opened.map_err(|_| Error::AuthenticationFailed)
+    }
+}
+
+fn aead_nonce(nonce: &[u8; NONCE_BYTES]) -> [u8; AEAD_NONCE_BYTES] {
+    let mut full = [0_u8; AEAD_NONCE_BYTES];
+    for (slot, b) in full.iter_mut().zip(nonce) {
+        *slot = *b;
+    }
+    full
+}
+
+/// A fresh nonce from the thread's CSPRNG (ChaCha12, seeded and periodically
+/// reseeded from the operating system).
+pub(crate) fn random_nonce() -> [u8; NONCE_BYTES] {
+    use rand::Rng as _;
+    let mut nonce = [0_u8; NONCE_BYTES];
+    rand::rng().fill_bytes(&mut nonce);
+    nonce
+}

@@ -1,0 +1,362 @@
+//! Generates the known-answer vectors in `tests/vectors/` (fixed keys, fixed
+//! nonce through the crate-private seam, fixed clock).
+//!
+//! `cargo test --lib vectors` checks that every file is byte for byte what
+//! the code generates now; with `CAS_TICKET_REGENERATE_VECTORS=1` it rewrites
+//! them instead (CI does that and fails on `git diff`). `tests/vectors.rs`
+//! then checks each file through the public API alone.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use time::Duration;
+use time::macros::datetime;
+
+use crate::claims::rfc3339;
+use crate::{
+    Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
+    SecretKey, Service, base62,
+};
+
+const NONCE: [u8; 16] = *b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f";
+
+fn key(id: u16, alg: Alg, first: u8) -> Key {
+    let mut secret = [0_u8; 32];
+    for (i, b) in secret.iter_mut().enumerate() {
+        *b = first.wrapping_add(i as u8);
+    }
+    Key::new(
+        KeyId::from_bytes(id.to_be_bytes()),
+        alg,
+        SecretKey::from_bytes(secret),
+    )
+}
+
+fn keyring(alg: Alg) -> Keyring {
+    let (primary, other) = match alg {
+        Alg::Aes256Gcm => (0x0a01, Alg::XChaCha20Poly1305),
+        Alg::XChaCha20Poly1305 => (0x0b02, Alg::Aes256Gcm),
+    };
+    Keyring::new(
+        vec![key(primary, alg, 0x00), key(primary + 0x0101, other, 0x80)],
+        KeyId::from_bytes(u16::to_be_bytes(primary)),
+    )
+    .unwrap()
+}
+
+fn claims(kind: &str, remember_me: bool, long_service: bool) -> Claims {
+    let issued = datetime!(2026-11-22 10:00:00 UTC);
+    let auth = Authentication::new("jdoe@example.edu", issued - Duration::minutes(5))
+        .unwrap()
+        .with_method("Password")
+        .unwrap()
+        .with_remember_me(remember_me);
+    let service = if long_service {
+        "https://App.Example.edu:443/portal/apps/reporting/dashboard?view=monthly&region=emea#top"
+    } else {
+        "https://app.example.edu/login?target=%2Fhome"
+    };
+    let callback = || CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap();
+    let (grant, lifetime) = match kind {
+        "TGT" => (Grant::TicketGranting, Duration::hours(8)),
+        "ST" => (
+            Grant::Service {
+                service: Service::new(service).unwrap(),
+                fresh_login: remember_me,
+            },
+            Duration::seconds(10),
+        ),
+        "PT" => (
+            Grant::Proxy {
+                service: Service::new(service).unwrap(),
+                proxies: ProxyChain::new(vec![
+                    callback(),
+                    CallbackUrl::new("https://gateway.example.edu:8443/pgt").unwrap(),
+                ])
+                .unwrap(),
+            },
+            Duration::seconds(10),
+        ),
+        _ => (
+            Grant::ProxyGranting {
+                callback: callback(),
+            },
+            Duration::hours(2),
+        ),
+    };
+    Claims::with_lifetime(auth, grant, issued, lifetime).unwrap()
+}
+
+/// Flips one bit of the ticket's decoded bytes and spells them again, so the
+/// result stays canonical text and only the AEAD can catch it.
+fn flip(ticket: &str, byte: usize) -> String {
+    edit(ticket, |bytes| bytes[byte] ^= 0x01)
+}
+
+/// The ticket with its decoded bytes changed by `f`, spelled canonically.
+fn edit(ticket: &str, f: impl FnOnce(&mut Vec<u8>)) -> String {
+    let (prefix, body) = ticket.split_once('-').unwrap();
+    let mut bytes = base62::decode(body.as_bytes()).unwrap();
+    f(&mut bytes);
+    format!("{prefix}-{}", base62::encode(&bytes))
+}
+
+struct Vector {
+    name: String,
+    comment: String,
+    expect: &'static str,
+    keyring: Keyring,
+    now: time::OffsetDateTime,
+    claims: Option<Claims>,
+    ticket: String,
+}
+
+fn vectors() -> Vec<Vector> {
+    let mut out = Vec::new();
+    let now = datetime!(2026-11-22 10:00:05 UTC);
+    let mut ok = |name: String, comment: String, alg: Alg, c: Claims| {
+        let ring = keyring(alg);
+        let ticket = Codec::new(&ring).encode_with_nonce(&c, NONCE).unwrap();
+        out.push(Vector {
+            name,
+            comment,
+            expect: "ok",
+            keyring: ring,
+            now,
+            claims: Some(c),
+            ticket,
+        });
+    };
+    for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
+        for kind in ["TGT", "ST", "PT", "PGT"] {
+            ok(
+                format!("ok_{}_{}", kind.to_lowercase(), alg.name()),
+                format!("a typical {kind} sealed with {}", alg.name()),
+                alg,
+                claims(kind, false, false),
+            );
+        }
+    }
+    ok(
+        "ok_st_long_service_fresh_login_remember_me".into(),
+        "a long service is normalized and shortened to a prefix and a digest; flags set".into(),
+        Alg::Aes256Gcm,
+        claims("ST", true, true),
+    );
+    ok(
+        "ok_pt_long_service".into(),
+        "a PT for a shortened service with a two-hop proxy chain".into(),
+        Alg::Aes256Gcm,
+        claims("PT", true, true),
+    );
+
+    let ring = || keyring(Alg::Aes256Gcm);
+    let st = Codec::new(&ring())
+        .encode_with_nonce(&claims("ST", false, false), NONCE)
+        .unwrap();
+    let mut bad = |name: &str, comment: &str, expect: &'static str, ticket: String, keyring| {
+        out.push(Vector {
+            name: name.into(),
+            comment: comment.into(),
+            expect,
+            keyring,
+            now,
+            claims: None,
+            ticket,
+        });
+    };
+    bad(
+        "tampered_nonce",
+        "one bit of the nonce flipped",
+        "auth_failed",
+        flip(&st, 4),
+        ring(),
+    );
+    bad(
+        "tampered_ciphertext",
+        "one bit of the ciphertext flipped",
+        "auth_failed",
+        flip(&st, 30),
+        ring(),
+    );
+    let last = base62::decode(st.split_once('-').unwrap().1.as_bytes())
+        .unwrap()
+        .len()
+        - 1;
+    bad(
+        "tampered_tag",
+        "one bit of the tag flipped",
+        "auth_failed",
+        flip(&st, last),
+        ring(),
+    );
+    bad(
+        "tampered_deflate_flag",
+        "the deflate flag cleared",
+        "auth_failed",
+        flip(&st, 1),
+        ring(),
+    );
+    bad(
+        "relabelled_st_as_pt",
+        "an ST whose prefix was changed to PT-",
+        "auth_failed",
+        st.replacen("ST-", "PT-", 1),
+        ring(),
+    );
+    let wrong = Keyring::new(
+        vec![key(0x0a01, Alg::Aes256Gcm, 0x40)],
+        KeyId::from_bytes([0x0a, 0x01]),
+    )
+    .unwrap();
+    bad(
+        "wrong_key_same_id",
+        "a keyring whose key has the ticket's id but another secret",
+        "auth_failed",
+        st.clone(),
+        wrong,
+    );
+    let other = Keyring::new(
+        vec![key(0x0c03, Alg::Aes256Gcm, 0x00)],
+        KeyId::from_bytes([0x0c, 0x03]),
+    )
+    .unwrap();
+    bad(
+        "unknown_key",
+        "the ticket's key id is not in the keyring (retired)",
+        "unknown_key",
+        st.clone(),
+        other,
+    );
+    let relabelled_key = edit(&st, |bytes| bytes[2..4].copy_from_slice(&[0x0b, 0x02]));
+    bad(
+        "key_id_changed",
+        "the key id changed to the ring's other key (another algorithm)",
+        "auth_failed",
+        relabelled_key,
+        ring(),
+    );
+    let other_alg = edit(&st, |bytes| bytes[1] = (bytes[1] & 0x0f) | 0x20);
+    bad(
+        "alg_changed",
+        "the algorithm nibble changed to xchacha20poly1305",
+        "auth_failed",
+        other_alg,
+        ring(),
+    );
+    let version_2 = edit(&st, |bytes| bytes[0] = 2);
+    bad(
+        "unsupported_version",
+        "format version 2",
+        "unsupported_version",
+        version_2,
+        ring(),
+    );
+    let body = st.split_once('-').unwrap().1;
+    bad(
+        "empty",
+        "the empty string",
+        "malformed",
+        String::new(),
+        ring(),
+    );
+    bad(
+        "no_prefix",
+        "a body without a prefix",
+        "malformed",
+        body.to_string(),
+        ring(),
+    );
+    bad(
+        "lowercase_prefix",
+        "prefixes are case-sensitive",
+        "malformed",
+        st.replacen("ST-", "st-", 1),
+        ring(),
+    );
+    bad(
+        "underscore",
+        "base64url's `_` is not in the alphabet",
+        "malformed",
+        format!("{}_", &st[..st.len() - 1]),
+        ring(),
+    );
+    bad(
+        "truncated",
+        "the last character removed",
+        "malformed",
+        st[..st.len() - 1].to_string(),
+        ring(),
+    );
+    bad(
+        "non_canonical_block",
+        "a block whose value overflows 64 bits",
+        "malformed",
+        format!("ST-zzzzzzzzzzz{}", &st[14..]),
+        ring(),
+    );
+    bad(
+        "too_long",
+        "257 characters",
+        "too_long",
+        format!("ST-{}", "0".repeat(254)),
+        ring(),
+    );
+    out.push(Vector {
+        name: "expired_at_instant".into(),
+        comment: "validated at its expiration instant: expired".into(),
+        expect: "expired",
+        keyring: ring(),
+        now: datetime!(2026-11-22 10:00:10 UTC),
+        claims: None,
+        ticket: st,
+    });
+    out
+}
+
+fn to_json(v: &Vector) -> String {
+    let mut obj = json!({
+        "comment": v.comment,
+        "expect": v.expect,
+        "keyring": serde_json::from_str::<Value>(&v.keyring.to_json()).unwrap(),
+        "nonce": hex(&NONCE),
+        "now": rfc3339(v.now),
+        "ticket": v.ticket,
+    });
+    if let Some(c) = &v.claims {
+        obj["claims"] = serde_json::to_value(c).unwrap();
+        obj["payload_cbor"] = Value::String(hex(&crate::stages::to_cbor(c)));
+    }
+    let mut text = serde_json::to_string_pretty(&obj).unwrap();
+    text.push('\n');
+    text
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn vectors_match_the_committed_files() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let regenerate = std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some();
+    if regenerate {
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    for v in vectors() {
+        let path = dir.join(format!("{}.json", v.name));
+        let text = to_json(&v);
+        if regenerate {
+            std::fs::write(&path, text).unwrap();
+        } else {
+            let committed = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}; regenerate the vectors", path.display()));
+            assert_eq!(
+                committed,
+                text,
+                "{} differs from what the code generates",
+                path.display()
+            );
+        }
+    }
+}

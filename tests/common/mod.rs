@@ -1,0 +1,80 @@
+//! Claims and keyrings shared by the integration tests.
+#![allow(dead_code)]
+
+use cas_ticket_codec::{
+    Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
+    SecretKey, Service,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// The validation instant of most tests.
+pub const NOW: OffsetDateTime = datetime!(2026-11-22 10:00:00 UTC);
+
+/// The typical user of DESIGN.md.
+pub fn auth() -> Authentication {
+    Authentication::new("jdoe@example.edu", NOW - Duration::minutes(5))
+        .unwrap()
+        .with_method("Password")
+        .unwrap()
+}
+
+/// The typical service of DESIGN.md.
+pub const SERVICE: &str = "https://app.example.edu/login?target=%2Fhome";
+
+pub fn st() -> Claims {
+    let grant = Grant::Service {
+        service: Service::new(SERVICE).unwrap(),
+        fresh_login: false,
+    };
+    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+}
+
+pub fn tgt() -> Claims {
+    Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8)).unwrap()
+}
+
+pub fn pt() -> Claims {
+    let proxies = ProxyChain::new(vec![
+        CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap(),
+        CallbackUrl::new("https://mail-gateway.example.edu:8443/pgtCallback").unwrap(),
+    ])
+    .unwrap();
+    let grant = Grant::Proxy {
+        service: Service::new("https://imap.example.edu/webmail/inbox?folder=INBOX").unwrap(),
+        proxies,
+    };
+    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+}
+
+pub fn pgt() -> Claims {
+    let grant = Grant::ProxyGranting {
+        callback: CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap(),
+    };
+    Claims::with_lifetime(auth(), grant, NOW, Duration::hours(2)).unwrap()
+}
+
+pub fn all_kinds() -> Vec<Claims> {
+    vec![tgt(), st(), pt(), pgt()]
+}
+
+pub fn key(id: u16, alg: Alg, fill: u8) -> Key {
+    Key::new(
+        KeyId::from_bytes(id.to_be_bytes()),
+        alg,
+        SecretKey::from_bytes([fill; 32]),
+    )
+}
+
+/// A keyring of one key with a fixed secret.
+pub fn keyring(id: u16, alg: Alg, fill: u8) -> Keyring {
+    Keyring::new(
+        vec![key(id, alg, fill)],
+        KeyId::from_bytes(id.to_be_bytes()),
+    )
+    .unwrap()
+}
+
+pub fn codec(alg: Alg) -> Codec {
+    Codec::new(&keyring(0x0001, alg, 0x11))
+}

@@ -1,0 +1,74 @@
+//! Known-answer vectors (tests/vectors/*.json), checked through the public API
+//! only: a change of format, dictionary, key derivation or encoding that makes
+//! a committed ticket decode differently fails here.
+
+use std::path::Path;
+
+use cas_ticket_codec::{Codec, Error, Keyring};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn class(result: &Result<cas_ticket_codec::Ticket, Error>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(Error::Malformed(_)) => "malformed",
+        Err(Error::UnknownKey { .. }) => "unknown_key",
+        Err(Error::AuthenticationFailed) => "auth_failed",
+        Err(Error::Expired { .. }) => "expired",
+        Err(Error::WrongKind { .. }) => "wrong_kind",
+        Err(Error::TooLong { .. }) => "too_long",
+        Err(Error::UnsupportedVersion { .. }) => "unsupported_version",
+        Err(_) => "other",
+    }
+}
+
+#[test]
+fn every_vector_decodes_as_recorded() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut count = 0;
+    let mut expects = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let keyring = Keyring::from_json(v["keyring"].to_string().as_bytes()).unwrap();
+        let now = OffsetDateTime::parse(v["now"].as_str().unwrap(), &Rfc3339).unwrap();
+        let ticket = v["ticket"].as_str().unwrap();
+        let expect = v["expect"].as_str().unwrap();
+        let result = Codec::new(&keyring).decode(ticket, now);
+        assert_eq!(class(&result), expect, "{name}: {result:?}");
+        if let Ok(t) = &result {
+            assert_eq!(
+                serde_json::to_value(t.claims()).unwrap(),
+                v["claims"],
+                "{name}"
+            );
+            assert_eq!(t.key_id(), keyring.primary(), "{name}");
+        }
+        if expect == "expired" {
+            let e = result.unwrap_err();
+            assert!(
+                matches!(e, Error::Expired { now: n, .. } if n == now),
+                "{name}"
+            );
+        }
+        expects.insert(expect.to_owned());
+        count += 1;
+    }
+    assert!(count >= 25, "only {count} vectors in {}", dir.display());
+    for class in [
+        "ok",
+        "malformed",
+        "unknown_key",
+        "auth_failed",
+        "expired",
+        "too_long",
+        "unsupported_version",
+    ] {
+        assert!(expects.contains(class), "no vector expects {class}");
+    }
+}
