@@ -1,5 +1,5 @@
 //! The pipeline: claims → CBOR → DEFLATE → AEAD → base62, and back
-//! (FORMAT.md §8 gives the decoder's order).
+//! (FORMAT.md §9 gives the decoder's order).
 
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
@@ -146,7 +146,7 @@ impl Codec {
         Ok(text)
     }
 
-    /// Validates a ticket of any kind as of `now`: FORMAT.md §8, in order
+    /// Validates a ticket of any kind as of `now`: FORMAT.md §9, in order
     /// (length cap, prefix, text, version, key id, AEAD, bounded inflate,
     /// strict CBOR, expiry).
     pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {

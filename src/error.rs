@@ -62,7 +62,7 @@ pub enum Error {
     Keyring(KeyringError),
 }
 
-/// Why a text is not a well-formed ticket (FORMAT.md §8 lists the checks).
+/// Why a text is not a well-formed ticket (FORMAT.md §9 lists the checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Malformed {

@@ -108,7 +108,7 @@ impl Parsed {
     }
 }
 
-/// The kind of a ticket text, from its prefix, after the length cap (FORMAT.md §8 steps 1–2).
+/// The kind of a ticket text, from its prefix, after the length cap (FORMAT.md §9 steps 1–2).
 pub(crate) fn split_prefix(text: &str) -> Result<(Kind, &str), Error> {
     if text.len() > MAX_TICKET_CHARS {
         return Err(Error::TooLong {
@@ -124,7 +124,7 @@ pub(crate) fn split_prefix(text: &str) -> Result<(Kind, &str), Error> {
     Ok((kind, body))
 }
 
-/// Steps 1–5 of FORMAT.md §8: length cap, prefix, text, version, header.
+/// Steps 1–5 of FORMAT.md §9: length cap, prefix, text, version, header.
 pub(crate) fn parse(text: &str) -> Result<Parsed, Error> {
     let (kind, body) = split_prefix(text)?;
     let bytes = base62::decode(body.as_bytes())?;

@@ -1,4 +1,4 @@
-//! Keys, key ids, algorithms, and the keyring file (FORMAT.md §7).
+//! Keys, key ids, algorithms, and the keyring file (FORMAT.md §10).
 //!
 //! A keyring holds one or more 256-bit master secrets, each with a short id
 //! and an algorithm. One key is primary: it seals new tickets. Every key

@@ -68,6 +68,11 @@ pub mod stages;
 #[cfg(test)]
 mod vectors;
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use claims::{
     Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
     MAX_PROXIES, ProxyChain, rfc3339,

@@ -1,4 +1,4 @@
-//! Service URLs: normalize, shorten, match (FORMAT.md §6).
+//! Service URLs: normalize, shorten, match (FORMAT.md §8).
 //!
 //! A service ticket carries the service it was issued for, but a ticket must
 //! stay short, so the service is stored in a *shortened* form:
