@@ -152,6 +152,22 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Error> {
     Ok(Parsed { header, bytes })
 }
 
+/// A fresh proxy-granting-ticket IOU, `PGTIOU-` and 44 base62 characters of
+/// 256 bits from the operating system's random source.
+///
+/// A PGTIOU is not a ticket of this codec: the protocol requires that its PGT
+/// cannot be derived from it, so it carries nothing and is never decoded.
+pub fn new_pgt_iou() -> Result<String, Error> {
+    use rand::TryRng as _;
+    let mut bytes = [0_u8; 32];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|_| crate::KeyringError::Random)?;
+    let mut iou = String::from("PGTIOU-");
+    base62::encode_into(&bytes, &mut iou);
+    Ok(iou)
+}
+
 /// Reads a ticket's header without keys and without authenticating it:
 /// what `ticketctl inspect` shows. Nothing it returns can be trusted.
 pub fn inspect(text: &str) -> Result<UntrustedHeader, Error> {
@@ -179,6 +195,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn pgt_ious_are_random_and_in_the_alphabet() {
+        let a = new_pgt_iou().unwrap();
+        let b = new_pgt_iou().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "PGTIOU-".len() + 44);
+        let body = a.strip_prefix("PGTIOU-").unwrap();
+        assert!(body.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(inspect(&a), Err(Error::Malformed(Malformed::Prefix)));
     }
 
     #[test]

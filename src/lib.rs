@@ -80,6 +80,6 @@ pub use claims::{
 pub use codec::{Codec, Ticket};
 pub use deflate::MAX_PAYLOAD_BYTES;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
-pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect};
+pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
 pub use service::{CallbackUrl, Service, normalize};
