@@ -222,7 +222,7 @@ impl fmt::Display for KeyringError {
             KeyringError::AlreadyExists => f.write_str("file exists, refusing to overwrite it"),
             KeyringError::InsecurePermissions { mode } => write!(
                 f,
-                "key file is accessible by group or others (mode {mode:04o}); chmod 600 it"
+                "readable or writable by group or others (mode {mode:04o}); run chmod 600 on it"
             ),
             KeyringError::Syntax { line, column } => {
                 write!(f, "not valid JSON at line {line} column {column}")

@@ -342,7 +342,10 @@ mod tests {
         ] {
             let service = Service::new(&url).unwrap();
             assert!(service.is_shortened(), "{url}");
-            assert_eq!(Service::from_stored(service.as_str().to_owned()), Some(service.clone()));
+            assert_eq!(
+                Service::from_stored(service.as_str().to_owned()),
+                Some(service.clone())
+            );
             assert!(service.matches(&url));
         }
     }

@@ -1,1 +1,529 @@
-fn main() {}
+//! `ticketctl`: create and rotate keys, mint tickets for testing, and answer
+//! "was this ticket valid at 10:42, and for whom?".
+//!
+//! A thin shell over the library: argument parsing, I/O, JSON and exit codes.
+//! Exit codes: 0 ok, 1 ticket rejected, 2 usage, 3 expired, 4 service
+//! mismatch, 5 cannot encode, 6 key file problem. Every failure prints one
+//! line on stderr starting with `error:` and nothing on stdout.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cas_ticket_codec::{
+    Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, ProxyChain,
+    Service, inspect, rfc3339,
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 ticket rejected (malformed, tampered, unknown key, wrong kind,
+unsupported version), 2 usage error, 3 expired, 4 service mismatch, 5 cannot encode
+(claims invalid or too large for 256 characters), 6 key file problem.
+Secrets are read only from key files, never from the command line.";
+
+/// Stateless CAS tickets: keys, encode, decode, inspect.
+#[derive(Parser)]
+#[command(name = "ticketctl", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a new keyring file (mode 0600) with one primary key; print its id.
+    Keygen {
+        /// Where to write the keyring; an existing file is never overwritten.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// AEAD of the new key.
+        #[arg(long, value_enum, default_value_t = AlgArg::Aes256gcm)]
+        alg: AlgArg,
+    },
+    /// Rotate keys: add, promote, retire, list.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Mint a ticket and print it.
+    Encode(EncodeArgs),
+    /// Validate a ticket and print its claims as JSON.
+    Decode(DecodeArgs),
+    /// Show a ticket's unauthenticated header as JSON (no keys needed).
+    Inspect {
+        /// The ticket; read from standard input when absent or `-`.
+        ticket: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key that opens tickets but does not seal them yet; print its id.
+    Add {
+        /// The keyring file.
+        path: PathBuf,
+        /// AEAD of the new key.
+        #[arg(long, value_enum, default_value_t = AlgArg::Aes256gcm)]
+        alg: AlgArg,
+    },
+    /// Make a key the one that seals new tickets.
+    Promote {
+        /// The keyring file.
+        path: PathBuf,
+        /// Key id (four hex digits).
+        id: String,
+    },
+    /// Remove a key: tickets sealed under it stop validating.
+    Retire {
+        /// The keyring file.
+        path: PathBuf,
+        /// Key id (four hex digits).
+        id: String,
+    },
+    /// List key ids, algorithms and which is primary (never secrets).
+    List {
+        /// The keyring file.
+        path: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AlgArg {
+    /// AES-256-GCM (XAES-256-GCM construction); fastest with AES-NI.
+    Aes256gcm,
+    /// XChaCha20-Poly1305.
+    Xchacha20poly1305,
+}
+
+impl From<AlgArg> for Alg {
+    fn from(a: AlgArg) -> Alg {
+        match a {
+            AlgArg::Aes256gcm => Alg::Aes256Gcm,
+            AlgArg::Xchacha20poly1305 => Alg::XChaCha20Poly1305,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KindArg {
+    Tgt,
+    St,
+    Pt,
+    Pgt,
+}
+
+#[derive(Args)]
+struct KeysArg {
+    /// The keyring file.
+    #[arg(long = "keys", env = "TICKETCTL_KEYS", value_name = "PATH")]
+    path: PathBuf,
+}
+
+#[derive(Args)]
+struct EncodeArgs {
+    #[command(flatten)]
+    keys: KeysArg,
+    /// Ticket kind.
+    #[arg(long, value_enum)]
+    kind: KindArg,
+    /// The principal id.
+    #[arg(long)]
+    principal: String,
+    /// The service (required for st and pt).
+    #[arg(long)]
+    service: Option<String>,
+    /// An authentication method or handler name; repeatable.
+    #[arg(long = "method", value_name = "NAME")]
+    methods: Vec<String>,
+    /// Set the remember-me flag.
+    #[arg(long)]
+    remember_me: bool,
+    /// Mark an ST as issued from a fresh login (what renew=true validation requires).
+    #[arg(long)]
+    renew: bool,
+    /// A proxy callback URL of a PT's chain, most recent first; repeatable (pt only).
+    #[arg(long = "proxy", value_name = "URL")]
+    proxies: Vec<String>,
+    /// The proxy callback URL a PGT is issued to (pgt only).
+    #[arg(long, value_name = "URL")]
+    pgt_url: Option<String>,
+    /// Lifetime, like 30s, 5m, 8h, 1d [default: st 10s, pt 10s, tgt 8h, pgt 2h].
+    #[arg(long, value_parser = parse_lifetime)]
+    ttl: Option<Duration>,
+    /// Issue (and authentication) instant, RFC 3339 [default: now].
+    #[arg(long, value_parser = parse_instant)]
+    at: Option<OffsetDateTime>,
+}
+
+#[derive(Args)]
+struct DecodeArgs {
+    #[command(flatten)]
+    keys: KeysArg,
+    /// Also require the ticket to be an ST or PT for this service.
+    #[arg(long)]
+    service: Option<String>,
+    /// Validate as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_instant)]
+    at: Option<OffsetDateTime>,
+    /// Accept tickets this long past their expiry (clock skew), like 5s.
+    #[arg(long, value_parser = parse_duration)]
+    leeway: Option<Duration>,
+    /// The ticket; read from standard input when absent or `-`.
+    ticket: Option<String>,
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    fn key_file(path: &Path, error: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 6,
+            message: format!("key file {}: {error}", path.display()),
+        }
+    }
+
+    /// A rejected ticket: exit code by reason.
+    fn rejected(error: Error) -> Self {
+        let code = match error {
+            Error::Expired { .. } => 3,
+            Error::ServiceMismatch => 4,
+            Error::Keyring(_) => 6,
+            _ => 1,
+        };
+        let message = match error {
+            Error::Expired { .. } => format!("ticket {error}"),
+            _ => error.to_string(),
+        };
+        Failure { code, message }
+    }
+
+    /// A ticket that cannot be minted.
+    fn unencodable(error: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 5,
+            message: format!("cannot encode: {error}"),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message is the first paragraph; usage and tips follow.
+            let rendered = e.render().to_string();
+            let first = rendered.split("\n\n").next().unwrap_or("invalid usage");
+            let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
+            return fail(&Failure::usage(line.trim_start_matches("error: ")));
+        }
+    };
+    match run(cli.command) {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{output}").and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe: nothing more can be said on stdout.
+                Err(e) => fail(&Failure::usage(format!("cannot write output: {e}"))),
+            }
+        }
+        Err(failure) => fail(&failure),
+    }
+}
+
+fn fail(failure: &Failure) -> ExitCode {
+    let line = failure.message.replace(['\n', '\r'], " ");
+    let _ = writeln!(std::io::stderr(), "error: {line}");
+    ExitCode::from(failure.code)
+}
+
+fn run(command: Command) -> Result<String, Failure> {
+    match command {
+        Command::Keygen { out, alg } => {
+            let ring = Keyring::generate(alg.into()).map_err(|e| Failure::key_file(&out, e))?;
+            ring.save_new(&out)
+                .map_err(|e| Failure::key_file(&out, e))?;
+            Ok(ring.primary().to_string())
+        }
+        Command::Keys(keys) => run_keys(keys),
+        Command::Encode(args) => encode(args),
+        Command::Decode(args) => decode(args),
+        Command::Inspect { ticket } => {
+            let ticket = read_ticket(ticket)?;
+            let header = inspect(&ticket).map_err(Failure::rejected)?;
+            Ok(json!({
+                "kind": header.kind().prefix(),
+                "version": header.version(),
+                "key_id": header.key_id().to_string(),
+                "alg": header.alg().name(),
+                "deflated": header.deflated(),
+                "length": ticket.len(),
+            })
+            .to_string())
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<Keyring, Failure> {
+    Keyring::load(path).map_err(|e| Failure::key_file(path, e))
+}
+
+fn key_id(id: &str) -> Result<KeyId, Failure> {
+    id.parse()
+        .map_err(|e| Failure::usage(format!("invalid key id '{id}': {e}")))
+}
+
+fn run_keys(command: KeysCommand) -> Result<String, Failure> {
+    match command {
+        KeysCommand::Add { path, alg } => {
+            let mut ring = load(&path)?;
+            let id = ring
+                .add_generated(alg.into())
+                .map_err(|e| Failure::key_file(&path, e))?;
+            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
+            Ok(id.to_string())
+        }
+        KeysCommand::Promote { path, id } => {
+            let id = key_id(&id)?;
+            let mut ring = load(&path)?;
+            ring.promote(id).map_err(|e| Failure::key_file(&path, e))?;
+            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
+            Ok(id.to_string())
+        }
+        KeysCommand::Retire { path, id } => {
+            let id = key_id(&id)?;
+            let mut ring = load(&path)?;
+            ring.retire(id).map_err(|e| Failure::key_file(&path, e))?;
+            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
+            Ok(id.to_string())
+        }
+        KeysCommand::List { path } => {
+            let ring = load(&path)?;
+            let keys: Vec<Value> = ring
+                .keys()
+                .iter()
+                .map(|k| {
+                    json!({
+                        "id": k.id().to_string(),
+                        "alg": k.alg().name(),
+                        "primary": k.id() == ring.primary(),
+                    })
+                })
+                .collect();
+            Ok(json!({ "primary": ring.primary().to_string(), "keys": keys }).to_string())
+        }
+    }
+}
+
+fn encode(args: EncodeArgs) -> Result<String, Failure> {
+    let kind = args.kind;
+    let only = |flag: &str, set: bool, allowed: &[KindArg]| {
+        if set && !allowed.contains(&kind) {
+            Err(Failure::usage(format!(
+                "{flag} does not apply to --kind {}",
+                kind_name(kind)
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    only(
+        "--service",
+        args.service.is_some(),
+        &[KindArg::St, KindArg::Pt],
+    )?;
+    only("--renew", args.renew, &[KindArg::St])?;
+    only("--proxy", !args.proxies.is_empty(), &[KindArg::Pt])?;
+    only("--pgt-url", args.pgt_url.is_some(), &[KindArg::Pgt])?;
+
+    let service = || -> Result<Service, Failure> {
+        let url = args.service.as_deref().ok_or_else(|| {
+            Failure::usage(format!("--kind {} needs --service URL", kind_name(kind)))
+        })?;
+        Service::new(url).map_err(Failure::unencodable)
+    };
+    let grant = match kind {
+        KindArg::Tgt => Grant::TicketGranting,
+        KindArg::St => Grant::Service {
+            service: service()?,
+            fresh_login: args.renew,
+        },
+        KindArg::Pt => {
+            if args.proxies.is_empty() {
+                return Err(Failure::usage("--kind pt needs at least one --proxy URL"));
+            }
+            let urls = args
+                .proxies
+                .iter()
+                .map(|u| CallbackUrl::new(u))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Failure::unencodable)?;
+            Grant::Proxy {
+                service: service()?,
+                proxies: ProxyChain::new(urls).map_err(Failure::unencodable)?,
+            }
+        }
+        KindArg::Pgt => {
+            let url = args
+                .pgt_url
+                .as_deref()
+                .ok_or_else(|| Failure::usage("--kind pgt needs --pgt-url URL"))?;
+            Grant::ProxyGranting {
+                callback: CallbackUrl::new(url).map_err(Failure::unencodable)?,
+            }
+        }
+    };
+    let ttl = args.ttl.unwrap_or(match kind {
+        KindArg::St | KindArg::Pt => Duration::seconds(10),
+        KindArg::Tgt => Duration::hours(8),
+        KindArg::Pgt => Duration::hours(2),
+    });
+
+    let ring = load(&args.keys.path)?;
+    let now = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let mut auth = Authentication::new(&args.principal, now)
+        .map_err(Failure::unencodable)?
+        .with_remember_me(args.remember_me);
+    for method in &args.methods {
+        auth = auth.with_method(method).map_err(Failure::unencodable)?;
+    }
+    let claims = Claims::with_lifetime(auth, grant, now, ttl).map_err(Failure::unencodable)?;
+    Codec::new(&ring)
+        .encode(&claims)
+        .map_err(Failure::unencodable)
+}
+
+fn decode(args: DecodeArgs) -> Result<String, Failure> {
+    let ticket = read_ticket(args.ticket)?;
+    let ring = load(&args.keys.path)?;
+    let codec = Codec::new(&ring).with_leeway(args.leeway.unwrap_or(Duration::ZERO));
+    let now = args.at.unwrap_or_else(OffsetDateTime::now_utc);
+    let decoded = codec.decode(&ticket, now).map_err(Failure::rejected)?;
+    if let Some(service) = &args.service {
+        decoded
+            .require_service(service)
+            .map_err(Failure::rejected)?;
+    }
+    let mut out = serde_json::to_value(decoded.claims()).map_err(|e| Failure {
+        code: 1,
+        message: format!("cannot render claims: {e}"),
+    })?;
+    if let Value::Object(map) = &mut out {
+        map.insert("key_id".into(), decoded.key_id().to_string().into());
+        map.insert("alg".into(), decoded.alg().name().into());
+        map.insert("validated_at".into(), rfc3339(now).into());
+    }
+    Ok(out.to_string())
+}
+
+fn kind_name(kind: KindArg) -> &'static str {
+    match kind {
+        KindArg::Tgt => "tgt",
+        KindArg::St => "st",
+        KindArg::Pt => "pt",
+        KindArg::Pgt => "pgt",
+    }
+}
+
+/// The ticket argument, or standard input when it is absent or `-`.
+fn read_ticket(arg: Option<String>) -> Result<String, Failure> {
+    match arg.as_deref() {
+        Some(ticket) if ticket != "-" => Ok(ticket.to_owned()),
+        _ => {
+            // A ticket is at most 256 characters; read a little more so an
+            // oversize input is still reported as too long, not truncated.
+            let mut input = Vec::new();
+            std::io::stdin()
+                .take(64 * 1024)
+                .read_to_end(&mut input)
+                .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+            let text = String::from_utf8_lossy(&input);
+            Ok(text.trim().to_owned())
+        }
+    }
+}
+
+/// A duration that is more than zero seconds.
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_positive() => Ok(d),
+        _ => Err(format!("'{text}' is not a positive lifetime")),
+    }
+}
+
+fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|_| format!("'{text}' is not an RFC 3339 instant like 2026-11-22T10:42:00Z"))
+}
+
+/// `45`, `30s`, `5m`, `8h`, `1d`: a positive whole number of seconds, minutes,
+/// hours or days.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("'{text}' is not a duration like 30s, 5m, 8h or 1d");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let value: i64 = digits.parse().map_err(|_| invalid())?;
+    let seconds_per_unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(invalid()),
+    };
+    let seconds = value.checked_mul(seconds_per_unit).ok_or_else(invalid)?;
+    Ok(Duration::seconds(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("45"), Ok(Duration::seconds(45)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::seconds(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::minutes(5)));
+        assert_eq!(parse_duration("8h"), Ok(Duration::hours(8)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::days(1)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_lifetime("0s").is_err());
+        assert_eq!(parse_lifetime("1s"), Ok(Duration::SECOND));
+        for bad in [
+            "",
+            "s",
+            "-5s",
+            "5x",
+            "5 m",
+            "1.5h",
+            "99999999999999999999s",
+            "5mm",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
