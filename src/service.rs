@@ -190,7 +190,7 @@ pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
         ),
         None => (hostport, ""),
     };
-    if host.is_empty() {
+    if !valid_host(host) {
         return Err(InvalidClaims::Service);
     }
     let port = if port.is_empty() {
@@ -230,6 +230,25 @@ pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
     }
     out.push_str(path_query);
     Ok(out)
+}
+
+/// A bracketed IPv6 literal, or a non-empty RFC 3986 reg-name (unreserved,
+/// percent-encoded and sub-delimiter characters: never `:`, `@`, `[` or `]`).
+fn valid_host(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(literal) => {
+            !literal.is_empty()
+                && literal
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b))
+        }
+    }
 }
 
 fn shorten(normalized: String) -> String {
@@ -297,6 +316,14 @@ mod tests {
             "1http://h/",
             "https://h/\u{e9}",
             "https://user@:443/",
+            // Found by the roundtrip fuzzer: a colon left in the host.
+            "HTTP://Tt:jQ5):",
+            "https://a:b:c/",
+            "https://[::1/",
+            "https://]x[/",
+            "https://[]/",
+            "https://[::g]/",
+            "https://h<x>/",
         ] {
             assert_eq!(normalize(bad), Err(InvalidClaims::Service), "{bad:?}");
         }

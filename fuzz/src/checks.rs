@@ -1,0 +1,239 @@
+//! The property each fuzz target asserts, as plain functions.
+//!
+//! Compiled twice: by the fuzz crate (for libFuzzer) and by the main crate's
+//! `tests/fuzz_corpus.rs` (to replay the committed corpus on stable).
+
+use std::sync::OnceLock;
+
+use arbitrary::Arbitrary;
+use cas_ticket_codec::{
+    Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, Key, KeyId, Keyring, Kind,
+    MAX_PAYLOAD_BYTES, MAX_TICKET_CHARS, ProxyChain, SecretKey, Service, base62, inspect, stages,
+};
+use time::{Duration, OffsetDateTime};
+
+/// The instant the decode target validates at: before every seed expires.
+pub const NOW: OffsetDateTime = time::macros::datetime!(2026-11-22 10:00:05 UTC);
+
+/// Key ids shared by the fuzz keyring, the seed keyring and the test vectors,
+/// so that seeds reach the AEAD instead of stopping at "unknown key".
+pub const KEY_IDS: [(u16, Alg); 2] = [(0x0a01, Alg::Aes256Gcm), (0x0b02, Alg::XChaCha20Poly1305)];
+
+/// A keyring with the shared ids and secrets filled with `fill`.
+pub fn keyring(fill: u8) -> Keyring {
+    let keys = KEY_IDS
+        .iter()
+        .map(|&(id, alg)| {
+            Key::new(
+                KeyId::from_bytes(id.to_be_bytes()),
+                alg,
+                SecretKey::from_bytes([fill; 32]),
+            )
+        })
+        .collect();
+    Keyring::new(keys, KeyId::from_bytes(KEY_IDS[0].0.to_be_bytes())).expect("fixed keyring")
+}
+
+/// The decode target's codec. Its secrets differ from the seeds' (`keyring(0x5e)`),
+/// so no input can be a valid ticket for it unless the fuzzer forges one.
+pub fn fuzz_codec() -> &'static Codec {
+    static CODEC: OnceLock<Codec> = OnceLock::new();
+    CODEC.get_or_init(|| Codec::new(&keyring(0xf0)))
+}
+
+/// `decode`: arbitrary bytes never panic the decoder and never verify.
+pub fn decode(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let codec = fuzz_codec();
+    if let Ok(ticket) = codec.decode(&text, NOW) {
+        panic!("invalid ticket was verified: {text:?} -> {ticket:?}");
+    }
+    for kind in Kind::ALL {
+        assert!(codec.decode_kind(&text, kind, NOW).is_err());
+    }
+    if let Ok(header) = inspect(&text) {
+        // A header that parses names its kind by the text's own prefix.
+        assert!(text.starts_with(&format!("{}-", header.kind().prefix())));
+    }
+    if text.len() > MAX_TICKET_CHARS {
+        assert!(matches!(
+            codec.decode(&text, NOW),
+            Err(Error::TooLong { .. })
+        ));
+    }
+}
+
+/// Arbitrary claims, before the constructors decide whether they are valid.
+#[derive(Arbitrary, Debug)]
+pub struct ClaimsInput {
+    pub kind: u8,
+    pub xchacha: bool,
+    pub principal: String,
+    pub issued: u32,
+    pub auth_age: i32,
+    pub lifetime: u32,
+    pub methods: Vec<String>,
+    pub remember_me: bool,
+    pub fresh_login: bool,
+    /// Bytes mapped onto printable ASCII and prefixed with a scheme.
+    pub service: Vec<u8>,
+    pub raw_service: Option<String>,
+    pub proxies: Vec<Vec<u8>>,
+}
+
+/// Maps bytes onto printable ASCII, so URL-shaped inputs are common.
+fn printable(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| char::from(0x21 + b % 94)).collect()
+}
+
+fn url(bytes: &[u8]) -> String {
+    let scheme = if bytes.first().is_some_and(|b| b % 2 == 0) {
+        "https"
+    } else {
+        "HTTP"
+    };
+    format!("{scheme}://{}", printable(bytes.get(1..).unwrap_or(&[])))
+}
+
+/// The claims an input describes, or `None` where a constructor refuses it.
+pub fn claims(input: &ClaimsInput) -> Option<Claims> {
+    let issued = OffsetDateTime::from_unix_timestamp(i64::from(input.issued)).ok()?;
+    let authenticated = issued - Duration::seconds(i64::from(input.auth_age));
+    let mut auth = Authentication::new(&input.principal, authenticated)
+        .ok()?
+        .with_remember_me(input.remember_me);
+    for method in &input.methods {
+        auth = auth.with_method(method).ok()?;
+    }
+    let service = || match &input.raw_service {
+        Some(raw) => Service::new(raw).ok(),
+        None => Service::new(&url(&input.service)).ok(),
+    };
+    let proxies = || {
+        let urls = input
+            .proxies
+            .iter()
+            .map(|p| CallbackUrl::new(&url(p)).ok())
+            .collect::<Option<Vec<_>>>()?;
+        ProxyChain::new(urls).ok()
+    };
+    let grant = match input.kind % 4 {
+        0 => Grant::TicketGranting,
+        1 => Grant::Service {
+            service: service()?,
+            fresh_login: input.fresh_login,
+        },
+        2 => Grant::Proxy {
+            service: service()?,
+            proxies: proxies()?,
+        },
+        _ => Grant::ProxyGranting {
+            callback: CallbackUrl::new(&url(&input.service)).ok()?,
+        },
+    };
+    Claims::with_lifetime(
+        auth,
+        grant,
+        issued,
+        Duration::seconds(i64::from(input.lifetime)),
+    )
+    .ok()
+}
+
+/// `roundtrip`: valid claims encode to a ticket of at most 256 characters in
+/// the CAS alphabet that decodes to the same claims, or encoding says why not.
+pub fn roundtrip(input: &ClaimsInput) {
+    static CODECS: OnceLock<[Codec; 2]> = OnceLock::new();
+    let codecs = CODECS.get_or_init(|| {
+        let xchacha = Keyring::new(
+            vec![Key::new(
+                KeyId::from_bytes([0, 2]),
+                Alg::XChaCha20Poly1305,
+                SecretKey::from_bytes([7; 32]),
+            )],
+            KeyId::from_bytes([0, 2]),
+        )
+        .expect("fixed keyring");
+        [Codec::new(&keyring(0x5e)), Codec::new(&xchacha)]
+    });
+    let Some(claims) = claims(input) else { return };
+    let codec = &codecs[usize::from(input.xchacha)];
+    match codec.encode(&claims) {
+        Ok(ticket) => {
+            assert!(
+                ticket.len() <= MAX_TICKET_CHARS,
+                "{} characters",
+                ticket.len()
+            );
+            assert!(
+                ticket
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                "{ticket}"
+            );
+            assert!(ticket.starts_with(&format!("{}-", claims.kind().prefix())));
+            let decoded = codec
+                .decode(&ticket, claims.issued_at())
+                .expect("own ticket decodes");
+            assert_eq!(decoded.claims(), &claims);
+            assert_eq!(
+                codec.decode(&ticket, claims.expires_at()),
+                Err(Error::Expired {
+                    expired_at: claims.expires_at(),
+                    now: claims.expires_at()
+                })
+            );
+            if let Some(service) = claims.service() {
+                assert!(
+                    decoded.require_service(service.as_str()).is_ok() || service.is_shortened()
+                );
+            }
+        }
+        Err(Error::TooLong { length, max }) => assert!(length > max),
+        Err(Error::InvalidClaims(_)) => {}
+        Err(e) => panic!("unexpected encode error {e:?}"),
+    }
+}
+
+/// `open`: arbitrary plaintext past the AEAD. Byte 0 selects the kind (bits
+/// 0–1) and the deflate flag (bit 2); the rest is the payload. The decoder
+/// returns claims only for a canonical payload, otherwise `Malformed`, and
+/// never inflates past the bound.
+pub fn open(data: &[u8]) {
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    let kind = Kind::ALL[usize::from(selector & 3)];
+    let deflated = selector & 4 != 0;
+    let inflated = stages::inflate(payload);
+    if let Ok(bytes) = &inflated {
+        assert!(bytes.len() <= MAX_PAYLOAD_BYTES);
+    }
+    match stages::open_payload(kind, deflated, payload) {
+        Ok(claims) => {
+            assert_eq!(claims.kind(), kind);
+            let cbor = stages::to_cbor(&claims);
+            if deflated {
+                assert_eq!(inflated.as_deref(), Ok(cbor.as_slice()));
+            } else {
+                assert_eq!(cbor, payload);
+            }
+        }
+        Err(Error::Malformed(_)) => {}
+        Err(e) => panic!("unexpected payload error {e:?}"),
+    }
+}
+
+/// `base62`: decoding accepts only canonical text; encoding round-trips.
+pub fn base62(data: &[u8]) {
+    if let Ok(bytes) = base62::decode(data) {
+        assert_eq!(
+            base62::encode(&bytes).as_bytes(),
+            data,
+            "non-canonical text accepted"
+        );
+    }
+    let text = base62::encode(data);
+    assert_eq!(text.len(), base62::encoded_len(data.len()));
+    assert_eq!(base62::decode(text.as_bytes()).as_deref(), Ok(data));
+}

@@ -1,0 +1,213 @@
+//! Replays the fuzz corpora on stable: every file under `fuzz/corpus/<target>/`,
+//! `fuzz/regressions/<target>/` (crashes found and fixed) and, when present,
+//! `fuzz/artifacts/<target>/` goes through the same function the fuzz target
+//! runs (`fuzz/src/checks.rs`).
+//!
+//! `fuzz/make_corpus.sh` rewrites the seed corpora from real tickets through
+//! the ignored test `write_seed_corpus`.
+
+#[path = "../fuzz/src/checks.rs"]
+#[allow(dead_code)]
+mod checks;
+
+use std::path::{Path, PathBuf};
+
+use arbitrary::{Arbitrary, Unstructured};
+use cas_ticket_codec::{
+    Authentication, CallbackUrl, Claims, Codec, Grant, ProxyChain, Service, base62, stages,
+};
+use time::Duration;
+
+const TARGETS: [&str; 4] = ["decode", "roundtrip", "open", "base62"];
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn run(target: &str, data: &[u8]) {
+    match target {
+        "decode" => checks::decode(data),
+        "roundtrip" => {
+            // libfuzzer-sys builds typed inputs with `arbitrary_take_rest`.
+            if let Ok(input) = checks::ClaimsInput::arbitrary_take_rest(Unstructured::new(data)) {
+                checks::roundtrip(&input);
+            }
+        }
+        "open" => checks::open(data),
+        "base62" => checks::base62(data),
+        _ => unreachable!(),
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn corpora_and_regressions_replay_clean() {
+    for target in TARGETS {
+        let seeds = files(&fuzz_dir().join("corpus").join(target));
+        assert!(
+            seeds.len() >= 10,
+            "{target}: only {} seed files",
+            seeds.len()
+        );
+        let extra = ["regressions", "artifacts"]
+            .iter()
+            .flat_map(|d| files(&fuzz_dir().join(d).join(target)));
+        for path in seeds.iter().cloned().chain(extra) {
+            let data = std::fs::read(&path).unwrap();
+            run(target, &data);
+        }
+    }
+}
+
+/// Real tickets of every kind, sealed with the seed keyring (same key ids as
+/// the fuzz keyring and the vectors, other secrets).
+fn seed_tickets() -> Vec<(Claims, String)> {
+    let codec = Codec::new(&checks::keyring(0x5e));
+    let issued = checks::NOW - Duration::seconds(5);
+    let auth = Authentication::new("jdoe@example.edu", issued - Duration::minutes(3))
+        .unwrap()
+        .with_method("Password")
+        .unwrap();
+    let service = Service::new("https://app.example.edu/login?target=%2Fhome").unwrap();
+    let long = Service::new(&format!(
+        "https://app.example.edu/reports?{}",
+        "q=1&".repeat(12)
+    ))
+    .unwrap();
+    let cb = CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap();
+    let grants = [
+        Grant::TicketGranting,
+        Grant::Service {
+            service: service.clone(),
+            fresh_login: true,
+        },
+        Grant::Service {
+            service: long.clone(),
+            fresh_login: false,
+        },
+        Grant::Proxy {
+            service,
+            proxies: ProxyChain::new(vec![cb.clone(), cb.clone()]).unwrap(),
+        },
+        Grant::Proxy {
+            service: long,
+            proxies: ProxyChain::new(vec![cb.clone()]).unwrap(),
+        },
+        Grant::ProxyGranting { callback: cb },
+    ];
+    let mut out = Vec::new();
+    for (i, grant) in grants.into_iter().enumerate() {
+        let auth = auth.clone().with_remember_me(i % 2 == 0);
+        let claims = Claims::with_lifetime(auth, grant, issued, Duration::hours(1)).unwrap();
+        out.push((claims.clone(), codec.encode(&claims).unwrap()));
+    }
+    out
+}
+
+#[test]
+#[ignore = "writes fuzz/corpus; run by fuzz/make_corpus.sh"]
+fn write_seed_corpus() {
+    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
+    let tickets = seed_tickets();
+    let vectors =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")).unwrap();
+    let mut vector_tickets: Vec<String> = vectors
+        .map(|e| {
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+            v["ticket"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    vector_tickets.sort();
+    vector_tickets.truncate(12);
+
+    for (_, ticket) in &tickets {
+        seeds.push(("decode", ticket.clone().into_bytes()));
+        let body = ticket.split_once('-').unwrap().1;
+        seeds.push(("base62", body.as_bytes().to_vec()));
+    }
+    for ticket in &vector_tickets {
+        seeds.push(("decode", ticket.clone().into_bytes()));
+        if let Some((_, body)) = ticket.split_once('-') {
+            seeds.push(("base62", body.as_bytes().to_vec()));
+        }
+    }
+    seeds.push(("decode", b"PGTIOU-abc".to_vec()));
+    seeds.push(("decode", b"ST-".to_vec()));
+
+    for (claims, _) in &tickets {
+        let kind_bits = claims.kind() as u8;
+        let cbor = stages::to_cbor(claims);
+        let mut plain = vec![kind_bits];
+        plain.extend_from_slice(&cbor);
+        seeds.push(("open", plain));
+        if let Some(squeezed) = stages::squeeze(&cbor) {
+            let mut deflated = vec![kind_bits | 4];
+            deflated.extend_from_slice(&squeezed);
+            seeds.push(("open", deflated));
+        }
+    }
+    for bytes in [&[0xff_u8; 8][..], &[0; 9], &[1, 2, 3]] {
+        seeds.push(("base62", base62::encode(bytes).into_bytes()));
+    }
+
+    // Typed inputs have no inverse of `arbitrary`: deterministic noise of
+    // varied lengths, which the fuzzer mutates into claims.
+    let mut state = 0x9e37_79b9_u32;
+    for len in [16, 32, 48, 64, 96, 128, 160, 200, 256, 320, 400, 512] {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            })
+            .collect();
+        seeds.push(("roundtrip", bytes));
+    }
+
+    for target in TARGETS {
+        let dir = fuzz_dir().join("corpus").join(target);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    let mut counts = std::collections::HashMap::new();
+    for (target, data) in seeds {
+        let n = counts.entry(target).or_insert(0);
+        *n += 1;
+        std::fs::write(
+            fuzz_dir()
+                .join("corpus")
+                .join(target)
+                .join(format!("seed-{n:03}")),
+            data,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn seed_tickets_are_valid_under_the_seed_keyring_only() {
+    let seed_codec = Codec::new(&checks::keyring(0x5e));
+    for (claims, ticket) in seed_tickets() {
+        assert_eq!(
+            seed_codec.decode(&ticket, checks::NOW).unwrap().claims(),
+            &claims
+        );
+        assert_eq!(
+            checks::fuzz_codec().decode(&ticket, checks::NOW),
+            Err(cas_ticket_codec::Error::AuthenticationFailed)
+        );
+    }
+}
