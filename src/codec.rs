@@ -17,7 +17,7 @@ use crate::{base62, compact, deflate};
 ///
 /// Build it once and share it (`Arc<Codec>` or `&'static`) across threads: it
 /// is `Send + Sync` and holds nothing mutable. Each thread keeps its own
-/// DEFLATE state and nonce generator.
+/// DEFLATE state.
 pub struct Codec {
     keys: Vec<(KeyId, KindCiphers)>,
     primary: usize,
@@ -91,9 +91,9 @@ impl Codec {
     }
 
     /// Seals `claims` into a ticket under the primary key, with a fresh
-    /// random nonce.
+    /// 128-bit nonce from the operating system.
     pub fn encode(&self, claims: &Claims) -> Result<String> {
-        self.encode_with_nonce(claims, seal::random_nonce())
+        self.encode_with_nonce(claims, seal::random_nonce()?)
     }
 
     /// [`Codec::encode`] with a caller-chosen nonce: for known-answer tests only.

@@ -12,12 +12,10 @@
 //! the constructors, and the bytes must be exactly those the encoder makes
 //! of the decoded claims (one payload, one spelling).
 
-use core::fmt;
-use core::marker::PhantomData;
-
-use serde::de::{self, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+use ciborium_io::Read as _;
+use ciborium_ll::{Decoder, Header};
+use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
-use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
 use crate::claims::{Authentication, Claims, Grant, Kind, MAX_METHODS, MAX_PROXIES, ProxyChain};
@@ -37,8 +35,9 @@ pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
 
 /// Decodes claims of `kind` from exactly `bytes`.
 pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
-    let raw: Raw = ciborium::from_reader(bytes).map_err(|_| Malformed::Payload)?;
+    let raw = Raw::read(bytes).ok_or(Malformed::Payload)?;
     let claims = raw.into_claims(kind).ok_or(Malformed::Payload)?;
+    // One payload, one spelling: shortest heads, nothing trailing.
     let mut canonical = Vec::with_capacity(bytes.len());
     to_cbor(&claims, &mut canonical);
     if canonical != bytes {
@@ -107,6 +106,33 @@ struct Raw {
 }
 
 impl Raw {
+    /// Pulls the array item by item. Lengths are checked against the input
+    /// before anything is allocated for them.
+    fn read(bytes: &[u8]) -> Option<Raw> {
+        let mut r = Reader {
+            decoder: Decoder::from(bytes),
+            limit: bytes.len(),
+        };
+        let len = r.array(8)?;
+        if len < 6 {
+            return None;
+        }
+        Some(Raw {
+            principal: r.text()?,
+            issued: r.int()?,
+            lifetime: r.uint()?,
+            auth_age: r.int()?,
+            methods: r.texts(MAX_METHODS)?,
+            flags: r.uint()?,
+            target: if len >= 7 { Some(r.text()?) } else { None },
+            proxies: if len >= 8 {
+                Some(r.texts(MAX_PROXIES)?)
+            } else {
+                None
+            },
+        })
+    }
+
     fn into_claims(self, kind: Kind) -> Option<Claims> {
         let allowed = match kind {
             Kind::St => FLAG_REMEMBER_ME | FLAG_FRESH_LOGIN,
@@ -154,99 +180,49 @@ impl Raw {
     }
 }
 
-fn next<'de, A: SeqAccess<'de>, T: DeserializeSeed<'de>>(
-    seq: &mut A,
-    seed: T,
-) -> Result<T::Value, A::Error> {
-    seq.next_element_seed(seed)?
-        .ok_or_else(|| de::Error::custom("array too short"))
+/// A pull reader over definite-length CBOR items.
+struct Reader<'a> {
+    decoder: Decoder<&'a [u8]>,
+    limit: usize,
 }
 
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
-        d.deserialize_seq(RawVisitor)
-    }
-}
-
-struct RawVisitor;
-
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a claims array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
-        let raw = Raw {
-            principal: next(&mut seq, Text)?,
-            issued: next(&mut seq, PhantomData)?,
-            lifetime: next(&mut seq, PhantomData)?,
-            auth_age: next(&mut seq, PhantomData)?,
-            methods: next(&mut seq, Texts { max: MAX_METHODS })?,
-            flags: next(&mut seq, PhantomData)?,
-            target: seq.next_element_seed(Text)?,
-            proxies: seq.next_element_seed(Texts { max: MAX_PROXIES })?,
-        };
-        if seq.next_element::<IgnoredAny>()?.is_some() {
-            return Err(de::Error::custom("array too long"));
+impl Reader<'_> {
+    fn array(&mut self, max: usize) -> Option<usize> {
+        match self.decoder.pull().ok()? {
+            Header::Array(Some(len)) if len <= max => Some(len),
+            _ => None,
         }
-        Ok(raw)
-    }
-}
-
-/// A CBOR text string, and nothing else (serde's `String` would take bytes too).
-struct Text;
-
-impl<'de> DeserializeSeed<'de> for Text {
-    type Value = String;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for Text {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a text string")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
-    }
-}
-
-/// An array of at most `max` text strings, counted as they arrive (the
-/// declared length is never trusted for allocation).
-struct Texts {
-    max: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Texts {
-    type Value = Vec<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Texts {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an array of at most {} text strings", self.max)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        let mut out = Vec::new();
-        while let Some(text) = seq.next_element_seed(Text)? {
-            if out.len() == self.max {
-                return Err(de::Error::custom("too many elements"));
+    fn text(&mut self) -> Option<String> {
+        match self.decoder.pull().ok()? {
+            Header::Text(Some(len)) if len <= self.limit => {
+                let mut buf = vec![0_u8; len];
+                self.decoder.read_exact(&mut buf).ok()?;
+                String::from_utf8(buf).ok()
             }
-            out.push(text);
+            _ => None,
         }
-        Ok(out)
+    }
+
+    fn texts(&mut self, max: usize) -> Option<Vec<String>> {
+        let len = self.array(max)?;
+        (0..len).map(|_| self.text()).collect()
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        match self.decoder.pull().ok()? {
+            Header::Positive(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn int(&mut self) -> Option<i64> {
+        match self.decoder.pull().ok()? {
+            Header::Positive(n) => i64::try_from(n).ok(),
+            // CBOR negative n encodes -1 - n.
+            Header::Negative(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            _ => None,
+        }
     }
 }

@@ -1,0 +1,159 @@
+//! Criterion benchmarks: the typical ST and TGT of DESIGN.md, whole pipeline
+//! and each stage alone, both algorithms, and encode+decode on 1 and 2 threads
+//! sharing one `Codec`.
+//!
+//! `cargo bench --bench codec`
+
+use std::hint::black_box;
+use std::time::{Duration as StdDuration, Instant};
+
+use cas_ticket_codec::{
+    Alg, Authentication, Claims, Codec, Grant, Key, KeyId, Keyring, SecretKey, Service, base62,
+    stages,
+};
+use chacha20poly1305::XChaCha20Poly1305;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use xaes_256_gcm::Xaes256Gcm;
+use xaes_256_gcm::aead::{AeadInOut, KeyInit};
+
+const NOW: OffsetDateTime = datetime!(2026-11-22 10:00:00 UTC);
+
+fn auth() -> Authentication {
+    Authentication::new("jdoe@example.edu", NOW - Duration::minutes(5))
+        .unwrap()
+        .with_method("Password")
+        .unwrap()
+}
+
+fn st() -> Claims {
+    let grant = Grant::Service {
+        service: Service::new("https://app.example.edu/login?target=%2Fhome").unwrap(),
+        fresh_login: false,
+    };
+    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+}
+
+fn tgt() -> Claims {
+    Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8)).unwrap()
+}
+
+fn codec(alg: Alg) -> Codec {
+    let id = KeyId::from_bytes([0, 1]);
+    let key = Key::new(id, alg, SecretKey::from_bytes([0x11; 32]));
+    Codec::new(&Keyring::new(vec![key], id).unwrap())
+}
+
+fn pipeline(c: &mut Criterion) {
+    for (name, claims) in [("st", st()), ("tgt", tgt())] {
+        for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
+            let codec = codec(alg);
+            let ticket = codec.encode(&claims).unwrap();
+            let mut group = c.benchmark_group(format!("{name}/{alg}"));
+            group.bench_function("encode", |b| b.iter(|| codec.encode(black_box(&claims))));
+            group.bench_function("decode", |b| {
+                b.iter(|| codec.decode(black_box(&ticket), NOW).unwrap())
+            });
+            group.finish();
+        }
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let claims = st();
+    let cbor = stages::to_cbor(&claims);
+    let squeezed = stages::squeeze(&cbor).unwrap();
+    let sealed_len = 4 + 16 + squeezed.len() + 16;
+    let bytes: Vec<u8> = (0..sealed_len).map(|i| i as u8).collect();
+    let text = base62::encode(&bytes);
+
+    let mut group = c.benchmark_group("stage");
+    group.bench_function("cbor_encode", |b| {
+        b.iter(|| stages::to_cbor(black_box(&claims)))
+    });
+    group.bench_function("cbor_decode", |b| {
+        b.iter(|| stages::from_cbor(claims.kind(), black_box(&cbor)).unwrap())
+    });
+    group.bench_function("deflate", |b| b.iter(|| stages::squeeze(black_box(&cbor))));
+    group.bench_function("inflate", |b| {
+        b.iter(|| stages::inflate(black_box(&squeezed)))
+    });
+    group.bench_function("base62_encode", |b| {
+        b.iter(|| base62::encode(black_box(&bytes)))
+    });
+    group.bench_function("base62_decode", |b| {
+        b.iter(|| base62::decode(black_box(text.as_bytes())))
+    });
+
+    // The AEADs over a payload of the typical size, with the format's 24-byte nonce.
+    let key = [0x11_u8; 32];
+    let nonce = [7_u8; 24];
+    let ad = b"ST-\x01\x11\x00\x01";
+    let xaes = Xaes256Gcm::new(&key.into());
+    let xchacha = XChaCha20Poly1305::new(&key.into());
+    let mut buf = squeezed.clone();
+    let tag = xaes
+        .encrypt_inout_detached(&nonce.into(), ad, buf.as_mut_slice().into())
+        .unwrap();
+    let sealed = buf.clone();
+    group.bench_function("seal_aes256gcm", |b| {
+        b.iter(|| {
+            let mut buf = squeezed.clone();
+            xaes.encrypt_inout_detached(&nonce.into(), ad, buf.as_mut_slice().into())
+                .unwrap()
+        })
+    });
+    group.bench_function("open_aes256gcm", |b| {
+        b.iter(|| {
+            let mut buf = sealed.clone();
+            xaes.decrypt_inout_detached(&nonce.into(), ad, buf.as_mut_slice().into(), &tag)
+                .unwrap()
+        })
+    });
+    group.bench_function("seal_xchacha20poly1305", |b| {
+        b.iter(|| {
+            let mut buf = squeezed.clone();
+            xchacha
+                .encrypt_inout_detached(&nonce.into(), ad, buf.as_mut_slice().into())
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// Encode+decode pairs per second with `threads` threads sharing one codec.
+fn scaling(c: &mut Criterion) {
+    let codec = codec(Alg::Aes256Gcm);
+    let claims = st();
+    let mut group = c.benchmark_group("scaling");
+    for threads in [1_u64, 2] {
+        group.throughput(Throughput::Elements(threads));
+        group.bench_function(format!("encode_decode/{threads}_threads"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..threads {
+                        s.spawn(|| {
+                            for _ in 0..iters {
+                                let t = codec.encode(&claims).unwrap();
+                                black_box(codec.decode(&t, NOW).unwrap());
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(StdDuration::from_secs(1))
+        .measurement_time(StdDuration::from_secs(3));
+    targets = pipeline, stages, scaling
+}
+criterion_main!(benches);
