@@ -82,4 +82,7 @@ pub use deflate::MAX_PAYLOAD_BYTES;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
-pub use service::{CallbackUrl, Service, normalize};
+pub use service::{
+    CallbackUrl, KEPT_PREFIX_CHARS, MAX_CALLBACK_URL_BYTES, MAX_FULL_SERVICE_CHARS,
+    MAX_SERVICE_URL_BYTES, Service, normalize,
+};
