@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cas_ticket_codec::{
-    Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, ProxyChain,
-    Service, inspect, rfc3339,
+    Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, KeyringError,
+    ProxyChain, Service, inspect, rfc3339,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -290,29 +290,28 @@ fn key_id(id: &str) -> Result<KeyId, Failure> {
         .map_err(|e| Failure::usage(format!("invalid key id '{id}': {e}")))
 }
 
+/// Loads the key file, applies `change`, writes it back atomically (0600),
+/// and returns the id of the key the change concerned.
+fn update(
+    path: &Path,
+    change: impl FnOnce(&mut Keyring) -> Result<KeyId, KeyringError>,
+) -> Result<String, Failure> {
+    let mut ring = load(path)?;
+    let id = change(&mut ring).map_err(|e| Failure::key_file(path, e))?;
+    ring.save(path).map_err(|e| Failure::key_file(path, e))?;
+    Ok(id.to_string())
+}
+
 fn run_keys(command: KeysCommand) -> Result<String, Failure> {
     match command {
-        KeysCommand::Add { path, alg } => {
-            let mut ring = load(&path)?;
-            let id = ring
-                .add_generated(alg.into())
-                .map_err(|e| Failure::key_file(&path, e))?;
-            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
-            Ok(id.to_string())
-        }
+        KeysCommand::Add { path, alg } => update(&path, |ring| ring.add_generated(alg.into())),
         KeysCommand::Promote { path, id } => {
             let id = key_id(&id)?;
-            let mut ring = load(&path)?;
-            ring.promote(id).map_err(|e| Failure::key_file(&path, e))?;
-            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
-            Ok(id.to_string())
+            update(&path, |ring| ring.promote(id).map(|()| id))
         }
         KeysCommand::Retire { path, id } => {
             let id = key_id(&id)?;
-            let mut ring = load(&path)?;
-            ring.retire(id).map_err(|e| Failure::key_file(&path, e))?;
-            ring.save(&path).map_err(|e| Failure::key_file(&path, e))?;
-            Ok(id.to_string())
+            update(&path, |ring| ring.retire(id).map(|()| id))
         }
         KeysCommand::List { path } => {
             let ring = load(&path)?;
