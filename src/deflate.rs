@@ -115,6 +115,19 @@ mod tests {
     }
 
     #[test]
+    fn format_md_lists_the_dictionary_byte_for_byte() {
+        let spec = include_str!("../FORMAT.md");
+        let section = spec.split("The version 1 dictionary").nth(1).unwrap();
+        let block = section.split("```").nth(1).unwrap();
+        let listed: String = block
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix('"'))
+            .collect();
+        assert_eq!(listed.as_bytes(), DICTIONARY);
+        assert!(section.contains(&format!("these {} bytes", DICTIONARY.len())));
+    }
+
+    #[test]
     fn squeeze_then_inflate_round_trips() {
         let text = b"https://app.example.edu/login?target=%2Fhome https://app.example.edu/";
         let mut out = Vec::new();
