@@ -177,11 +177,7 @@ impl Codec {
             tag,
         )?;
 
-        let claims = if header.deflated() {
-            compact::from_cbor(header.kind(), &deflate::inflate(ciphertext)?)?
-        } else {
-            compact::from_cbor(header.kind(), ciphertext)?
-        };
+        let claims = open_payload(header.kind(), header.deflated(), ciphertext)?;
 
         let deadline = claims.expires_at().saturating_add(self.leeway);
         if now >= deadline {
@@ -206,6 +202,17 @@ impl Codec {
         }
         self.decode(text, now)
     }
+}
+
+/// What the decoder does with an opened payload: bounded inflate when
+/// `deflated`, then strict CBOR (FORMAT.md §9 steps 8–9).
+pub(crate) fn open_payload(kind: Kind, deflated: bool, payload: &[u8]) -> Result<Claims> {
+    let claims = if deflated {
+        compact::from_cbor(kind, &deflate::inflate(payload)?)?
+    } else {
+        compact::from_cbor(kind, payload)?
+    };
+    Ok(claims)
 }
 
 impl core::fmt::Debug for Codec {

@@ -30,12 +30,8 @@ pub fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
 }
 
 /// What the decoder does with a payload once the AEAD has opened it:
-/// bounded inflate when `deflated`, then strict CBOR decode.
+/// bounded inflate when `deflated`, then strict CBOR decode. The same
+/// function `Codec::decode` calls.
 pub fn open_payload(kind: Kind, deflated: bool, payload: &[u8]) -> Result<Claims, Error> {
-    let claims = if deflated {
-        from_cbor(kind, &inflate(payload)?)?
-    } else {
-        from_cbor(kind, payload)?
-    };
-    Ok(claims)
+    crate::codec::open_payload(kind, deflated, payload)
 }
