@@ -1,6 +1,8 @@
 //! `ticketctl` end to end: every line of its contract, run on the built binary.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -466,13 +468,7 @@ fn encode_failures() {
     encode(&["--kind", "st", "--principal", "a", "--service", "notaurl"]).fails(5, "service");
     encode(&["--kind", "tgt", "--principal", ""]).fails(5, "principal");
     encode(&["--kind", "pgt", "--principal", "a", "--pgt-url", "relative"]).fails(5, "URL");
-    let mut state = 7_u32;
-    let random: String = (0..250)
-        .map(|_| {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            char::from(b'a' + ((state >> 16) % 26) as u8)
-        })
-        .collect();
+    let random = common::incompressible_text(250);
     encode(&["--kind", "tgt", "--principal", &random]).fails(5, "too long");
 }
 

@@ -485,14 +485,7 @@ fn unsupported_version_is_named() {
 #[test]
 fn encode_refuses_tickets_over_the_cap() {
     let codec = codec(Alg::Aes256Gcm);
-    // Pseudo-random letters: DEFLATE cannot shrink them below the cap.
-    let mut state = 0x2545_f491_u32;
-    let principal: String = (0..250)
-        .map(|_| {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            char::from(b'a' + ((state >> 16) % 26) as u8)
-        })
-        .collect();
+    let principal = incompressible_text(250);
     let auth = cas_ticket_codec::Authentication::new(&principal, NOW).unwrap();
     let claims = cas_ticket_codec::Claims::with_lifetime(
         auth,

@@ -78,3 +78,15 @@ pub fn keyring(id: u16, alg: Alg, fill: u8) -> Keyring {
 pub fn codec(alg: Alg) -> Codec {
     Codec::new(&keyring(0x0001, alg, 0x11))
 }
+
+/// `len` pseudo-random lowercase letters: text DEFLATE cannot shrink much,
+/// for claims that must not fit under the length cap.
+pub fn incompressible_text(len: usize) -> String {
+    let mut state = 0x2545_f491_u32;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from(b'a' + ((state >> 16) % 26) as u8)
+        })
+        .collect()
+}
