@@ -49,7 +49,7 @@ pub enum Error {
     },
     /// The ticket is of another kind than the caller accepts.
     WrongKind {
-        /// The kinds the caller accepts (the first one when there are several).
+        /// The kind the caller accepts.
         expected: Kind,
         /// The kind the ticket is.
         found: Kind,

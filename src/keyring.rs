@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::TryRng as _;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::KeyringError;
 
@@ -410,7 +410,6 @@ fn random_id(taken: &[KeyId]) -> Result<KeyId, KeyringError> {
             .map_err(|_| KeyringError::Random)?;
         let id = KeyId(bytes);
         if !taken.contains(&id) {
-            bytes.zeroize();
             return Ok(id);
         }
     }
