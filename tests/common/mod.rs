@@ -90,3 +90,13 @@ pub fn incompressible_text(len: usize) -> String {
         })
         .collect()
 }
+
+/// The first key's base64 secret, read from key-file JSON as the library writes it.
+pub fn first_secret(key_file_json: &str) -> String {
+    key_file_json
+        .split("\"secret\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a key file with a secret")
+        .to_owned()
+}
