@@ -15,9 +15,12 @@ use cas_ticket_codec::{
     ProxyChain, Service, inspect, rfc3339,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use duration::{parse_duration, parse_lifetime};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+
+mod duration;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 ticket rejected (malformed, tampered, unknown key, wrong kind,
@@ -459,66 +462,14 @@ fn read_ticket(arg: Option<String>) -> Result<String, Failure> {
     }
 }
 
-/// A duration that is more than zero seconds.
-fn parse_lifetime(text: &str) -> Result<Duration, String> {
-    match parse_duration(text)? {
-        d if d.is_positive() => Ok(d),
-        _ => Err(format!("'{text}' is not a positive lifetime")),
-    }
-}
-
 fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|_| format!("'{text}' is not an RFC 3339 instant like 2026-11-22T10:42:00Z"))
 }
 
-/// `45`, `30s`, `5m`, `8h`, `1d`: a positive whole number of seconds, minutes,
-/// hours or days.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("'{text}' is not a duration like 30s, 5m, 8h or 1d");
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let value: i64 = digits.parse().map_err(|_| invalid())?;
-    let seconds_per_unit = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(invalid()),
-    };
-    let seconds = value.checked_mul(seconds_per_unit).ok_or_else(invalid)?;
-    Ok(Duration::seconds(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("45"), Ok(Duration::seconds(45)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::seconds(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::minutes(5)));
-        assert_eq!(parse_duration("8h"), Ok(Duration::hours(8)));
-        assert_eq!(parse_duration("1d"), Ok(Duration::days(1)));
-        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
-        assert!(parse_lifetime("0s").is_err());
-        assert_eq!(parse_lifetime("1s"), Ok(Duration::SECOND));
-        for bad in [
-            "",
-            "s",
-            "-5s",
-            "5x",
-            "5 m",
-            "1.5h",
-            "99999999999999999999s",
-            "5mm",
-        ] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn cli_definition_is_consistent() {

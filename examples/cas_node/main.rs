@@ -1,0 +1,240 @@
+//! `cas_node`: a small CAS server whose tickets are all stateless, built on
+//! the public API of `cas-ticket-codec` only. Run three of them on one
+//! keyring and any node validates any node's tickets.
+//!
+//! ```sh
+//! cargo run --example cas_node -- --listen 127.0.0.1:8443 \
+//!     --keys keys.json --users users.txt --insecure-cookie
+//! ```
+//!
+//! It speaks the parts of CAS protocol 3.0 a client needs: `/login` (form,
+//! single sign-on through the `CASTGC` cookie, `renew`, `gateway`),
+//! `/logout`, `/validate` (CAS 1.0), `/serviceValidate`, `/proxyValidate`
+//! (CAS 2.0), `/p3/serviceValidate`, `/p3/proxyValidate` (CAS 3.0, with
+//! attributes) and `/proxy`, with `pgtUrl` callbacks. `SIGHUP` reloads the
+//! keyring (key rotation without a restart). The first line on standard output
+//! is `listening on URL`, so a script can start it on port 0.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::routing::get;
+use cas_ticket_codec::{Codec, Keyring};
+use clap::Parser;
+use time::Duration;
+
+#[path = "../../src/bin/ticketctl/duration.rs"]
+mod duration;
+mod login;
+mod page;
+mod users;
+mod validate;
+
+/// A CAS server on stateless tickets.
+#[derive(Parser, Debug)]
+#[command(name = "cas_node")]
+struct Flags {
+    /// Address to listen on (port 0 picks a free port; the first line on
+    /// standard output says which).
+    #[arg(long, value_name = "ADDR")]
+    listen: std::net::SocketAddr,
+    /// The keyring file `ticketctl keygen` writes (mode 0600). SIGHUP reloads it.
+    #[arg(long, value_name = "PATH", env = "TICKETCTL_KEYS")]
+    keys: PathBuf,
+    /// Users file: `[users]` lines `name:password`, `[attributes]` lines
+    /// `name attribute=value`. Read again on every login and validation.
+    #[arg(long, value_name = "PATH")]
+    users: PathBuf,
+    /// Path of the CAS context: the routes live below it and the `CASTGC`
+    /// cookie is scoped to it.
+    #[arg(long, value_name = "PATH", default_value = "/cas", value_parser = parse_context)]
+    context: String,
+    /// Send the `CASTGC` cookie without `Secure`, so that a browser keeps it
+    /// over plain HTTP (loopback tests only).
+    #[arg(long)]
+    insecure_cookie: bool,
+    /// Lifetime of service and proxy tickets.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse_lifetime)]
+    st_ttl: Duration,
+    /// Lifetime of ticket-granting tickets (the SSO session).
+    #[arg(long, value_name = "DURATION", default_value = "8h", value_parser = duration::parse_lifetime)]
+    tgt_ttl: Duration,
+    /// Lifetime of a TGT when the user ticked "remember me".
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = duration::parse_lifetime)]
+    remember_me_ttl: Duration,
+    /// Lifetime of proxy-granting tickets.
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = duration::parse_lifetime)]
+    pgt_ttl: Duration,
+    /// Clock-skew allowance past a ticket's expiration instant.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse_duration)]
+    leeway: Duration,
+    /// A `pgtUrl` prefix allowed to receive proxy-granting tickets (repeat
+    /// for more). None: proxying is off. Callbacks must be `https://` unless
+    /// an `http://` prefix is listed on purpose (loopback tests).
+    #[arg(long, value_name = "URL_PREFIX", value_parser = parse_proxy_prefix)]
+    proxy_allow: Vec<String>,
+}
+
+/// Everything the handlers share. The codec sits behind a lock only so that
+/// SIGHUP can swap it; requests clone the `Arc` and never hold the lock.
+pub struct Node {
+    codec: RwLock<Arc<Codec>>,
+    flags: Flags,
+    callbacks: ureq::Agent,
+}
+
+impl Node {
+    /// The codec of the keyring as last loaded.
+    pub fn codec(&self) -> Arc<Codec> {
+        match self.codec.read() {
+            Ok(codec) => Arc::clone(&codec),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn load_codec(flags: &Flags) -> Result<Codec, String> {
+        let keyring = Keyring::load(&flags.keys)
+            .map_err(|e| format!("cannot load keyring {}: {e}", flags.keys.display()))?;
+        Ok(Codec::new(&keyring).with_leeway(flags.leeway))
+    }
+
+    fn reload(&self) {
+        match Node::load_codec(&self.flags) {
+            Ok(codec) => {
+                let summary = format!("{codec:?}");
+                match self.codec.write() {
+                    Ok(mut slot) => *slot = Arc::new(codec),
+                    Err(poisoned) => *poisoned.into_inner() = Arc::new(codec),
+                }
+                eprintln!("cas_node: keyring reloaded: {summary}");
+            }
+            Err(e) => eprintln!("cas_node: {e}; keeping the keyring in use"),
+        }
+    }
+}
+
+impl Node {
+    /// Whether `url` may receive proxy-granting tickets (`--proxy-allow`).
+    pub fn proxy_allowed(&self, url: &str) -> bool {
+        self.flags
+            .proxy_allow
+            .iter()
+            .any(|prefix| url.starts_with(prefix.as_str()))
+    }
+}
+
+/// A protocol flag such as `renew=true`: set unless empty or `false`.
+pub fn flag(value: Option<&String>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false"))
+}
+
+/// A `--proxy-allow` prefix: an http or https URL with a path, so that a
+/// prefix can never match another host (`https://p.example.edu` would match
+/// `https://p.example.edu.evil.test/`).
+fn parse_proxy_prefix(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    match rest.and_then(|rest| rest.split_once('/')) {
+        Some((host, _)) if !host.is_empty() => Ok(text.to_owned()),
+        _ => Err(format!(
+            "'{text}' is not a URL prefix with a path, like https://proxy.example.edu/"
+        )),
+    }
+}
+
+fn parse_context(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_end_matches('/');
+    if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ']) {
+        return Err(format!("'{text}' is not a path like /cas"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn routes(node: Arc<Node>) -> Router {
+    let cas = Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", get(login::logout))
+        .route("/validate", get(validate::cas1))
+        .route("/serviceValidate", get(validate::service_validate))
+        .route("/proxyValidate", get(validate::proxy_validate))
+        .route("/p3/serviceValidate", get(validate::p3_service_validate))
+        .route("/p3/proxyValidate", get(validate::p3_proxy_validate))
+        .route("/proxy", get(validate::proxy))
+        .with_state(Arc::clone(&node));
+    if node.flags.context.is_empty() {
+        cas
+    } else {
+        Router::new().nest(&node.flags.context, cas)
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let flags = Flags::parse();
+    match run(flags).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cas_node: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(flags: Flags) -> Result<(), String> {
+    let codec = Node::load_codec(&flags)?;
+    users::Directory::load(&flags.users).await?;
+    let callbacks = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(5)))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let node = Arc::new(Node {
+        codec: RwLock::new(Arc::new(codec)),
+        flags,
+        callbacks,
+    });
+
+    let listener = tokio::net::TcpListener::bind(node.flags.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", node.flags.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    // The one line a script waits for.
+    println!("listening on http://{addr}{}", node.flags.context);
+
+    tokio::spawn(reload_on_hangup(Arc::clone(&node)));
+    axum::serve(listener, routes(node))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+async fn reload_on_hangup(node: Arc<Node>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        eprintln!("cas_node: cannot watch SIGHUP; the keyring will not be reloaded");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        node.reload();
+    }
+}
+
+async fn shutdown() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

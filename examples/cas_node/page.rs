@@ -1,0 +1,222 @@
+//! What the node writes: HTML pages, CAS XML responses, redirects, cookies.
+//! Every value that came from a request or a ticket is escaped here.
+
+use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The CAS XML namespace.
+const CAS_NS: &str = "http://www.yale.edu/tp/cas";
+/// The cookie that carries the TGT.
+pub const TGT_COOKIE: &str = "CASTGC";
+
+/// Escapes text for an XML or HTML element or a quoted attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `url` with `name=value` pairs added to its query, before any fragment.
+/// The values are tickets or IOUs, in `A-Z a-z 0-9 -`, which need no escaping.
+pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let mut out = base.to_owned();
+    for (name, value) in pairs {
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// A `302 Found` to `location`, with extra headers (cookies).
+pub fn redirect(location: &str, mut headers: HeaderMap) -> Response {
+    match location.parse() {
+        Ok(value) => {
+            headers.insert(LOCATION, value);
+            (StatusCode::FOUND, headers).into_response()
+        }
+        Err(_) => html(
+            StatusCode::BAD_REQUEST,
+            "Invalid service",
+            "<p>The service URL cannot be redirected to.</p>",
+            HeaderMap::new(),
+        ),
+    }
+}
+
+/// An HTML page.
+pub fn html(status: StatusCode, title: &str, body: &str, mut headers: HeaderMap) -> Response {
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{title} - CAS</title></head>\n<body>\n<h1>{title}</h1>\n{body}\n</body></html>\n",
+        title = escape(title),
+    );
+    (status, headers, page).into_response()
+}
+
+/// The `Set-Cookie` headers that store a TGT (or clear it, with `None`).
+pub fn tgt_cookie(
+    tgt: Option<&str>,
+    context: &str,
+    secure: bool,
+    max_age_seconds: Option<i64>,
+) -> HeaderMap {
+    let path = if context.is_empty() { "/" } else { context };
+    let mut cookie = format!(
+        "{TGT_COOKIE}={}; Path={path}; HttpOnly; SameSite=Lax",
+        tgt.unwrap_or("")
+    );
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    match (tgt, max_age_seconds) {
+        (None, _) => cookie.push_str("; Max-Age=0"),
+        (Some(_), Some(seconds)) => cookie.push_str(&format!("; Max-Age={seconds}")),
+        (Some(_), None) => {}
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = cookie.parse() {
+        headers.insert(SET_COOKIE, value);
+    }
+    headers
+}
+
+/// The TGT in the request's `CASTGC` cookie, if any.
+pub fn tgt_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == TGT_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A CAS 2.0/3.0 XML service response (`cas:serviceResponse`) around `inner`.
+pub fn xml(inner: &str) -> Response {
+    let body =
+        format!("<cas:serviceResponse xmlns:cas=\"{CAS_NS}\">\n{inner}</cas:serviceResponse>\n");
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `<cas:authenticationFailure>` or `<cas:proxyFailure>` with a protocol code.
+pub fn failure(element: &str, code: &str, message: &str) -> Response {
+    xml(&format!(
+        "  <cas:{element} code=\"{code}\">{}</cas:{element}>\n",
+        escape(message)
+    ))
+}
+
+/// A successful validation.
+pub struct Success<'a> {
+    pub user: &'a str,
+    /// `(name, value)` pairs for `<cas:attributes>` (CAS 3.0 only).
+    pub attributes: Option<Vec<(String, String)>>,
+    pub pgt_iou: Option<String>,
+    pub proxies: &'a [String],
+}
+
+impl Success<'_> {
+    pub fn into_response(self) -> Response {
+        let mut inner = format!(
+            "  <cas:authenticationSuccess>\n    <cas:user>{}</cas:user>\n",
+            escape(self.user)
+        );
+        if let Some(attributes) = self.attributes {
+            inner.push_str("    <cas:attributes>\n");
+            for (name, value) in attributes {
+                // Names are checked XML names (users.rs) or the protocol's own.
+                inner.push_str(&format!(
+                    "      <cas:{name}>{}</cas:{name}>\n",
+                    escape(&value)
+                ));
+            }
+            inner.push_str("    </cas:attributes>\n");
+        }
+        if let Some(iou) = self.pgt_iou {
+            inner.push_str(&format!(
+                "    <cas:proxyGrantingTicket>{iou}</cas:proxyGrantingTicket>\n"
+            ));
+        }
+        if !self.proxies.is_empty() {
+            inner.push_str("    <cas:proxies>\n");
+            for proxy in self.proxies {
+                inner.push_str(&format!("      <cas:proxy>{}</cas:proxy>\n", escape(proxy)));
+            }
+            inner.push_str("    </cas:proxies>\n");
+        }
+        inner.push_str("  </cas:authenticationSuccess>\n");
+        xml(&inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_goes_before_the_fragment() {
+        assert_eq!(
+            with_query("https://a/x", &[("ticket", "ST-1")]),
+            "https://a/x?ticket=ST-1"
+        );
+        assert_eq!(
+            with_query("https://a/x?y=1#top", &[("ticket", "ST-1")]),
+            "https://a/x?y=1&ticket=ST-1#top"
+        );
+        assert_eq!(
+            with_query("https://p/cb", &[("pgtIou", "I"), ("pgtId", "P")]),
+            "https://p/cb?pgtIou=I&pgtId=P"
+        );
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn reads_the_tgt_cookie() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::COOKIE,
+            "a=1; CASTGC=TGT-abc; b=2".parse().unwrap(),
+        );
+        assert_eq!(tgt_from(&headers).as_deref(), Some("TGT-abc"));
+        let mut empty = HeaderMap::new();
+        empty.insert(axum::http::header::COOKIE, "CASTGC=".parse().unwrap());
+        assert_eq!(tgt_from(&empty), None);
+    }
+}

@@ -1,0 +1,352 @@
+//! The back channel: `/validate` (CAS 1.0), `/serviceValidate`,
+//! `/proxyValidate` (CAS 2.0), their `/p3/` forms (CAS 3.0, with attributes),
+//! `/proxy`, and the `pgtUrl` callback (protocol 3.0 §2.4–2.7).
+//!
+//! Validation is the codec's `decode` and nothing else: any node opens any
+//! node's ticket with the shared keyring. What a stateless node cannot do is
+//! said where it matters: a ticket validates as often as it is presented
+//! until it expires, and `INVALID_SERVICE` cannot invalidate the ticket.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use cas_ticket_codec::{
+    CallbackUrl, Claims, Grant, Kind, ProxyChain, Service, Ticket, new_pgt_iou, rfc3339,
+};
+use time::OffsetDateTime;
+
+use crate::Node;
+use crate::page::{self, Success};
+use crate::users::Directory;
+
+type Params = Query<HashMap<String, String>>;
+
+/// A protocol error code and its human message.
+type Failure = (&'static str, String);
+
+/// Which tickets an endpoint accepts and what it answers.
+#[derive(Clone, Copy)]
+struct Endpoint {
+    /// `/proxyValidate` accepts PTs as well as STs.
+    proxy_tickets: bool,
+    /// The `/p3/` endpoints release attributes.
+    attributes: bool,
+}
+
+pub async fn service_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let endpoint = Endpoint {
+        proxy_tickets: false,
+        attributes: false,
+    };
+    validate(&node, &q, endpoint).await
+}
+
+pub async fn proxy_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let endpoint = Endpoint {
+        proxy_tickets: true,
+        attributes: false,
+    };
+    validate(&node, &q, endpoint).await
+}
+
+pub async fn p3_service_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let endpoint = Endpoint {
+        proxy_tickets: false,
+        attributes: true,
+    };
+    validate(&node, &q, endpoint).await
+}
+
+pub async fn p3_proxy_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let endpoint = Endpoint {
+        proxy_tickets: true,
+        attributes: true,
+    };
+    validate(&node, &q, endpoint).await
+}
+
+/// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets only.
+pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let answer = match (param(&q, "ticket"), param(&q, "service")) {
+        (Some(ticket), Some(service)) => {
+            let renew = crate::flag(q.get("renew"));
+            match check_ticket(&node, ticket, service, false, renew) {
+                Ok(ticket) => format!("yes\n{}\n", ticket.claims().principal()),
+                Err(_) => "no\n\n".to_owned(),
+            }
+        }
+        _ => "no\n\n".to_owned(),
+    };
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        answer,
+    )
+        .into_response()
+}
+
+async fn validate(node: &Arc<Node>, q: &HashMap<String, String>, endpoint: Endpoint) -> Response {
+    let failed = |(code, message): Failure| page::failure("authenticationFailure", code, &message);
+    let (Some(ticket), Some(service)) = (param(q, "ticket"), param(q, "service")) else {
+        return failed((
+            "INVALID_REQUEST",
+            "'ticket' and 'service' parameters are both required".to_owned(),
+        ));
+    };
+    let renew = crate::flag(q.get("renew"));
+    let ticket = match check_ticket(node, ticket, service, endpoint.proxy_tickets, renew) {
+        Ok(ticket) => ticket,
+        Err(failure) => return failed(failure),
+    };
+    let claims = ticket.claims();
+
+    let attributes = if endpoint.attributes {
+        match attributes(node, claims).await {
+            Ok(attributes) => Some(attributes),
+            Err(failure) => return failed(failure),
+        }
+    } else {
+        None
+    };
+    let pgt_iou = match param(q, "pgtUrl") {
+        Some(url) => match grant_pgt(node, claims, url).await {
+            Ok(iou) => iou,
+            Err(failure) => return failed(failure),
+        },
+        None => None,
+    };
+    let proxies: Vec<String> = match claims.grant() {
+        Grant::Proxy { proxies, .. } => proxies
+            .as_slice()
+            .iter()
+            .map(|url| url.as_str().to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    Success {
+        user: claims.principal(),
+        attributes,
+        pgt_iou,
+        proxies: &proxies,
+    }
+    .into_response()
+}
+
+/// Decodes a ticket presented for validation and checks, in order: it is
+/// authentic and unexpired, it is a kind this endpoint accepts, it was issued
+/// for `service`, and it satisfies `renew`.
+fn check_ticket(
+    node: &Node,
+    text: &str,
+    service: &str,
+    proxy_tickets: bool,
+    renew: bool,
+) -> Result<Ticket, Failure> {
+    let now = OffsetDateTime::now_utc();
+    let ticket = node
+        .codec()
+        .decode(text, now)
+        .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+    let fresh_login = match ticket.claims().grant() {
+        Grant::Service { fresh_login, .. } => *fresh_login,
+        Grant::Proxy { .. } if proxy_tickets => false,
+        Grant::Proxy { .. } => {
+            return Err((
+                "INVALID_TICKET_SPEC",
+                "a proxy ticket cannot be validated here; use proxyValidate".to_owned(),
+            ));
+        }
+        Grant::TicketGranting | Grant::ProxyGranting { .. } => {
+            return Err((
+                "INVALID_TICKET",
+                format!(
+                    "ticket rejected: a {} is not a service or proxy ticket",
+                    ticket.claims().kind()
+                ),
+            ));
+        }
+    };
+    // A stateless node cannot invalidate the ticket here, as protocol 3.0
+    // §2.5.3 asks; the ticket stays valid for its own service until it expires.
+    ticket.require_service(service).map_err(|_| {
+        (
+            "INVALID_SERVICE",
+            "the ticket was issued for another service".to_owned(),
+        )
+    })?;
+    if renew && !fresh_login {
+        return Err((
+            "INVALID_TICKET_SPEC",
+            "renew=true, but the ticket was not issued from a fresh login".to_owned(),
+        ));
+    }
+    Ok(ticket)
+}
+
+/// CAS 3.0 attributes: the protocol's own first, then the user's, read from
+/// the users file now (attributes are never carried in tickets).
+async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, String)>, Failure> {
+    let auth = claims.authentication();
+    let from_new_login = matches!(
+        claims.grant(),
+        Grant::Service {
+            fresh_login: true,
+            ..
+        }
+    );
+    let mut attributes = vec![
+        (
+            "authenticationDate".to_owned(),
+            rfc3339(auth.authenticated_at()),
+        ),
+        (
+            "longTermAuthenticationRequestTokenUsed".to_owned(),
+            auth.remember_me().to_string(),
+        ),
+        ("isFromNewLogin".to_owned(), from_new_login.to_string()),
+    ];
+    for method in auth.methods() {
+        attributes.push(("authenticationMethod".to_owned(), method.clone()));
+    }
+    let directory = Directory::load(&node.flags.users).await.map_err(|e| {
+        eprintln!("cas_node: {e}");
+        (
+            "INTERNAL_ERROR",
+            "the attribute store cannot be read".to_owned(),
+        )
+    })?;
+    attributes.extend(
+        directory
+            .attributes_of(auth.principal())
+            .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
+    Ok(attributes)
+}
+
+/// Protocol 3.0 §2.5.4: mint a PGT for `url`, deliver it with a fresh PGTIOU
+/// to `url`, and return the IOU if the callback answered 200. A callback that
+/// cannot be reached or answers anything else gets no PGT, and the
+/// validation still succeeds without an IOU.
+async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<String>, Failure> {
+    let invalid = |why: &str| ("INVALID_PROXY_CALLBACK", format!("pgtUrl {why}"));
+    let callback = CallbackUrl::new(url)
+        .map_err(|_| invalid("is not an absolute URL of at most 200 characters"))?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(invalid("must be an https URL"));
+    }
+    // An http:// callback passes only where the operator listed an http://
+    // prefix on purpose.
+    if !node.proxy_allowed(url) {
+        return Err((
+            "UNAUTHORIZED_SERVICE_PROXY",
+            "this pgtUrl is not allowed to receive proxy-granting tickets".to_owned(),
+        ));
+    }
+    if claims.kind() == Kind::Pt {
+        // A PGT carries only its own callback, so a PGT from a PT would lose
+        // the chain before it; proxy chains stop at one proxy here.
+        eprintln!("cas_node: no PGT for a proxy ticket's pgtUrl (chains stop at one proxy)");
+        return Ok(None);
+    }
+
+    let now = OffsetDateTime::now_utc();
+    let grant = Grant::ProxyGranting { callback };
+    let minted = Claims::with_lifetime(
+        claims.authentication().clone(),
+        grant,
+        now,
+        node.flags.pgt_ttl,
+    )
+    .map_err(Into::into)
+    .and_then(|pgt| node.codec().encode(&pgt))
+    .and_then(|pgt| Ok((pgt, new_pgt_iou()?)));
+    let (pgt, iou) = minted.map_err(|e| {
+        eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
+        (
+            "INTERNAL_ERROR",
+            "cannot issue a proxy-granting ticket".to_owned(),
+        )
+    })?;
+
+    let agent = node.callbacks.clone();
+    let target = page::with_query(url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
+    let delivered = tokio::task::spawn_blocking(move || agent.get(&target).call())
+        .await
+        .map(|answer| answer.map(|response| response.status().as_u16()));
+    match delivered {
+        Ok(Ok(200)) => Ok(Some(iou)),
+        Ok(Ok(status)) => {
+            eprintln!("cas_node: pgtUrl answered {status}; no PGT issued");
+            Ok(None)
+        }
+        Ok(Err(e)) => {
+            eprintln!("cas_node: pgtUrl cannot be reached ({e}); no PGT issued");
+            Ok(None)
+        }
+        Err(e) => {
+            eprintln!("cas_node: pgtUrl callback failed ({e}); no PGT issued");
+            Ok(None)
+        }
+    }
+}
+
+/// `GET /proxy?pgt=…&targetService=…`: a PT for the target service, whose
+/// proxy chain is the PGT's callback URL.
+pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+    let failed = |code: &str, message: &str| page::failure("proxyFailure", code, message);
+    let (Some(pgt), Some(target)) = (param(&q, "pgt"), param(&q, "targetService")) else {
+        return failed(
+            "INVALID_REQUEST",
+            "'pgt' and 'targetService' parameters are both required",
+        );
+    };
+    let Ok(service) = Service::new(target) else {
+        return failed(
+            "INVALID_REQUEST",
+            "targetService is not an http or https URL this server accepts",
+        );
+    };
+    let now = OffsetDateTime::now_utc();
+    let pgt = match node.codec().decode_kind(pgt, Kind::Pgt, now) {
+        Ok(pgt) => pgt,
+        Err(e) => return failed("INVALID_TICKET", &format!("pgt rejected: {e}")),
+    };
+    let Grant::ProxyGranting { callback } = pgt.claims().grant() else {
+        return failed(
+            "INVALID_TICKET",
+            "pgt rejected: not a proxy-granting ticket",
+        );
+    };
+    if !node.proxy_allowed(callback.as_str()) {
+        return failed(
+            "UNAUTHORIZED_SERVICE",
+            "the proxy that holds this pgt is no longer allowed to proxy",
+        );
+    }
+    let minted = ProxyChain::new(vec![callback.clone()])
+        .and_then(|proxies| {
+            let grant = Grant::Proxy { service, proxies };
+            let auth = pgt.claims().authentication().clone();
+            Claims::with_lifetime(auth, grant, now, node.flags.st_ttl)
+        })
+        .map_err(Into::into)
+        .and_then(|claims| node.codec().encode(&claims));
+    match minted {
+        Ok(pt) => page::xml(&format!(
+            "  <cas:proxySuccess>\n    <cas:proxyTicket>{pt}</cas:proxyTicket>\n  </cas:proxySuccess>\n"
+        )),
+        Err(e) => {
+            eprintln!("cas_node: cannot issue a proxy ticket: {e}");
+            failed("INTERNAL_ERROR", "cannot issue a proxy ticket")
+        }
+    }
+}
+
+/// A request parameter, if present and not empty.
+fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    q.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}

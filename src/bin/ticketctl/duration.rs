@@ -1,0 +1,63 @@
+//! Durations on the command line: `45`, `30s`, `5m`, `8h`, `1d`.
+//!
+//! Shared by `ticketctl` and the `cas_node` example (through `#[path]`), so
+//! that an operator writes a lifetime the same way to both.
+
+use time::Duration;
+
+/// A duration that is more than zero seconds.
+pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_positive() => Ok(d),
+        _ => Err(format!("'{text}' is not a positive lifetime")),
+    }
+}
+
+/// `45`, `30s`, `5m`, `8h`, `1d`: a positive whole number of seconds, minutes,
+/// hours or days.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("'{text}' is not a duration like 30s, 5m, 8h or 1d");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let value: i64 = digits.parse().map_err(|_| invalid())?;
+    let seconds_per_unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(invalid()),
+    };
+    let seconds = value.checked_mul(seconds_per_unit).ok_or_else(invalid)?;
+    Ok(Duration::seconds(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("45"), Ok(Duration::seconds(45)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::seconds(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::minutes(5)));
+        assert_eq!(parse_duration("8h"), Ok(Duration::hours(8)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::days(1)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_lifetime("0s").is_err());
+        assert_eq!(parse_lifetime("1s"), Ok(Duration::SECOND));
+        for bad in [
+            "",
+            "s",
+            "-5s",
+            "5x",
+            "5 m",
+            "1.5h",
+            "99999999999999999999s",
+            "5mm",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}
