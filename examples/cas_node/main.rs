@@ -203,22 +203,22 @@ async fn run(flags: Flags) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    // Watch SIGHUP before saying we listen: a SIGHUP that came earlier
+    // would end the process (the default action).
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("cannot watch SIGHUP: {e}"))?;
+    tokio::spawn(reload_on_hangup(Arc::clone(&node), hangups));
+
     // The one line a script waits for.
     println!("listening on http://{addr}{}", node.flags.context);
 
-    tokio::spawn(reload_on_hangup(Arc::clone(&node)));
     axum::serve(listener, routes(node))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server failed: {e}"))
 }
 
-async fn reload_on_hangup(node: Arc<Node>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        eprintln!("cas_node: cannot watch SIGHUP; the keyring will not be reloaded");
-        return;
-    };
+async fn reload_on_hangup(node: Arc<Node>, mut hangups: tokio::signal::unix::Signal) {
     while hangups.recv().await.is_some() {
         node.reload();
     }

@@ -1,0 +1,212 @@
+"""A pool of `cas_node` processes on loopback, sharing one keyring.
+
+Every wait is bounded: a node must say `listening on URL` within
+NODE_START_SECONDS, and every process is stopped when its pool is torn down.
+"""
+
+import http.server
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+CAS_NODE = Path(os.environ.get("CAS_NODE_BIN", TARGET / "examples" / "cas_node"))
+TICKETCTL = Path(os.environ.get("TICKETCTL_BIN", TARGET / "ticketctl"))
+
+NODE_START_SECONDS = 10
+NODE_STOP_SECONDS = 5
+
+USER = "jdoe@example.edu"
+PASSWORD = "correct horse: battery staple"
+USERS_FILE = f"""# users of the end-to-end pool
+[users]
+{USER}:{PASSWORD}
+rroe:another secret
+[attributes]
+{USER} mail=jdoe@example.edu
+{USER} displayName=Jane <Doe> & Co
+{USER} memberOf=staff
+{USER} memberOf=faculty
+"""
+
+
+def ticketctl(*args, check=True):
+    """Runs ticketctl; returns its stdout without the trailing newline."""
+    done = subprocess.run(
+        [str(TICKETCTL), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"ticketctl {args} failed: {done.stderr}")
+    return done.stdout.strip()
+
+
+class Node:
+    """One cas_node process. `url` is its CAS base URL, ending in `/`."""
+
+    def __init__(self, name, workdir, keys, users, extra_args):
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [
+                str(CAS_NODE),
+                "--listen", "127.0.0.1:0",
+                "--keys", str(keys),
+                "--users", str(users),
+                "--insecure-cookie",
+                *extra_args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        self.url = self._wait_for_address() + "/"
+
+    def _wait_for_address(self):
+        lines = queue.Queue()
+        threading.Thread(
+            target=lambda: lines.put(self.process.stdout.readline()), daemon=True
+        ).start()
+        try:
+            line = lines.get(timeout=NODE_START_SECONDS)
+        except queue.Empty:
+            self.stop()
+            raise AssertionError(f"{self.name} did not start: {self.log()}")
+        match = re.fullmatch(r"listening on (http://\S+)\n", line)
+        if not match:
+            self.stop()
+            raise AssertionError(f"{self.name} said {line!r}: {self.log()}")
+        return match.group(1)
+
+    def log(self):
+        return self.log_path.read_text(encoding="utf-8")
+
+    def reload_keys(self):
+        """Sends SIGHUP and waits (bounded) until the node says it reloaded."""
+        before = self.log().count("keyring reloaded")
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + NODE_START_SECONDS
+        while self.log().count("keyring reloaded") == before:
+            assert self.process.poll() is None, f"{self.name} died: {self.log()}"
+            assert time.monotonic() < deadline, f"{self.name} did not reload: {self.log()}"
+            time.sleep(0.02)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=NODE_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=NODE_STOP_SECONDS)
+        self.process.stdout.close()
+        self._log.close()
+
+
+class Pool:
+    """`size` nodes on one keyring and one users file in `workdir`."""
+
+    def __init__(self, workdir, size=3, extra_args=()):
+        self.workdir = workdir
+        self.keys = workdir / "keys.json"
+        self.users = workdir / "users.txt"
+        self.key_id = ticketctl("keygen", "--out", self.keys)
+        self.users.write_text(USERS_FILE, encoding="utf-8")
+        self.nodes = []
+        try:
+            for i in range(size):
+                self.nodes.append(
+                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args)
+                )
+        except BaseException:
+            self.stop()
+            raise
+
+    def reload_keys(self):
+        for node in self.nodes:
+            node.reload_keys()
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+
+
+class CallbackListener:
+    """A proxy's pgtUrl endpoint on loopback: `/ok` answers 200 and records
+    pgtIou -> pgtId; `/refuse` answers 404."""
+
+    def __init__(self):
+        self.pgts = {}
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                url = urlsplit(self.path)
+                params = parse_qs(url.query)
+                if url.path == "/ok":
+                    if "pgtIou" in params and "pgtId" in params:
+                        listener.pgts[params["pgtIou"][0]] = params["pgtId"][0]
+                    self.send_response(200)
+                else:
+                    self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def callbacks():
+    listener = CallbackListener()
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory, callbacks):
+    """The three-node pool most tests share: STs live 3 s, proxy callbacks
+    to the loopback listener are allowed."""
+    pool = Pool(
+        tmp_path_factory.mktemp("pool"),
+        extra_args=["--st-ttl", "3s", "--proxy-allow", callbacks.base],
+    )
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def own_pool(tmp_path):
+    """A pool a single test may change (keys, users file)."""
+    pools = []
+
+    def start(size=3, extra_args=()):
+        pools.append(Pool(tmp_path, size, extra_args))
+        return pools[-1]
+
+    yield start
+    for pool in pools:
+        pool.stop()

@@ -1,0 +1,392 @@
+"""A pool of three cas_node processes, checked by python-cas (the client
+django-cas-ng uses): log in on one node, validate on another, single sign-on
+across nodes, the protocol's failures, key rotation, and a proxy round trip.
+
+Run by `tests/e2e/run`, which builds the binaries and installs the client.
+"""
+
+import json
+import time
+import xml.etree.ElementTree as ElementTree
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import requests
+from cas import CASClientV1, CASClientV2, CASClientV3
+
+from conftest import PASSWORD, USER, ticketctl
+
+NS = {"cas": "http://www.yale.edu/tp/cas"}
+APP = "https://app.example.edu/login?target=%2Fhome"
+OTHER_APP = "https://wiki.example.edu/"
+BACKEND = "https://backend.example.edu/api"
+TIMEOUT = 10
+
+
+def browser():
+    return requests.Session()
+
+
+def login(node, service, session=None, remember_me=False):
+    """A browser logs in on `node` for `service`: GET the form, POST it, and
+    return (session, ST from the redirect)."""
+    session = session or browser()
+    # A browser with a live session sees the form only with renew=true.
+    params = {"service": service, **({"renew": "true"} if "CASTGC" in session.cookies else {})}
+    form = session.get(urljoin(node.url, "login"), params=params, allow_redirects=False, timeout=TIMEOUT)
+    assert form.status_code == 200 and 'name="password"' in form.text
+    fields = {"username": USER, "password": PASSWORD, "service": service}
+    if remember_me:
+        fields["rememberMe"] = "true"
+    answer = session.post(
+        urljoin(node.url, "login"), data=fields, allow_redirects=False, timeout=TIMEOUT
+    )
+    assert answer.status_code == 302, answer.text
+    assert "CASTGC" in session.cookies
+    return session, ticket_from(answer, service)
+
+
+def sso(node, service, session, **params):
+    """`GET /login` with the session's cookie; the answer, not followed."""
+    return session.get(
+        urljoin(node.url, "login"),
+        params={"service": service, **params},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def ticket_from(answer, service):
+    """The ticket in a redirect to `service`."""
+    location = answer.headers["Location"]
+    assert location.startswith(service.split("#")[0])
+    ticket = parse_qs(urlsplit(location).query)["ticket"][0]
+    assert len(ticket) <= 256 and all(c.isalnum() or c == "-" for c in ticket)
+    return ticket
+
+
+def client(version, node, service, **kwargs):
+    cls = {1: CASClientV1, 2: CASClientV2, 3: CASClientV3}[version]
+    return cls(server_url=node.url, service_url=service, **kwargs)
+
+
+def raw(node, endpoint, **params):
+    """A validation or /proxy answer as parsed XML."""
+    answer = requests.get(urljoin(node.url, endpoint), params=params, timeout=TIMEOUT)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    return ElementTree.fromstring(answer.content)
+
+
+def failure(node, endpoint, element="authenticationFailure", **params):
+    """(code, message) of a failed validation or /proxy call."""
+    tree = raw(node, endpoint, **params)
+    found = tree.find(f"cas:{element}", NS)
+    assert found is not None, ElementTree.tostring(tree)
+    return found.get("code"), found.text
+
+
+def tamper(ticket):
+    """The ticket with one body character changed (still in the alphabet)."""
+    i = len(ticket) // 2
+    return ticket[:i] + ("B" if ticket[i] == "A" else "A") + ticket[i + 1:]
+
+
+# --- log in on one node, validate on another -------------------------------
+
+
+def test_st_from_node1_validates_on_node2_with_cas3_attributes(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    assert st.startswith("ST-") and len(st) <= 130
+
+    user, attributes, pgtiou = client(3, node2, APP).verify_ticket(st)
+    assert user == USER
+    assert pgtiou is None
+    assert attributes["isFromNewLogin"] == "true"
+    assert attributes["longTermAuthenticationRequestTokenUsed"] == "false"
+    assert attributes["authenticationMethod"] == "Password"
+    authenticated = datetime.fromisoformat(attributes["authenticationDate"].replace("Z", "+00:00"))
+    assert abs((datetime.now(timezone.utc) - authenticated).total_seconds()) < 60
+    # The user's attributes, read from the users file at validation time.
+    assert attributes["mail"] == "jdoe@example.edu"
+    assert attributes["displayName"] == "Jane <Doe> & Co"
+    assert attributes["memberOf"] == ["staff", "faculty"]
+
+    # The protocol's attributes come first, in the protocol's order.
+    tree = raw(node2, "p3/serviceValidate", ticket=st, service=APP)
+    names = [e.tag.split("}")[1] for e in tree.find("cas:authenticationSuccess/cas:attributes", NS)]
+    assert names[:3] == [
+        "authenticationDate",
+        "longTermAuthenticationRequestTokenUsed",
+        "isFromNewLogin",
+    ]
+
+
+def test_st_validates_with_cas2_and_cas1_clients_on_other_nodes(pool):
+    node1, node2, node3 = pool.nodes
+    _, st = login(node2, APP)
+    user, attributes, pgtiou = client(2, node3, APP).verify_ticket(st)
+    assert (user, attributes, pgtiou) == (USER, None, None)  # CAS 2.0: no attributes
+    _, st = login(node3, APP)
+    assert client(1, node1, APP).verify_ticket(st) == (USER, None, None)
+
+
+def test_a_service_ticket_can_be_replayed_until_it_expires(pool):
+    """The stateless trade-off the README states: no node knows another
+    validated the ticket already."""
+    node1, node2, node3 = pool.nodes
+    _, st = login(node1, APP)
+    for node in (node2, node3, node2):
+        assert client(3, node, APP).verify_ticket(st)[0] == USER
+
+
+# --- single sign-on across nodes -------------------------------------------
+
+
+def test_cookie_from_node1_gets_an_st_from_node3_without_credentials(pool):
+    node1, _, node3 = pool.nodes
+    session, _ = login(node1, APP)
+    cookie = session.cookies["CASTGC"]
+    assert cookie.startswith("TGT-") and len(cookie) <= 130
+
+    # A fresh browser that only has the cookie, on another node.
+    elsewhere = browser()
+    elsewhere.cookies.set("CASTGC", cookie)
+    answer = sso(node3, OTHER_APP, elsewhere)
+    assert answer.status_code == 302, "single sign-on must not show the form"
+    st = ticket_from(answer, OTHER_APP)
+
+    user, attributes, _ = client(3, node1, OTHER_APP).verify_ticket(st)
+    assert user == USER
+    assert attributes["isFromNewLogin"] == "false"
+    assert client(2, node1, OTHER_APP).verify_ticket(st)[0] == USER
+
+
+def test_renew_forces_the_form_and_marks_the_st_as_fresh(pool):
+    node1, node2, node3 = pool.nodes
+    session, _ = login(node1, APP)
+    forced = sso(node2, APP, session, renew="true")
+    assert forced.status_code == 200 and 'name="password"' in forced.text
+
+    # An ST from single sign-on fails renew=true validation.
+    st = ticket_from(sso(node2, APP, session), APP)
+    code, message = failure(node3, "p3/serviceValidate", ticket=st, service=APP, renew="true")
+    assert code == "INVALID_TICKET_SPEC" and "fresh login" in message
+    assert client(1, node3, APP).verify_ticket(st) == (USER, None, None)
+    answer = requests.get(
+        urljoin(node3.url, "validate"),
+        params={"ticket": st, "service": APP, "renew": "true"},
+        timeout=TIMEOUT,
+    )
+    assert answer.text == "no\n\n"
+
+    # An ST from the form passes it.
+    _, fresh = login(node2, APP, session)
+    tree = raw(node3, "p3/serviceValidate", ticket=fresh, service=APP, renew="true")
+    assert tree.findtext("cas:authenticationSuccess/cas:user", namespaces=NS) == USER
+
+
+def test_gateway_redirects_without_a_ticket_when_not_logged_in(pool):
+    node1, node2, _ = pool.nodes
+    anonymous = sso(node1, APP, browser(), gateway="true")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == APP
+
+    session, _ = login(node1, APP)
+    logged_in = sso(node2, APP, session, gateway="true")
+    assert logged_in.status_code == 302
+    assert ticket_from(logged_in, APP).startswith("ST-")
+
+
+def test_remember_me_is_carried_to_validation(pool):
+    node1, node2, _ = pool.nodes
+    session, st = login(node1, APP, remember_me=True)
+    _, attributes, _ = client(3, node2, APP).verify_ticket(st)
+    assert attributes["longTermAuthenticationRequestTokenUsed"] == "true"
+    cookie = next(c for c in session.cookies if c.name == "CASTGC")
+    assert cookie.expires is not None, "a remember-me cookie outlives the browser"
+
+
+def test_wrong_password_shows_the_form_again(pool):
+    node1 = pool.nodes[0]
+    answer = requests.post(
+        urljoin(node1.url, "login"),
+        data={"username": USER, "password": "wrong", "service": APP},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 401
+    assert "not correct" in answer.text and "Set-Cookie" not in answer.headers
+
+
+def test_logout_clears_the_cookie_but_cannot_revoke_the_tgt(pool):
+    node1, node2, _ = pool.nodes
+    session, _ = login(node1, APP)
+    copy = session.cookies["CASTGC"]
+    page = session.get(urljoin(node1.url, "logout"), timeout=TIMEOUT)
+    assert page.status_code == 200 and "cannot be revoked" in page.text
+    assert "CASTGC" not in session.cookies
+    assert sso(node2, APP, session).status_code == 200  # the form again
+
+    redirected = browser().get(
+        urljoin(node1.url, "logout"), params={"service": APP}, allow_redirects=False, timeout=TIMEOUT
+    )
+    assert redirected.status_code == 302 and redirected.headers["Location"] == APP
+
+    # Stateless: a copy of the cookie still opens a session until it expires.
+    thief = browser()
+    thief.cookies.set("CASTGC", copy)
+    assert sso(node2, APP, thief).status_code == 302
+
+
+# --- failures through the same client ---------------------------------------
+
+
+def test_wrong_service_fails(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    assert client(3, node2, OTHER_APP).verify_ticket(st) == (None, {}, None)
+    assert client(2, node2, OTHER_APP).verify_ticket(st) == (None, None, None)
+    assert client(1, node2, OTHER_APP).verify_ticket(st) == (None, None, None)
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=OTHER_APP)
+    assert code == "INVALID_SERVICE"
+    # Matching is exact after normalization: case in the path matters, host case does not.
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=APP.replace("login", "LOGIN"))
+    assert code == "INVALID_SERVICE"
+    assert client(3, node2, APP.replace("app.", "APP.")).verify_ticket(st)[0] == USER
+
+
+def test_tampered_ticket_fails(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    bad = tamper(st)
+    assert client(3, node2, APP).verify_ticket(bad) == (None, {}, None)
+    code, message = failure(node2, "p3/serviceValidate", ticket=bad, service=APP)
+    assert code == "INVALID_TICKET" and message.startswith("ticket rejected")
+    # Relabelled as a proxy ticket: the prefix is authenticated too.
+    code, _ = failure(node2, "proxyValidate", ticket="PT-" + st[3:], service=APP)
+    assert code == "INVALID_TICKET"
+
+
+def test_expired_ticket_fails(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    decoded = json.loads(ticketctl("decode", "--keys", pool.keys, st))
+    expires_at = datetime.fromisoformat(decoded["expires_at"].replace("Z", "+00:00"))
+    # Wait just past the instant the node was started to enforce (--st-ttl 3s).
+    time.sleep(max(0.0, (expires_at - datetime.now(timezone.utc)).total_seconds()) + 0.05)
+    assert client(3, node2, APP).verify_ticket(st) == (None, {}, None)
+    code, message = failure(node2, "p3/serviceValidate", ticket=st, service=APP)
+    assert code == "INVALID_TICKET" and "expired" in message
+
+
+def test_other_kinds_and_missing_parameters_fail(pool):
+    node1, node2, _ = pool.nodes
+    session, _ = login(node1, APP)
+    tgt = session.cookies["CASTGC"]
+    code, _ = failure(node2, "serviceValidate", ticket=tgt, service=APP)
+    assert code == "INVALID_TICKET"
+    code, _ = failure(node2, "serviceValidate", service=APP)
+    assert code == "INVALID_REQUEST"
+    code, _ = failure(node2, "p3/proxyValidate", ticket="ST-")
+    assert code == "INVALID_REQUEST"
+    for garbage in ["ST-", "ST-not_a_ticket", "x" * 300, "PGTIOU-abc"]:
+        code, _ = failure(node2, "serviceValidate", ticket=garbage, service=APP)
+        assert code == "INVALID_TICKET", garbage
+
+
+def test_a_tgt_minted_under_a_retired_key_is_refused(own_pool):
+    pool = own_pool()
+    node1, node2, node3 = pool.nodes
+    old_key = pool.key_id
+    session, _ = login(node1, APP)
+
+    # Rotation, each step reaching every node before the next (README).
+    new_key = ticketctl("keys", "add", pool.keys)
+    pool.reload_keys()
+    ticketctl("keys", "promote", pool.keys, new_key)
+    pool.reload_keys()
+    # The old cookie still opens a session; the new ST is sealed under the new key.
+    st = ticket_from(sso(node2, APP, session), APP)
+    assert json.loads(ticketctl("inspect", st))["key_id"] == new_key
+    assert client(3, node3, APP).verify_ticket(st)[0] == USER
+
+    ticketctl("keys", "retire", pool.keys, old_key)
+    pool.reload_keys()
+    refused = sso(node2, APP, session)
+    assert refused.status_code == 200 and 'name="password"' in refused.text
+    assert "CASTGC=;" in refused.headers["Set-Cookie"]  # the dead cookie is cleared
+    # A new login works across the pool with the new key.
+    _, st = login(node3, APP, browser())
+    assert client(2, node1, APP).verify_ticket(st)[0] == USER
+
+
+def test_unreadable_attribute_store_is_an_internal_error(own_pool):
+    pool = own_pool(size=2)
+    node1, node2 = pool.nodes
+    _, st = login(node1, APP)
+    pool.users.unlink()
+    code, _ = failure(node2, "p3/serviceValidate", ticket=st, service=APP)
+    assert code == "INTERNAL_ERROR"
+    # CAS 2.0 releases no attributes, so it does not need the file.
+    assert client(2, node2, APP).verify_ticket(st)[0] == USER
+
+
+# --- proxy round trip --------------------------------------------------------
+
+
+def test_proxy_round_trip_across_nodes(pool, callbacks):
+    node1, node2, node3 = pool.nodes
+    pgt_url = callbacks.base + "ok"
+    _, st = login(node1, APP)
+
+    # The proxying application validates its ST on node 2 and gets a PGT.
+    proxying = client(2, node2, APP, proxy_callback=pgt_url)
+    user, _, pgtiou = proxying.verify_ticket(st)
+    assert user == USER
+    assert pgtiou.startswith("PGTIOU-")
+    pgt = callbacks.pgts[pgtiou]
+    assert pgt.startswith("PGT-") and pgtiou[7:] not in pgt
+
+    # It asks node 3 for a PT for the back end.
+    pt = client(2, node3, BACKEND).get_proxy_ticket(pgt)
+    assert pt.startswith("PT-")
+
+    # The back end validates the PT on node 1 and sees the proxy chain.
+    backend = client(3, node1, BACKEND)
+    backend.url_suffix = "p3/proxyValidate"
+    user, attributes, _ = backend.verify_ticket(pt)
+    assert user == USER and attributes["isFromNewLogin"] == "false"
+    tree = raw(node1, "proxyValidate", ticket=pt, service=BACKEND)
+    proxies = [p.text for p in tree.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", NS)]
+    assert proxies == [pgt_url]
+
+    # A PT is not a service ticket, and it is bound to its target service.
+    code, _ = failure(node1, "serviceValidate", ticket=pt, service=BACKEND)
+    assert code == "INVALID_TICKET_SPEC"
+    assert client(1, node1, BACKEND).verify_ticket(pt) == (None, None, None)
+    code, _ = failure(node1, "proxyValidate", ticket=pt, service=APP)
+    assert code == "INVALID_SERVICE"
+
+
+def test_proxy_failures(pool, callbacks):
+    node1, node2, node3 = pool.nodes
+    _, st = login(node1, APP)
+
+    # A callback that does not answer 200 gets no PGT; validation still succeeds.
+    tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=callbacks.base + "refuse")
+    success = tree.find("cas:authenticationSuccess", NS)
+    assert success is not None and success.find("cas:proxyGrantingTicket", NS) is None
+
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=APP, pgtUrl="https://evil.example.net/cb")
+    assert code == "UNAUTHORIZED_SERVICE_PROXY"
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=APP, pgtUrl="not a url")
+    assert code == "INVALID_PROXY_CALLBACK"
+
+    code, _ = failure(node3, "proxy", element="proxyFailure", pgt="PGT-abc", targetService=BACKEND)
+    assert code == "INVALID_TICKET"
+    code, _ = failure(node3, "proxy", element="proxyFailure", targetService=BACKEND)
+    assert code == "INVALID_REQUEST"
+    code, _ = failure(node3, "proxy", element="proxyFailure", pgt=st, targetService=BACKEND)
+    assert code == "INVALID_TICKET"  # an ST is not a PGT
