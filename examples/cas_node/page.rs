@@ -1,7 +1,9 @@
 //! What the node writes: HTML pages, CAS XML responses, redirects, cookies.
 //! Every value that came from a request or a ticket is escaped here.
 
-use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -47,11 +49,18 @@ pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// Every answer carries a ticket, a session or a user's data: no cache may
+/// keep it.
+fn no_store(headers: &mut HeaderMap) {
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
 /// A `302 Found` to `location`, with extra headers (cookies).
 pub fn redirect(location: &str, mut headers: HeaderMap) -> Response {
     match location.parse() {
         Ok(value) => {
             headers.insert(LOCATION, value);
+            no_store(&mut headers);
             (StatusCode::FOUND, headers).into_response()
         }
         Err(_) => html(
@@ -69,6 +78,14 @@ pub fn html(status: StatusCode, title: &str, body: &str, mut headers: HeaderMap)
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    no_store(&mut headers);
+    // No scripts, styles or frames: the login form cannot be framed
+    // (clickjacking) nor have anything injected run.
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>{title} - CAS</title></head>\n<body>\n<h1>{title}</h1>\n{body}\n</body></html>\n",
@@ -122,7 +139,10 @@ pub fn xml(inner: &str) -> Response {
         format!("<cas:serviceResponse xmlns:cas=\"{CAS_NS}\">\n{inner}</cas:serviceResponse>\n");
     (
         StatusCode::OK,
-        [(CONTENT_TYPE, "application/xml; charset=utf-8")],
+        [
+            (CONTENT_TYPE, "application/xml; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
         body,
     )
         .into_response()

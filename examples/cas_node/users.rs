@@ -12,7 +12,7 @@
 //!
 //! A user name has no `:` and no white space; the password is the rest of the
 //! line. An attribute name is an XML name of ASCII letters, digits, `_`, `-`
-//! and `.`; an attribute may repeat. The node reads the file again on every
+//! and `.`; a value has no control characters; an attribute may repeat. The node reads the file again on every
 //! login and every validation, as a stateless node must: attributes are not
 //! carried in tickets, so what a validation releases is what the file says
 //! now. (A demo credential store: real deployments check LDAP or a hash.)
@@ -79,7 +79,10 @@ impl Directory {
                 _ if section == Section::Attributes => {
                     let (name, pair) = line.split_once(char::is_whitespace).ok_or(number)?;
                     let (attribute, value) = pair.trim_start().split_once('=').ok_or(number)?;
-                    if !valid_user(name) || !valid_attribute(attribute) {
+                    if !valid_user(name)
+                        || !valid_attribute(attribute)
+                        || value.contains(char::is_control)
+                    {
                         return Err(number);
                     }
                     directory.attributes.push((
@@ -152,6 +155,10 @@ mod tests {
         );
         assert_eq!(
             Directory::parse("[attributes]\njdoe mail<x>=1").err(),
+            Some(2)
+        );
+        assert_eq!(
+            Directory::parse("[attributes]\njdoe mail=a\u{1}b").err(),
             Some(2)
         );
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use cas_ticket_codec::{
     CallbackUrl, Claims, Grant, Kind, ProxyChain, Service, Ticket, new_pgt_iou, rfc3339,
@@ -83,7 +83,10 @@ pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
     };
     (
         StatusCode::OK,
-        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [
+            (CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
         answer,
     )
         .into_response()

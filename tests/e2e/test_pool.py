@@ -240,6 +240,41 @@ def test_logout_clears_the_cookie_but_cannot_revoke_the_tgt(pool):
     assert sso(node2, APP, thief).status_code == 302
 
 
+def test_answers_are_never_cached_and_the_form_cannot_be_framed(pool):
+    node1, node2, _ = pool.nodes
+    form = browser().get(urljoin(node1.url, "login"), params={"service": APP}, timeout=TIMEOUT)
+    assert form.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in form.headers["Content-Security-Policy"]
+    session, st = login(node1, APP)
+    assert sso(node1, APP, session).headers["Cache-Control"] == "no-store"
+    answer = requests.get(
+        urljoin(node2.url, "serviceValidate"), params={"ticket": st, "service": APP}, timeout=TIMEOUT
+    )
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_tickets_minted_by_ticketctl_work_on_every_node(pool):
+    """The operator's tool and the nodes share one format and one keyring."""
+    node1, node2, node3 = pool.nodes
+    mint = ["encode", "--keys", pool.keys, "--principal", "rroe", "--method", "Password"]
+    st = ticketctl(*mint, "--kind", "st", "--service", APP, "--renew")
+    _, attributes, _ = client(3, node1, APP).verify_ticket(st)
+    assert attributes["isFromNewLogin"] == "true"
+
+    tgt = ticketctl(*mint, "--kind", "tgt")
+    session = browser()
+    session.cookies.set("CASTGC", tgt)
+    st = ticket_from(sso(node2, APP, session), APP)
+    assert client(2, node3, APP).verify_ticket(st)[0] == "rroe"
+
+    # A PT with a two-hop chain reports it in order, most recent proxy first.
+    chain = ["https://proxy2.example.edu/cb", "https://proxy1.example.edu/cb"]
+    pt = ticketctl(*mint, "--kind", "pt", "--service", BACKEND, "--proxy", chain[0], "--proxy", chain[1])
+    tree = raw(node3, "p3/proxyValidate", ticket=pt, service=BACKEND)
+    proxies = [p.text for p in tree.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", NS)]
+    assert proxies == chain
+
+
 # --- failures through the same client ---------------------------------------
 
 
@@ -390,3 +425,12 @@ def test_proxy_failures(pool, callbacks):
     assert code == "INVALID_REQUEST"
     code, _ = failure(node3, "proxy", element="proxyFailure", pgt=st, targetService=BACKEND)
     assert code == "INVALID_TICKET"  # an ST is not a PGT
+
+    # A PGT for a callback the pool does not allow (minted by the operator's
+    # tool, or left from before the policy changed) gets no PT.
+    foreign = ticketctl(
+        "encode", "--keys", pool.keys, "--kind", "pgt", "--principal", USER,
+        "--pgt-url", "https://retired-proxy.example.net/cb",
+    )
+    code, _ = failure(node3, "proxy", element="proxyFailure", pgt=foreign, targetService=BACKEND)
+    assert code == "UNAUTHORIZED_SERVICE"
