@@ -45,7 +45,7 @@ pub async fn form(
         let auth = tgt.claims().authentication().clone();
         return match service {
             // Single sign-on: an ST at once, not from a fresh login.
-            Some(url) => issue_st(&node, auth, &url, false, now, HeaderMap::new()),
+            Some(target) => issue_st(&node, auth, target, false, now, HeaderMap::new()),
             None => logged_in(tgt, HeaderMap::new()),
         };
     }
@@ -55,8 +55,8 @@ pub async fn form(
         _ => HeaderMap::new(),
     };
     match service {
-        Some(url) if gateway => page::redirect(&url, headers),
-        _ => login_page(StatusCode::OK, service.as_deref(), None, headers),
+        Some(target) if gateway => page::redirect(&target.url, headers),
+        _ => login_page(StatusCode::OK, service.as_ref(), None, headers),
     }
 }
 
@@ -87,7 +87,7 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
         let message = "The user name or password is not correct.";
         return login_page(
             StatusCode::UNAUTHORIZED,
-            service.as_deref(),
+            service.as_ref(),
             Some(message),
             HeaderMap::new(),
         );
@@ -121,7 +121,7 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
         max_age,
     );
     match service {
-        Some(url) => issue_st(&node, auth, &url, true, now, cookie),
+        Some(target) => issue_st(&node, auth, target, true, now, cookie),
         None => {
             let body = format!(
                 "<p>You are logged in as <b>{}</b>.</p>",
@@ -142,8 +142,8 @@ pub async fn logout(
     let cleared = clear_cookie(&node);
     // CAS 3.0 names the parameter `service`, CAS 2.0 clients send `url`.
     let target = query.get("service").or_else(|| query.get("url"));
-    if let Ok(Some(url)) = service_param(target) {
-        return page::redirect(&url, cleared);
+    if let Ok(Some(target)) = service_param(target) {
+        return page::redirect(&target.url, cleared);
     }
     let now = OffsetDateTime::now_utc();
     let expiry = page::tgt_from(&headers)
@@ -160,37 +160,46 @@ pub async fn logout(
     page::html(StatusCode::OK, "Logged out", &caveat, cleared)
 }
 
-/// Mints an ST for `url` and redirects the browser there with `ticket=`.
+/// Mints an ST for the target and redirects the browser there with `ticket=`.
 fn issue_st(
     node: &Node,
     auth: Authentication,
-    url: &str,
+    target: Target,
     fresh_login: bool,
     now: OffsetDateTime,
     headers: HeaderMap,
 ) -> Response {
-    let st = Service::new(url)
+    let grant = Grant::Service {
+        service: target.service,
+        fresh_login,
+    };
+    let st = Claims::with_lifetime(auth, grant, now, node.flags.st_ttl)
         .map_err(Into::into)
-        .and_then(|service| {
-            let grant = Grant::Service {
-                service,
-                fresh_login,
-            };
-            Claims::with_lifetime(auth, grant, now, node.flags.st_ttl).map_err(Into::into)
-        })
         .and_then(|claims| node.codec().encode(&claims));
     match st {
-        Ok(st) => page::redirect(&page::with_query(url, &[("ticket", &st)]), headers),
+        Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),
         Err(e) => internal_error(&format!("cannot issue a service ticket: {e}")),
     }
 }
 
+/// Where the browser goes after the login: the `service` parameter as given
+/// (the redirect) and in the shortened form an ST carries.
+struct Target {
+    url: String,
+    service: Service,
+}
+
 /// The `service` parameter, if present and one this node can issue tickets for.
-fn service_param(value: Option<&String>) -> Result<Option<String>, InvalidService> {
+fn service_param(value: Option<&String>) -> Result<Option<Target>, InvalidService> {
     match value.map(String::as_str).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(url) if Service::new(url).is_ok() => Ok(Some(url.to_owned())),
-        Some(_) => Err(InvalidService),
+        Some(url) => match Service::new(url) {
+            Ok(service) => Ok(Some(Target {
+                url: url.to_owned(),
+                service,
+            })),
+            Err(_) => Err(InvalidService),
+        },
     }
 }
 
@@ -223,7 +232,7 @@ fn logged_in(tgt: &Ticket, headers: HeaderMap) -> Response {
 
 fn login_page(
     status: StatusCode,
-    service: Option<&str>,
+    service: Option<&Target>,
     message: Option<&str>,
     headers: HeaderMap,
 ) -> Response {
@@ -231,10 +240,10 @@ fn login_page(
         .map(|m| format!("<p role=\"alert\">{}</p>\n", escape(m)))
         .unwrap_or_default();
     let service = service
-        .map(|s| {
+        .map(|target| {
             format!(
                 "<input type=\"hidden\" name=\"service\" value=\"{}\">\n",
-                escape(s)
+                escape(&target.url)
             )
         })
         .unwrap_or_default();

@@ -93,16 +93,18 @@ impl Node {
         }
     }
 
-    fn load_codec(flags: &Flags) -> Result<Codec, String> {
+    /// The codec of the key file, and a line naming its keys (never secrets).
+    fn load_codec(flags: &Flags) -> Result<(Codec, String), String> {
         let keyring = Keyring::load(&flags.keys)
             .map_err(|e| format!("cannot load keyring {}: {e}", flags.keys.display()))?;
-        Ok(Codec::new(&keyring).with_leeway(flags.leeway))
+        let ids: Vec<String> = keyring.keys().iter().map(|k| k.id().to_string()).collect();
+        let summary = format!("keys {}, primary {}", ids.join(" "), keyring.primary());
+        Ok((Codec::new(&keyring).with_leeway(flags.leeway), summary))
     }
 
     fn reload(&self) {
         match Node::load_codec(&self.flags) {
-            Ok(codec) => {
-                let summary = format!("{codec:?}");
+            Ok((codec, summary)) => {
                 match self.codec.write() {
                     Ok(mut slot) => *slot = Arc::new(codec),
                     Err(poisoned) => *poisoned.into_inner() = Arc::new(codec),
@@ -183,7 +185,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
-    let codec = Node::load_codec(&flags)?;
+    let (codec, summary) = Node::load_codec(&flags)?;
+    eprintln!("cas_node: keyring loaded: {summary}");
     users::Directory::load(&flags.users).await?;
     let callbacks = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(5)))
