@@ -159,10 +159,14 @@ fn routes(node: Arc<Node>) -> Router {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", get(login::logout))
         .route("/validate", get(validate::cas1))
-        .route("/serviceValidate", get(validate::service_validate))
-        .route("/proxyValidate", get(validate::proxy_validate))
-        .route("/p3/serviceValidate", get(validate::p3_service_validate))
-        .route("/p3/proxyValidate", get(validate::p3_proxy_validate))
+        // validate::<PROXY_TICKETS, ATTRIBUTES>
+        .route("/serviceValidate", get(validate::validate::<false, false>))
+        .route("/proxyValidate", get(validate::validate::<true, false>))
+        .route(
+            "/p3/serviceValidate",
+            get(validate::validate::<false, true>),
+        )
+        .route("/p3/proxyValidate", get(validate::validate::<true, true>))
         .route("/proxy", get(validate::proxy))
         .with_state(Arc::clone(&node));
     if node.flags.context.is_empty() {

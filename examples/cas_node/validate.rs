@@ -28,47 +28,6 @@ type Params = Query<HashMap<String, String>>;
 /// A protocol error code and its human message.
 type Failure = (&'static str, String);
 
-/// Which tickets an endpoint accepts and what it answers.
-#[derive(Clone, Copy)]
-struct Endpoint {
-    /// `/proxyValidate` accepts PTs as well as STs.
-    proxy_tickets: bool,
-    /// The `/p3/` endpoints release attributes.
-    attributes: bool,
-}
-
-pub async fn service_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
-    let endpoint = Endpoint {
-        proxy_tickets: false,
-        attributes: false,
-    };
-    validate(&node, &q, endpoint).await
-}
-
-pub async fn proxy_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
-    let endpoint = Endpoint {
-        proxy_tickets: true,
-        attributes: false,
-    };
-    validate(&node, &q, endpoint).await
-}
-
-pub async fn p3_service_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
-    let endpoint = Endpoint {
-        proxy_tickets: false,
-        attributes: true,
-    };
-    validate(&node, &q, endpoint).await
-}
-
-pub async fn p3_proxy_validate(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
-    let endpoint = Endpoint {
-        proxy_tickets: true,
-        attributes: true,
-    };
-    validate(&node, &q, endpoint).await
-}
-
 /// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets only.
 pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
     let answer = match (param(&q, "ticket"), param(&q, "service")) {
@@ -92,31 +51,37 @@ pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
         .into_response()
 }
 
-async fn validate(node: &Arc<Node>, q: &HashMap<String, String>, endpoint: Endpoint) -> Response {
+/// `GET /serviceValidate`, `/proxyValidate` and their `/p3/` forms:
+/// `PROXY_TICKETS` accepts PTs as well as STs (`proxyValidate`), `ATTRIBUTES`
+/// releases `<cas:attributes>` (`/p3/`, CAS 3.0).
+pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
+    State(node): State<Arc<Node>>,
+    Query(q): Params,
+) -> Response {
     let failed = |(code, message): Failure| page::failure("authenticationFailure", code, &message);
-    let (Some(ticket), Some(service)) = (param(q, "ticket"), param(q, "service")) else {
+    let (Some(ticket), Some(service)) = (param(&q, "ticket"), param(&q, "service")) else {
         return failed((
             "INVALID_REQUEST",
             "'ticket' and 'service' parameters are both required".to_owned(),
         ));
     };
     let renew = crate::flag(q.get("renew"));
-    let ticket = match check_ticket(node, ticket, service, endpoint.proxy_tickets, renew) {
+    let ticket = match check_ticket(&node, ticket, service, PROXY_TICKETS, renew) {
         Ok(ticket) => ticket,
         Err(failure) => return failed(failure),
     };
     let claims = ticket.claims();
 
-    let attributes = if endpoint.attributes {
-        match attributes(node, claims).await {
+    let attributes = if ATTRIBUTES {
+        match attributes(&node, claims).await {
             Ok(attributes) => Some(attributes),
             Err(failure) => return failed(failure),
         }
     } else {
         None
     };
-    let pgt_iou = match param(q, "pgtUrl") {
-        Some(url) => match grant_pgt(node, claims, url).await {
+    let pgt_iou = match param(&q, "pgtUrl") {
+        Some(url) => match grant_pgt(&node, claims, url).await {
             Ok(iou) => iou,
             Err(failure) => return failed(failure),
         },
