@@ -6,6 +6,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cas_ticket_codec::CallbackUrl;
 
 /// The CAS XML namespace.
 const CAS_NS: &str = "http://www.yale.edu/tp/cas";
@@ -162,7 +163,8 @@ pub struct Success<'a> {
     /// `(name, value)` pairs for `<cas:attributes>` (CAS 3.0 only).
     pub attributes: Option<Vec<(String, String)>>,
     pub pgt_iou: Option<String>,
-    pub proxies: &'a [String],
+    /// The PT's proxy chain, most recent proxy first.
+    pub proxies: &'a [CallbackUrl],
 }
 
 impl Success<'_> {
@@ -190,7 +192,10 @@ impl Success<'_> {
         if !self.proxies.is_empty() {
             inner.push_str("    <cas:proxies>\n");
             for proxy in self.proxies {
-                inner.push_str(&format!("      <cas:proxy>{}</cas:proxy>\n", escape(proxy)));
+                inner.push_str(&format!(
+                    "      <cas:proxy>{}</cas:proxy>\n",
+                    escape(proxy.as_str())
+                ));
             }
             inner.push_str("    </cas:proxies>\n");
         }

@@ -87,19 +87,15 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
         },
         None => None,
     };
-    let proxies: Vec<String> = match claims.grant() {
-        Grant::Proxy { proxies, .. } => proxies
-            .as_slice()
-            .iter()
-            .map(|url| url.as_str().to_owned())
-            .collect(),
-        _ => Vec::new(),
+    let proxies = match claims.grant() {
+        Grant::Proxy { proxies, .. } => proxies.as_slice(),
+        _ => &[],
     };
     Success {
         user: claims.principal(),
         attributes,
         pgt_iou,
-        proxies: &proxies,
+        proxies,
     }
     .into_response()
 }
