@@ -238,17 +238,22 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
 
     let agent = node.callbacks.clone();
     let target = page::with_query(url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
-    let delivered = tokio::task::spawn_blocking(move || agent.get(&target).call())
-        .await
-        .map(|answer| answer.map(|response| response.status().as_u16()));
+    let pgt_id = pgt.clone();
+    let delivered = tokio::task::spawn_blocking(move || {
+        agent
+            .get(&target)
+            .call()
+            .map(|response| response.status().as_u16())
+            // The PGT is a bearer secret: never in the log, even where an
+            // error quotes the URL.
+            .map_err(|e| e.to_string().replace(&pgt_id, "[pgtId]"))
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
     match delivered {
-        Ok(Ok(200)) => Ok(Some(iou)),
-        Ok(Ok(status)) => {
+        Ok(200) => Ok(Some(iou)),
+        Ok(status) => {
             eprintln!("cas_node: pgtUrl answered {status}; no PGT issued");
-            Ok(None)
-        }
-        Ok(Err(e)) => {
-            eprintln!("cas_node: pgtUrl cannot be reached ({e}); no PGT issued");
             Ok(None)
         }
         Err(e) => {

@@ -9,6 +9,7 @@ import os
 import queue
 import re
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import trustme
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
@@ -147,9 +149,10 @@ class Pool:
 
 class CallbackListener:
     """A proxy's pgtUrl endpoint on loopback: `/ok` answers 200 and records
-    pgtIou -> pgtId; `/refuse` answers 404."""
+    pgtIou -> pgtId; `/refuse` answers 404. With `tls`, it speaks HTTPS with a
+    certificate from a throwaway CA (trustme) that no node trusts."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
         self.pgts = {}
         listener = self
 
@@ -170,7 +173,13 @@ class CallbackListener:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -187,12 +196,23 @@ def callbacks():
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory, callbacks):
+def untrusted_callbacks():
+    listener = CallbackListener(tls=True)
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory, callbacks, untrusted_callbacks):
     """The three-node pool most tests share: STs live 3 s, proxy callbacks
-    to the loopback listener are allowed."""
+    to both loopback listeners are allowed."""
     pool = Pool(
         tmp_path_factory.mktemp("pool"),
-        extra_args=["--st-ttl", "3s", "--proxy-allow", callbacks.base],
+        extra_args=[
+            "--st-ttl", "3s",
+            "--proxy-allow", callbacks.base,
+            "--proxy-allow", untrusted_callbacks.base,
+        ],
     )
     yield pool
     pool.stop()

@@ -6,6 +6,7 @@ Run by `tests/e2e/run`, which builds the binaries and installs the client.
 """
 
 import json
+import re
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
@@ -405,7 +406,7 @@ def test_proxy_round_trip_across_nodes(pool, callbacks):
     assert code == "INVALID_SERVICE"
 
 
-def test_proxy_failures(pool, callbacks):
+def test_proxy_failures(pool, callbacks, untrusted_callbacks):
     node1, node2, node3 = pool.nodes
     _, st = login(node1, APP)
 
@@ -413,6 +414,14 @@ def test_proxy_failures(pool, callbacks):
     tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=callbacks.base + "refuse")
     success = tree.find("cas:authenticationSuccess", NS)
     assert success is not None and success.find("cas:proxyGrantingTicket", NS) is None
+
+    # An https callback whose certificate no node trusts gets no PGT either:
+    # the node checks the proxy's certificate (protocol 3.0 §2.5.4).
+    tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=untrusted_callbacks.base + "ok")
+    success = tree.find("cas:authenticationSuccess", NS)
+    assert success is not None and success.find("cas:proxyGrantingTicket", NS) is None
+    assert not untrusted_callbacks.pgts
+    assert "pgtUrl callback failed (io: invalid peer certificate" in node2.log()
 
     code, _ = failure(node2, "serviceValidate", ticket=st, service=APP, pgtUrl="https://evil.example.net/cb")
     assert code == "UNAUTHORIZED_SERVICE_PROXY"
@@ -434,3 +443,12 @@ def test_proxy_failures(pool, callbacks):
     )
     code, _ = failure(node3, "proxy", element="proxyFailure", pgt=foreign, targetService=BACKEND)
     assert code == "UNAUTHORIZED_SERVICE"
+
+
+def test_node_logs_never_carry_tickets(pool):
+    """Runs last in this file, after every flow above has written its log."""
+    ticket = re.compile(r"\b(?:ST|TGT|PT|PGT|PGTIOU)-[0-9A-Za-z]{20,}")
+    for node in pool.nodes:
+        log = node.log()
+        assert "keyring loaded" in log
+        assert not ticket.search(log), f"{node.name} logged a ticket"
