@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, Ticket, rfc3339};
+use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, rfc3339};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -46,7 +46,7 @@ pub async fn form(
         return match service {
             // Single sign-on: an ST at once, not from a fresh login.
             Some(target) => issue_st(&node, auth, target, false, now, HeaderMap::new()),
-            None => logged_in(tgt, HeaderMap::new()),
+            None => logged_in(tgt.claims(), HeaderMap::new()),
         };
     }
     // A cookie that no longer validates (expired, retired key) is cleared.
@@ -105,10 +105,11 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
     } else {
         node.flags.tgt_ttl
     };
-    let tgt = Claims::with_lifetime(auth.clone(), Grant::TicketGranting, now, lifetime)
-        .map_err(Into::into)
-        .and_then(|claims| node.codec().encode(&claims));
-    let tgt = match tgt {
+    let claims = match Claims::with_lifetime(auth, Grant::TicketGranting, now, lifetime) {
+        Ok(claims) => claims,
+        Err(e) => return internal_error(&format!("cannot record the login: {e}")),
+    };
+    let tgt = match node.codec().encode(&claims) {
         Ok(tgt) => tgt,
         Err(e) => return internal_error(&format!("cannot issue a ticket-granting ticket: {e}")),
     };
@@ -121,14 +122,11 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
         max_age,
     );
     match service {
-        Some(target) => issue_st(&node, auth, target, true, now, cookie),
-        None => {
-            let body = format!(
-                "<p>You are logged in as <b>{}</b>.</p>",
-                escape(auth.principal())
-            );
-            page::html(StatusCode::OK, "Logged in", &body, cookie)
+        Some(target) => {
+            let auth = claims.authentication().clone();
+            issue_st(&node, auth, target, true, now, cookie)
         }
+        None => logged_in(&claims, cookie),
     }
 }
 
@@ -173,10 +171,7 @@ fn issue_st(
         service: target.service,
         fresh_login,
     };
-    let st = Claims::with_lifetime(auth, grant, now, node.flags.st_ttl)
-        .map_err(Into::into)
-        .and_then(|claims| node.codec().encode(&claims));
-    match st {
+    match node.mint(auth, grant, now, node.flags.st_ttl) {
         Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),
         Err(e) => internal_error(&format!("cannot issue a service ticket: {e}")),
     }
@@ -221,11 +216,12 @@ fn clear_cookie(node: &Node) -> HeaderMap {
     page::tgt_cookie(None, &node.flags.context, !node.flags.insecure_cookie, None)
 }
 
-fn logged_in(tgt: &Ticket, headers: HeaderMap) -> Response {
+/// The page for a browser with a session and no service to go to.
+fn logged_in(session: &Claims, headers: HeaderMap) -> Response {
     let body = format!(
         "<p>You are logged in as <b>{}</b> until {}.</p>",
-        escape(tgt.claims().principal()),
-        rfc3339(tgt.claims().expires_at())
+        escape(session.principal()),
+        rfc3339(session.expires_at())
     );
     page::html(StatusCode::OK, "Logged in", &body, headers)
 }

@@ -20,9 +20,9 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::get;
-use cas_ticket_codec::{Codec, Keyring};
+use cas_ticket_codec::{Authentication, Claims, Codec, Grant, Keyring};
 use clap::Parser;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 #[path = "../../src/bin/ticketctl/duration.rs"]
 mod duration;
@@ -114,9 +114,19 @@ impl Node {
             Err(e) => eprintln!("cas_node: {e}; keeping the keyring in use"),
         }
     }
-}
 
-impl Node {
+    /// Seals `grant` for `auth` as of `now`, valid for `lifetime`.
+    pub fn mint(
+        &self,
+        auth: Authentication,
+        grant: Grant,
+        now: OffsetDateTime,
+        lifetime: Duration,
+    ) -> Result<String, cas_ticket_codec::Error> {
+        let claims = Claims::with_lifetime(auth, grant, now, lifetime)?;
+        self.codec().encode(&claims)
+    }
+
     /// Whether `url` may receive proxy-granting tickets (`--proxy-allow`).
     pub fn proxy_allowed(&self, url: &str) -> bool {
         self.flags

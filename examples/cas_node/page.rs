@@ -138,15 +138,19 @@ pub fn tgt_from(headers: &HeaderMap) -> Option<String> {
 pub fn xml(inner: &str) -> Response {
     let body =
         format!("<cas:serviceResponse xmlns:cas=\"{CAS_NS}\">\n{inner}</cas:serviceResponse>\n");
-    (
-        StatusCode::OK,
-        [
-            (CONTENT_TYPE, "application/xml; charset=utf-8"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
+    back_channel("application/xml; charset=utf-8", body)
+}
+
+/// A CAS 1.0 plain-text answer.
+pub fn plain(body: String) -> Response {
+    back_channel("text/plain; charset=utf-8", body)
+}
+
+fn back_channel(content_type: &'static str, body: String) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    no_store(&mut headers);
+    (StatusCode::OK, headers, body).into_response()
 }
 
 /// `<cas:authenticationFailure>` or `<cas:proxyFailure>` with a protocol code.

@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cas_ticket_codec::{
     CallbackUrl, Claims, Grant, Kind, ProxyChain, Service, Ticket, new_pgt_iou, rfc3339,
 };
@@ -40,15 +38,7 @@ pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
         }
         _ => "no\n\n".to_owned(),
     };
-    (
-        StatusCode::OK,
-        [
-            (CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        answer,
-    )
-        .into_response()
+    page::plain(answer)
 }
 
 /// `GET /serviceValidate`, `/proxyValidate` and their `/p3/` forms:
@@ -219,15 +209,14 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
 
     let now = OffsetDateTime::now_utc();
     let grant = Grant::ProxyGranting { callback };
-    let minted = Claims::with_lifetime(
-        claims.authentication().clone(),
-        grant,
-        now,
-        node.flags.pgt_ttl,
-    )
-    .map_err(Into::into)
-    .and_then(|pgt| node.codec().encode(&pgt))
-    .and_then(|pgt| Ok((pgt, new_pgt_iou()?)));
+    let minted = node
+        .mint(
+            claims.authentication().clone(),
+            grant,
+            now,
+            node.flags.pgt_ttl,
+        )
+        .and_then(|pgt| Ok((pgt, new_pgt_iou()?)));
     let (pgt, iou) = minted.map_err(|e| {
         eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
         (
@@ -238,7 +227,6 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
 
     let agent = node.callbacks.clone();
     let target = page::with_query(url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
-    let pgt_id = pgt.clone();
     let delivered = tokio::task::spawn_blocking(move || {
         agent
             .get(&target)
@@ -246,7 +234,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
             .map(|response| response.status().as_u16())
             // The PGT is a bearer secret: never in the log, even where an
             // error quotes the URL.
-            .map_err(|e| e.to_string().replace(&pgt_id, "[pgtId]"))
+            .map_err(|e| e.to_string().replace(&pgt, "[pgtId]"))
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
@@ -297,13 +285,12 @@ pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response 
         );
     }
     let minted = ProxyChain::new(vec![callback.clone()])
+        .map_err(Into::into)
         .and_then(|proxies| {
             let grant = Grant::Proxy { service, proxies };
             let auth = pgt.claims().authentication().clone();
-            Claims::with_lifetime(auth, grant, now, node.flags.st_ttl)
-        })
-        .map_err(Into::into)
-        .and_then(|claims| node.codec().encode(&claims));
+            node.mint(auth, grant, now, node.flags.st_ttl)
+        });
     match minted {
         Ok(pt) => page::xml(&format!(
             "  <cas:proxySuccess>\n    <cas:proxyTicket>{pt}</cas:proxyTicket>\n  </cas:proxySuccess>\n"
