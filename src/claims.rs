@@ -8,7 +8,7 @@ use core::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::error::InvalidClaims;
+use crate::error::{Error, InvalidClaims, KeyringError};
 use crate::service::{CallbackUrl, Service};
 
 /// Longest principal id, in bytes of UTF-8.
@@ -128,6 +128,17 @@ impl Authentication {
 pub struct ProxyChain(Vec<CallbackUrl>);
 
 impl ProxyChain {
+    /// The chain a PT minted from a PGT reports: the PGT's callback, then
+    /// the proxies upstream of it. `None` for a grant that is not a PGT's or
+    /// a chain past [`MAX_PROXIES`].
+    pub fn through(pgt: &Grant) -> Option<Self> {
+        let Grant::ProxyGranting { callback, upstream } = pgt else {
+            return None;
+        };
+        let chain = core::iter::once(callback).chain(upstream).cloned();
+        ProxyChain::new(chain.collect()).ok()
+    }
+
     /// A chain of 1 to [`MAX_PROXIES`] URLs.
     pub fn new(proxies: Vec<CallbackUrl>) -> Result<Self, InvalidClaims> {
         if proxies.is_empty() || proxies.len() > MAX_PROXIES {
@@ -165,6 +176,11 @@ pub enum Grant {
     ProxyGranting {
         /// The callback the PGT was delivered to.
         callback: CallbackUrl,
+        /// The proxies before it, most recent first: empty for a PGT obtained
+        /// by validating an ST, the PT's chain for one obtained by validating
+        /// a PT (n-tier proxying, CAS 3.0 §2.6). At most [`MAX_PROXIES`] − 1,
+        /// so that a PT minted from it carries at most [`MAX_PROXIES`].
+        upstream: Vec<CallbackUrl>,
     },
 }
 
@@ -180,6 +196,95 @@ impl Grant {
     }
 }
 
+/// The random id of an SSO session: 64 bits from the operating system,
+/// drawn when its TGT is issued.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId([u8; SESSION_ID_BYTES]);
+
+/// Bytes of a [`SessionId`].
+pub const SESSION_ID_BYTES: usize = 8;
+
+impl SessionId {
+    /// A fresh id from the operating system's random source.
+    pub fn generate() -> Result<Self, Error> {
+        use rand::TryRng as _;
+        let mut bytes = [0_u8; SESSION_ID_BYTES];
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(|_| KeyringError::Random)?;
+        Ok(SessionId(bytes))
+    }
+
+    /// The id with these bytes.
+    pub const fn from_bytes(bytes: [u8; SESSION_ID_BYTES]) -> Self {
+        SessionId(bytes)
+    }
+
+    /// The id's bytes.
+    pub const fn to_bytes(self) -> [u8; SESSION_ID_BYTES] {
+        self.0
+    }
+}
+
+/// Lowercase hex, 16 digits.
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+impl core::str::FromStr for SessionId {
+    type Err = InvalidClaims;
+
+    /// Reads 16 hex digits, in either case.
+    fn from_str(hex: &str) -> Result<Self, InvalidClaims> {
+        let mut bytes = [0_u8; SESSION_ID_BYTES];
+        if hex.len() != 2 * SESSION_ID_BYTES || !hex.is_ascii() {
+            return Err(InvalidClaims::Session);
+        }
+        for (slot, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            let pair = core::str::from_utf8(pair).map_err(|_| InvalidClaims::Session)?;
+            *slot = u8::from_str_radix(pair, 16).map_err(|_| InvalidClaims::Session)?;
+        }
+        Ok(SessionId(bytes))
+    }
+}
+
+/// The SSO session a ticket belongs to: its id and the instant it ends (its
+/// TGT's expiry). Every ticket minted in a session carries both, so no
+/// ticket outlives its session and a store can revoke the whole session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Session {
+    id: SessionId,
+    ends_at: OffsetDateTime,
+}
+
+impl Session {
+    /// Session `id`, ending at `ends_at` (kept to the second, in UTC).
+    pub fn new(id: SessionId, ends_at: OffsetDateTime) -> Self {
+        Session {
+            id,
+            ends_at: to_second(ends_at),
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// The first instant at which the session and its tickets are no longer valid.
+    pub fn ends_at(&self) -> OffsetDateTime {
+        self.ends_at
+    }
+}
+
 /// Everything a ticket carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
@@ -187,6 +292,7 @@ pub struct Claims {
     grant: Grant,
     issued_at: OffsetDateTime,
     expires_at: OffsetDateTime,
+    session: Option<Session>,
 }
 
 impl Claims {
@@ -203,12 +309,74 @@ impl Claims {
         if expires_at <= issued_at {
             return Err(InvalidClaims::Validity);
         }
+        if let Grant::ProxyGranting { upstream, .. } = &grant {
+            if upstream.len() >= MAX_PROXIES {
+                return Err(InvalidClaims::ProxyChain);
+            }
+        }
         Ok(Claims {
             authentication,
             grant,
             issued_at,
             expires_at,
+            session: None,
         })
+    }
+
+    /// The same claims in `session`. A TGT's session ends when the TGT
+    /// expires; any other ticket must expire no later than its session
+    /// ([`InvalidClaims::Session`] otherwise).
+    pub fn with_session(mut self, session: Session) -> Result<Self, InvalidClaims> {
+        let fits = match self.kind() {
+            Kind::Tgt => session.ends_at == self.expires_at,
+            Kind::St | Kind::Pt | Kind::Pgt => self.expires_at <= session.ends_at,
+        };
+        if !fits {
+            return Err(InvalidClaims::Session);
+        }
+        self.session = Some(session);
+        Ok(self)
+    }
+
+    /// A TGT issued at `issued_at` for `lifetime`, opening a new session
+    /// (a fresh random [`SessionId`]) that ends when the TGT expires.
+    pub fn new_session(
+        authentication: Authentication,
+        issued_at: OffsetDateTime,
+        lifetime: time::Duration,
+    ) -> Result<Self, Error> {
+        let tgt = Claims::with_lifetime(authentication, Grant::TicketGranting, issued_at, lifetime)?;
+        let session = Session::new(SessionId::generate()?, tgt.expires_at);
+        Ok(tgt.with_session(session)?)
+    }
+
+    /// Claims for a ticket minted from `parent` (an ST or PGT from a TGT, a
+    /// PT from a PGT): the parent's authentication and session, issued at
+    /// `issued_at`, expiring after `lifetime` or when the parent's session
+    /// (or, without one, the parent) ends, whichever comes first. Fails with
+    /// [`InvalidClaims::Validity`] when that is not after `issued_at`.
+    pub fn minted_from(
+        parent: &Claims,
+        grant: Grant,
+        issued_at: OffsetDateTime,
+        lifetime: time::Duration,
+    ) -> Result<Self, InvalidClaims> {
+        let session = parent.session;
+        let end = session.map_or(parent.expires_at, |s| s.ends_at);
+        let expires_at = issued_at
+            .checked_add(lifetime)
+            .ok_or(InvalidClaims::Validity)?
+            .min(end);
+        let claims = Claims::new(parent.authentication.clone(), grant, issued_at, expires_at)?;
+        match session {
+            Some(session) => claims.with_session(session),
+            None => Ok(claims),
+        }
+    }
+
+    /// The session this ticket belongs to, if it was minted in one.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
     /// Claims issued at `issued_at` that live for `lifetime`.
@@ -291,9 +459,15 @@ impl serde::Serialize for Claims {
                 let urls: Vec<&str> = proxies.as_slice().iter().map(CallbackUrl::as_str).collect();
                 map.serialize_entry("proxies", &urls)?;
             }
-            Grant::ProxyGranting { callback } => {
+            Grant::ProxyGranting { callback, upstream } => {
                 map.serialize_entry("pgt_url", callback.as_str())?;
+                let urls: Vec<&str> = upstream.iter().map(CallbackUrl::as_str).collect();
+                map.serialize_entry("upstream", &urls)?;
             }
+        }
+        if let Some(session) = &self.session {
+            map.serialize_entry("session_id", &session.id.to_string())?;
+            map.serialize_entry("session_ends_at", &rfc3339(session.ends_at))?;
         }
         map.end()
     }

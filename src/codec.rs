@@ -1,23 +1,22 @@
-//! The pipeline: claims → CBOR → DEFLATE → AEAD → base62, and back
+//! The pipeline: claims → CBOR with phrase-coded fields → AEAD → base62, and back
 //! (FORMAT.md §9 gives the decoder's order).
 
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::{Claims, Kind};
-use crate::error::{Error, InvalidClaims, Result};
+use crate::error::{Error, Result};
 use crate::format::{
     self, HEADER_BYTES, MAX_TICKET_CHARS, NONCE_BYTES, OVERHEAD_BYTES, TAG_BYTES, UntrustedHeader,
 };
 use crate::keyring::{Alg, KeyId, Keyring};
 use crate::seal::{self, KindCiphers};
-use crate::{base62, compact, deflate};
+use crate::{base62, compact};
 
 /// Encodes and decodes tickets with the keys of one keyring.
 ///
 /// Build it once and share it (`Arc<Codec>` or `&'static`) across threads: it
-/// is `Send + Sync` and holds nothing mutable. Each thread keeps its own
-/// DEFLATE state.
+/// is `Send + Sync` and holds nothing mutable.
 pub struct Codec {
     keys: Vec<(KeyId, KindCiphers)>,
     primary: usize,
@@ -108,18 +107,10 @@ impl Codec {
             .ok_or(Error::Keyring(crate::KeyringError::NoPrimary))?;
         let kind = claims.kind();
 
-        let mut cbor = Vec::with_capacity(128);
-        compact::to_cbor(claims, &mut cbor);
-        if cbor.len() > deflate::MAX_PAYLOAD_BYTES {
-            return Err(InvalidClaims::TooLarge.into());
-        }
-        let mut bytes = Vec::with_capacity(OVERHEAD_BYTES + cbor.len());
+        let mut bytes = Vec::with_capacity(OVERHEAD_BYTES + 160);
         bytes.extend_from_slice(&[0; HEADER_BYTES]);
         bytes.extend_from_slice(&nonce);
-        let deflated = deflate::squeeze(&cbor, &mut bytes);
-        if !deflated {
-            bytes.extend_from_slice(&cbor);
-        }
+        compact::to_cbor(claims, &mut bytes);
 
         let length = kind.prefix().len() + 1 + base62::encoded_len(bytes.len() + TAG_BYTES);
         if length > MAX_TICKET_CHARS {
@@ -129,7 +120,7 @@ impl Codec {
             });
         }
 
-        let header = UntrustedHeader::new(kind, ciphers.alg(), deflated, *key_id);
+        let header = UntrustedHeader::new(kind, *key_id);
         for (slot, b) in bytes.iter_mut().zip(header.to_bytes()) {
             *slot = b;
         }
@@ -147,8 +138,8 @@ impl Codec {
     }
 
     /// Validates a ticket of any kind as of `now`: FORMAT.md §9, in order
-    /// (length cap, prefix, text, version, key id, AEAD, bounded inflate,
-    /// strict CBOR, expiry).
+    /// (length cap, prefix, text, version, key id, AEAD, strict payload,
+    /// expiry).
     pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {
         let mut parsed = format::parse(text)?;
         let header = parsed.header;
@@ -159,10 +150,6 @@ impl Codec {
             .ok_or(Error::UnknownKey {
                 key_id: header.key_id(),
             })?;
-        // A header naming another algorithm than its key's is a relabelling.
-        if header.alg() != ciphers.alg() {
-            return Err(Error::AuthenticationFailed);
-        }
         let nonce: [u8; NONCE_BYTES] = parsed
             .nonce()
             .try_into()
@@ -177,7 +164,7 @@ impl Codec {
             tag,
         )?;
 
-        let claims = open_payload(header.kind(), header.deflated(), ciphertext)?;
+        let claims = compact::from_cbor(header.kind(), ciphertext)?;
 
         let deadline = claims.expires_at().saturating_add(self.leeway);
         if now >= deadline {
@@ -189,7 +176,7 @@ impl Codec {
         Ok(Ticket {
             claims,
             key_id: header.key_id(),
-            alg: header.alg(),
+            alg: ciphers.alg(),
         })
     }
 
@@ -202,17 +189,6 @@ impl Codec {
         }
         self.decode(text, now)
     }
-}
-
-/// What the decoder does with an opened payload: bounded inflate when
-/// `deflated`, then strict CBOR (FORMAT.md §9 steps 8–9).
-pub(crate) fn open_payload(kind: Kind, deflated: bool, payload: &[u8]) -> Result<Claims> {
-    let claims = if deflated {
-        compact::from_cbor(kind, &deflate::inflate(payload)?)?
-    } else {
-        compact::from_cbor(kind, payload)?
-    };
-    Ok(claims)
 }
 
 impl core::fmt::Debug for Codec {

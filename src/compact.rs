@@ -1,43 +1,155 @@
-//! Claims ⇄ compact CBOR: one positional array per kind (FORMAT.md §7).
+//! Claims ⇄ the ticket payload: one positional CBOR array per kind, each
+//! text field squeezed alone with the static phrase code (FORMAT.md §6–§7).
 //!
 //! ```text
-//! [ principal, issued_at, lifetime, auth_age, [method...], flags, kind fields... ]
-//!   TGT: nothing more        ST: service        PT: service, [proxy...]
-//!   PGT: callback
+//! [ issued, lifetime,                                 public: when
+//!   auth_age, flags, principal, [method...], session, secret
+//!   kind fields... ]                                  chosen by a third party
+//!   TGT: nothing   ST: service   PT: service, [proxy...]   PGT: callback, [upstream...]
+//! || 0 to 3 zero bytes                                pads the secret part
 //! ```
 //!
-//! Decoding is strict: the array has exactly the kind's length, text is text
-//! (never bytes), lists are bounded before anything is allocated for them,
-//! undefined flag bits are refused, every field passes the same checks as
-//! the constructors, and the bytes must be exactly those the encoder makes
-//! of the decoded claims (one payload, one spelling).
+//! The zero bytes after the array pad the secret part (from `auth_age` to
+//! the session) to a multiple of [`SECRET_QUANTUM`] bytes, and every field is
+//! coded on its own, so the payload's length is a function of the secret
+//! fields' length class plus a function of the chosen fields alone.
+//!
+//! Decoding is strict: the array has exactly the kind's length, lists are
+//! bounded before anything is allocated for them, undefined flag bits are
+//! refused, every field passes the same checks as the constructors, and the
+//! bytes must be exactly those the encoder makes of the decoded claims (one
+//! payload, one spelling).
 
 use ciborium_io::Read as _;
-use ciborium_ll::{Decoder, Header};
-use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
+use ciborium_ll::{Decoder, Encoder, Header, simple};
 use time::OffsetDateTime;
 
-use crate::claims::{Authentication, Claims, Grant, Kind, MAX_METHODS, MAX_PROXIES, ProxyChain};
+use crate::claims::{
+    Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
+    MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId,
+};
 use crate::error::Malformed;
-use crate::service::{CallbackUrl, Service};
+use crate::phrase;
+use crate::service::{CallbackUrl, MAX_CALLBACK_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service};
 
 /// Flag bit 0: remember-me.
 const FLAG_REMEMBER_ME: u64 = 1;
 /// Flag bit 1: issued from a fresh login (ST only).
 const FLAG_FRESH_LOGIN: u64 = 2;
 
-/// The CBOR encoding of `claims`, appended to `out`.
+/// The secret part of the payload is padded to a multiple of this many
+/// bytes: the ticket's length tells the principal's coded length only to
+/// within this quantum (FORMAT.md §12).
+pub const SECRET_QUANTUM: usize = 4;
+
+/// Array length of each kind's payload.
+const fn array_len(kind: Kind) -> usize {
+    match kind {
+        Kind::Tgt => 8,
+        Kind::St => 9,
+        Kind::Pt | Kind::Pgt => 10,
+    }
+}
+
+/// Appends the payload of `claims` to `out`.
 pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
-    // Writing into a Vec cannot fail, and every field is an integer or text.
-    let _ = ciborium::into_writer(&Wire(claims), out);
+    let auth = claims.authentication();
+    let issued = claims.issued_at().unix_timestamp();
+    let lifetime = claims.expires_at().unix_timestamp() - issued;
+    let auth_age = issued - auth.authenticated_at().unix_timestamp();
+    let mut flags = 0;
+    if auth.remember_me() {
+        flags |= FLAG_REMEMBER_ME;
+    }
+    if let Grant::Service {
+        fresh_login: true, ..
+    } = claims.grant()
+    {
+        flags |= FLAG_FRESH_LOGIN;
+    }
+    let mut scratch = Vec::with_capacity(64);
+    push(out, Header::Array(Some(array_len(claims.kind()))));
+    push_int(out, issued);
+    push_int(out, lifetime);
+
+    // The secret part, padded (FORMAT.md §7).
+    let start = out.len();
+    push_int(out, auth_age);
+    push(out, Header::Positive(flags));
+    push_text(out, &mut scratch, auth.principal());
+    push(out, Header::Array(Some(auth.methods().len())));
+    for method in auth.methods() {
+        push_text(out, &mut scratch, method);
+    }
+    match (claims.kind(), claims.session()) {
+        (_, None) => push(out, Header::Simple(simple::NULL)),
+        (Kind::Tgt, Some(session)) => push_bytes(out, &session.id().to_bytes()),
+        (_, Some(session)) => {
+            push(out, Header::Array(Some(2)));
+            push_bytes(out, &session.id().to_bytes());
+            push_int(out, session.ends_at().unix_timestamp() - issued);
+        }
+    }
+    let pad = pad_len(out.len() - start);
+
+    // The part a third party chooses.
+    match claims.grant() {
+        Grant::TicketGranting => {}
+        Grant::Service { service, .. } => push_text(out, &mut scratch, service.as_str()),
+        Grant::Proxy { service, proxies } => {
+            push_text(out, &mut scratch, service.as_str());
+            push_urls(out, &mut scratch, proxies.as_slice());
+        }
+        Grant::ProxyGranting { callback, upstream } => {
+            push_text(out, &mut scratch, callback.as_str());
+            push_urls(out, &mut scratch, upstream);
+        }
+    }
+    out.resize(out.len() + pad, 0);
+}
+
+/// Zero bytes that pad a secret part of `secret` bytes to the quantum.
+const fn pad_len(secret: usize) -> usize {
+    (SECRET_QUANTUM - secret % SECRET_QUANTUM) % SECRET_QUANTUM
+}
+
+/// Writes one CBOR head, in its shortest form.
+fn push(out: &mut Vec<u8>, header: Header) {
+    // Writing into a Vec cannot fail.
+    let _ = Encoder::from(out).push(header);
+}
+
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    match u64::try_from(n) {
+        Ok(n) => push(out, Header::Positive(n)),
+        // CBOR negative n encodes -1 - n.
+        Err(_) => push(out, Header::Negative(n.unsigned_abs() - 1)),
+    }
+}
+
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    push(out, Header::Bytes(Some(bytes.len())));
+    out.extend_from_slice(bytes);
+}
+
+fn push_text(out: &mut Vec<u8>, scratch: &mut Vec<u8>, text: &str) {
+    scratch.clear();
+    phrase::encode_into(text, scratch);
+    push_bytes(out, scratch);
+}
+
+fn push_urls(out: &mut Vec<u8>, scratch: &mut Vec<u8>, urls: &[CallbackUrl]) {
+    push(out, Header::Array(Some(urls.len())));
+    for url in urls {
+        push_text(out, scratch, url.as_str());
+    }
 }
 
 /// Decodes claims of `kind` from exactly `bytes`.
 pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
-    let raw = Raw::read(bytes).ok_or(Malformed::Payload)?;
-    let claims = raw.into_claims(kind).ok_or(Malformed::Payload)?;
-    // One payload, one spelling: shortest heads, nothing trailing.
+    let claims = read(kind, bytes).ok_or(Malformed::Payload)?;
+    // One payload, one spelling: shortest heads, greedy phrase codes, the
+    // least padding, all zero, nothing else trailing.
     let mut canonical = Vec::with_capacity(bytes.len());
     to_cbor(&claims, &mut canonical);
     if canonical != bytes {
@@ -46,137 +158,70 @@ pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
     Ok(claims)
 }
 
-struct Wire<'a>(&'a Claims);
-
-impl Serialize for Wire<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let claims = self.0;
-        let auth = claims.authentication();
-        let issued = claims.issued_at().unix_timestamp();
-        let lifetime = claims.expires_at().unix_timestamp() - issued;
-        let auth_age = issued - auth.authenticated_at().unix_timestamp();
-        let mut flags = 0;
-        if auth.remember_me() {
-            flags |= FLAG_REMEMBER_ME;
-        }
-        let len = match claims.grant() {
-            Grant::TicketGranting => 6,
-            Grant::Service { fresh_login, .. } => {
-                if *fresh_login {
-                    flags |= FLAG_FRESH_LOGIN;
-                }
-                7
-            }
-            Grant::ProxyGranting { .. } => 7,
-            Grant::Proxy { .. } => 8,
-        };
-        let mut seq = serializer.serialize_seq(Some(len))?;
-        seq.serialize_element(auth.principal())?;
-        seq.serialize_element(&issued)?;
-        seq.serialize_element(&lifetime)?;
-        seq.serialize_element(&auth_age)?;
-        seq.serialize_element(auth.methods())?;
-        seq.serialize_element(&flags)?;
-        match claims.grant() {
-            Grant::TicketGranting => {}
-            Grant::Service { service, .. } => seq.serialize_element(service.as_str())?,
-            Grant::Proxy { service, proxies } => {
-                seq.serialize_element(service.as_str())?;
-                let urls: Vec<&str> = proxies.as_slice().iter().map(CallbackUrl::as_str).collect();
-                seq.serialize_element(&urls)?;
-            }
-            Grant::ProxyGranting { callback } => seq.serialize_element(callback.as_str())?,
-        }
-        seq.end()
+fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
+    let mut r = Reader {
+        decoder: Decoder::from(bytes),
+        limit: bytes.len(),
+    };
+    if r.array(array_len(kind))? != array_len(kind) {
+        return None;
     }
-}
-
-/// The array as read, before the kind gives its tail a meaning.
-struct Raw {
-    principal: String,
-    issued: i64,
-    lifetime: u64,
-    auth_age: i64,
-    methods: Vec<String>,
-    flags: u64,
-    /// ST/PT service or PGT callback.
-    target: Option<String>,
-    /// PT proxy chain.
-    proxies: Option<Vec<String>>,
-}
-
-impl Raw {
-    /// Pulls the array item by item. Lengths are checked against the input
-    /// before anything is allocated for them.
-    fn read(bytes: &[u8]) -> Option<Raw> {
-        let mut r = Reader {
-            decoder: Decoder::from(bytes),
-            limit: bytes.len(),
-        };
-        let len = r.array(8)?;
-        if len < 6 {
-            return None;
-        }
-        Some(Raw {
-            principal: r.text()?,
-            issued: r.int()?,
-            lifetime: r.uint()?,
-            auth_age: r.int()?,
-            methods: r.texts(MAX_METHODS)?,
-            flags: r.uint()?,
-            target: if len >= 7 { Some(r.text()?) } else { None },
-            proxies: if len >= 8 {
-                Some(r.texts(MAX_PROXIES)?)
-            } else {
-                None
-            },
-        })
+    let issued = r.int()?;
+    let lifetime = i64::try_from(r.uint()?).ok()?;
+    let auth_age = r.int()?;
+    let flags = r.uint()?;
+    let allowed = match kind {
+        Kind::St => FLAG_REMEMBER_ME | FLAG_FRESH_LOGIN,
+        Kind::Tgt | Kind::Pt | Kind::Pgt => FLAG_REMEMBER_ME,
+    };
+    if flags & !allowed != 0 {
+        return None;
     }
+    let instant = |unix: i64| OffsetDateTime::from_unix_timestamp(unix).ok();
+    let issued_at = instant(issued)?;
+    let expires_at = instant(issued.checked_add(lifetime)?)?;
+    let authenticated_at = instant(issued.checked_sub(auth_age)?)?;
 
-    fn into_claims(self, kind: Kind) -> Option<Claims> {
-        let allowed = match kind {
-            Kind::St => FLAG_REMEMBER_ME | FLAG_FRESH_LOGIN,
-            Kind::Tgt | Kind::Pt | Kind::Pgt => FLAG_REMEMBER_ME,
-        };
-        if self.flags & !allowed != 0 {
-            return None;
+    let principal = r.text(MAX_PRINCIPAL_BYTES)?;
+    let mut auth = Authentication::new(&principal, authenticated_at)
+        .ok()?
+        .with_remember_me(flags & FLAG_REMEMBER_ME != 0);
+    for _ in 0..r.array(MAX_METHODS)? {
+        auth = auth.with_method(&r.text(MAX_METHOD_BYTES)?).ok()?;
+    }
+    let session = match (kind, r.decoder.pull().ok()?) {
+        (_, Header::Simple(simple::NULL)) => None,
+        (Kind::Tgt, Header::Bytes(Some(SESSION_ID_BYTES))) => {
+            Some(Session::new(r.session_id()?, expires_at))
         }
-        let instant = |unix: i64| OffsetDateTime::from_unix_timestamp(unix).ok();
-        let issued_at = instant(self.issued)?;
-        let expires_at = instant(
-            self.issued
-                .checked_add(i64::try_from(self.lifetime).ok()?)?,
-        )?;
-        let authenticated_at = instant(self.issued.checked_sub(self.auth_age)?)?;
+        (Kind::St | Kind::Pt | Kind::Pgt, Header::Array(Some(2))) => {
+            r.expect_bytes(SESSION_ID_BYTES)?;
+            let id = r.session_id()?;
+            let ends_at = instant(issued.checked_add(r.int()?)?)?;
+            Some(Session::new(id, ends_at))
+        }
+        _ => return None,
+    };
 
-        let mut auth = Authentication::new(&self.principal, authenticated_at)
-            .ok()?
-            .with_remember_me(self.flags & FLAG_REMEMBER_ME != 0);
-        for method in &self.methods {
-            auth = auth.with_method(method).ok()?;
-        }
-        let grant = match (kind, self.target, self.proxies) {
-            (Kind::Tgt, None, None) => Grant::TicketGranting,
-            (Kind::St, Some(service), None) => Grant::Service {
-                service: Service::from_stored(service)?,
-                fresh_login: self.flags & FLAG_FRESH_LOGIN != 0,
-            },
-            (Kind::Pt, Some(service), Some(proxies)) => {
-                let urls = proxies
-                    .iter()
-                    .map(|u| CallbackUrl::new(u).ok())
-                    .collect::<Option<Vec<_>>>()?;
-                Grant::Proxy {
-                    service: Service::from_stored(service)?,
-                    proxies: ProxyChain::new(urls).ok()?,
-                }
-            }
-            (Kind::Pgt, Some(callback), None) => Grant::ProxyGranting {
-                callback: CallbackUrl::new(&callback).ok()?,
-            },
-            _ => return None,
-        };
-        Claims::new(auth, grant, issued_at, expires_at).ok()
+    let grant = match kind {
+        Kind::Tgt => Grant::TicketGranting,
+        Kind::St => Grant::Service {
+            service: Service::from_stored(r.text(MAX_STORED_SERVICE_CHARS)?)?,
+            fresh_login: flags & FLAG_FRESH_LOGIN != 0,
+        },
+        Kind::Pt => Grant::Proxy {
+            service: Service::from_stored(r.text(MAX_STORED_SERVICE_CHARS)?)?,
+            proxies: ProxyChain::new(r.urls(1, MAX_PROXIES)?).ok()?,
+        },
+        Kind::Pgt => Grant::ProxyGranting {
+            callback: CallbackUrl::new(&r.text(MAX_CALLBACK_URL_BYTES)?).ok()?,
+            upstream: r.urls(0, MAX_PROXIES - 1)?,
+        },
+    };
+    let claims = Claims::new(auth, grant, issued_at, expires_at).ok()?;
+    match session {
+        Some(session) => claims.with_session(session).ok(),
+        None => Some(claims),
     }
 }
 
@@ -194,20 +239,47 @@ impl Reader<'_> {
         }
     }
 
-    fn text(&mut self) -> Option<String> {
+    /// A byte string's raw content, at most `max` bytes.
+    fn bytes(&mut self, max: usize) -> Option<Vec<u8>> {
         match self.decoder.pull().ok()? {
-            Header::Text(Some(len)) if len <= self.limit => {
+            Header::Bytes(Some(len)) if len <= max && len <= self.limit => {
                 let mut buf = vec![0_u8; len];
                 self.decoder.read_exact(&mut buf).ok()?;
-                String::from_utf8(buf).ok()
+                Some(buf)
             }
             _ => None,
         }
     }
 
-    fn texts(&mut self, max: usize) -> Option<Vec<String>> {
+    fn expect_bytes(&mut self, len: usize) -> Option<()> {
+        match self.decoder.pull().ok()? {
+            Header::Bytes(Some(n)) if n == len => Some(()),
+            _ => None,
+        }
+    }
+
+    /// The content of a byte string whose head was just read as 8 bytes long.
+    fn session_id(&mut self) -> Option<SessionId> {
+        let mut id = [0_u8; SESSION_ID_BYTES];
+        self.decoder.read_exact(&mut id).ok()?;
+        Some(SessionId::from_bytes(id))
+    }
+
+    /// A phrase-coded text field of at most `max` bytes once expanded.
+    fn text(&mut self, max: usize) -> Option<String> {
+        // A code byte stands for at least one byte of text.
+        let code = self.bytes(max)?;
+        phrase::expand(&code, max).ok()
+    }
+
+    fn urls(&mut self, min: usize, max: usize) -> Option<Vec<CallbackUrl>> {
         let len = self.array(max)?;
-        (0..len).map(|_| self.text()).collect()
+        if len < min {
+            return None;
+        }
+        (0..len)
+            .map(|_| CallbackUrl::new(&self.text(MAX_CALLBACK_URL_BYTES)?).ok())
+            .collect()
     }
 
     fn uint(&mut self) -> Option<u64> {
@@ -223,6 +295,74 @@ impl Reader<'_> {
             // CBOR negative n encodes -1 - n.
             Header::Negative(n) => i64::try_from(n).ok().map(|n| -1 - n),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    fn st(principal: &str, service: &str) -> Claims {
+        let auth = Authentication::new(principal, NOW - time::Duration::minutes(5))
+            .unwrap()
+            .with_method("Password")
+            .unwrap();
+        let grant = Grant::Service {
+            service: Service::new(service).unwrap(),
+            fresh_login: false,
+        };
+        Claims::with_lifetime(auth, grant, NOW, time::Duration::seconds(10)).unwrap()
+    }
+
+    /// Bytes of the secret part and its pad.
+    fn secret_len(claims: &Claims) -> usize {
+        let mut out = Vec::new();
+        to_cbor(claims, &mut out);
+        let mut public = Vec::new();
+        push(&mut public, Header::Array(Some(9)));
+        push_int(&mut public, NOW.unix_timestamp());
+        push_int(&mut public, 10);
+        let mut chosen = Vec::new();
+        push_text(&mut chosen, &mut Vec::new(), claims.service().unwrap().as_str());
+        out.len() - public.len() - chosen.len()
+    }
+
+    #[test]
+    fn the_secret_part_is_padded_to_the_quantum() {
+        let mut pads = std::collections::HashSet::new();
+        for n in 1..40 {
+            let claims = st(&"q".repeat(n), "https://app.example.edu/");
+            assert_eq!(secret_len(&claims) % SECRET_QUANTUM, 0, "{n}");
+            let mut out = Vec::new();
+            to_cbor(&claims, &mut out);
+            pads.insert(out.iter().rev().take_while(|&&b| b == 0).count());
+            assert_eq!(from_cbor(Kind::St, &out), Ok(claims));
+        }
+        assert_eq!(pads.len(), SECRET_QUANTUM, "every pad length occurs");
+    }
+
+    #[test]
+    fn a_pad_that_is_not_the_least_or_not_zero_is_refused() {
+        for n in 1..=SECRET_QUANTUM {
+            let claims = st(&"q".repeat(n), "https://app.example.edu/");
+            let mut out = Vec::new();
+            to_cbor(&claims, &mut out);
+            let pad = pad_len(secret_len(&claims) - out.iter().rev().take_while(|&&b| b == 0).count());
+            let mut longer = out.clone();
+            longer.extend([0; SECRET_QUANTUM]);
+            assert_eq!(from_cbor(Kind::St, &longer), Err(Malformed::Payload));
+            if pad > 0 {
+                let mut shorter = out.clone();
+                shorter.pop();
+                assert_eq!(from_cbor(Kind::St, &shorter), Err(Malformed::Payload));
+                let mut nonzero = out.clone();
+                *nonzero.last_mut().unwrap() = 1;
+                assert_eq!(from_cbor(Kind::St, &nonzero), Err(Malformed::Payload));
+            }
         }
     }
 }

@@ -78,13 +78,8 @@ pub enum Malformed {
     NonCanonical,
     /// The decoded bytes are too short for a header, nonce and tag.
     Truncated,
-    /// Header bits that this version does not define are set.
-    Header,
-    /// The authenticated payload does not inflate within the bound.
-    Inflate,
-    /// The authenticated payload inflates past [`MAX_PAYLOAD_BYTES`](crate::MAX_PAYLOAD_BYTES).
-    PayloadTooLarge,
-    /// The authenticated payload is not the CBOR this kind requires.
+    /// The authenticated payload is not the claims this kind requires, in
+    /// the one encoding the format allows (FORMAT.md §6–§7).
     Payload,
 }
 
@@ -107,8 +102,9 @@ pub enum InvalidClaims {
     /// The expiration instant is not after the issue instant, or an instant
     /// is out of the range the format can carry.
     Validity,
-    /// The compact form exceeds [`MAX_PAYLOAD_BYTES`](crate::MAX_PAYLOAD_BYTES).
-    TooLarge,
+    /// A session id is not 16 hex digits, or the ticket would outlive its
+    /// session (a TGT's session must end when the TGT expires).
+    Session,
 }
 
 /// Why a keyring cannot be loaded, saved or used.
@@ -192,9 +188,6 @@ impl fmt::Display for Malformed {
             Malformed::Length => "body length impossible for the encoding",
             Malformed::NonCanonical => "non-canonical body encoding",
             Malformed::Truncated => "too short for header, nonce and tag",
-            Malformed::Header => "undefined header bits set",
-            Malformed::Inflate => "payload does not inflate",
-            Malformed::PayloadTooLarge => "payload inflates past its bound",
             Malformed::Payload => "payload is not valid claims",
         })
     }
@@ -210,7 +203,9 @@ impl fmt::Display for InvalidClaims {
             InvalidClaims::Url => "URL is not absolute, too long or has forbidden characters",
             InvalidClaims::ProxyChain => "proxy chain is empty or too long",
             InvalidClaims::Validity => "expiration must be after issue, within the format's range",
-            InvalidClaims::TooLarge => "claims too large for a ticket",
+            InvalidClaims::Session => {
+                "session id is not 16 hex digits, or the ticket would outlive its session"
+            }
         })
     }
 }

@@ -5,14 +5,14 @@
 use crate::base62;
 use crate::claims::Kind;
 use crate::error::{Error, Malformed};
-use crate::keyring::{Alg, KeyId};
+use crate::keyring::KeyId;
 
 /// The longest ticket, prefix included, in characters.
 pub const MAX_TICKET_CHARS: usize = 256;
 /// The format version this build writes (and the only one it reads).
-pub const VERSION: u8 = 1;
-/// Header length in bytes: version, suite, key id.
-pub const HEADER_BYTES: usize = 4;
+pub const VERSION: u8 = 2;
+/// Header length in bytes: version, key id.
+pub const HEADER_BYTES: usize = 3;
 /// Random nonce bytes per ticket.
 pub const NONCE_BYTES: usize = 16;
 /// AEAD tag bytes.
@@ -20,28 +20,17 @@ pub const TAG_BYTES: usize = 16;
 /// Bytes around the sealed payload.
 pub const OVERHEAD_BYTES: usize = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 
-/// Suite bit 0: the payload is raw DEFLATE with the preset dictionary.
-const FLAG_DEFLATED: u8 = 0x01;
-/// Suite bits 3..1 are reserved and must be zero.
-const FLAGS_RESERVED: u8 = 0x0E;
 
 /// A header parsed from a ticket whose authenticity is not yet known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UntrustedHeader {
     kind: Kind,
-    alg: Alg,
-    deflated: bool,
     key_id: KeyId,
 }
 
 impl UntrustedHeader {
-    pub(crate) fn new(kind: Kind, alg: Alg, deflated: bool, key_id: KeyId) -> Self {
-        UntrustedHeader {
-            kind,
-            alg,
-            deflated,
-            key_id,
-        }
+    pub(crate) fn new(kind: Kind, key_id: KeyId) -> Self {
+        UntrustedHeader { kind, key_id }
     }
 
     /// The kind named by the prefix.
@@ -54,16 +43,6 @@ impl UntrustedHeader {
         VERSION
     }
 
-    /// The algorithm the header names.
-    pub fn alg(&self) -> Alg {
-        self.alg
-    }
-
-    /// Whether the payload is deflated.
-    pub fn deflated(&self) -> bool {
-        self.deflated
-    }
-
     /// The key id the header names.
     pub fn key_id(&self) -> KeyId {
         self.key_id
@@ -72,8 +51,7 @@ impl UntrustedHeader {
     /// The header bytes (FORMAT.md §4).
     pub fn to_bytes(&self) -> [u8; HEADER_BYTES] {
         let [id0, id1] = self.key_id.to_bytes();
-        let flags = if self.deflated { FLAG_DEFLATED } else { 0 };
-        [VERSION, (self.alg.wire_id() << 4) | flags, id0, id1]
+        [VERSION, id0, id1]
     }
 
     /// The associated data: `PREFIX "-" header` (FORMAT.md §5).
@@ -135,20 +113,11 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Error> {
     if bytes.len() <= OVERHEAD_BYTES {
         return Err(Malformed::Truncated.into());
     }
-    let (suite, id0, id1) = match bytes.get(1..HEADER_BYTES) {
-        Some(&[suite, id0, id1]) => (suite, id0, id1),
+    let (id0, id1) = match bytes.get(1..HEADER_BYTES) {
+        Some(&[id0, id1]) => (id0, id1),
         _ => return Err(Malformed::Truncated.into()),
     };
-    if suite & FLAGS_RESERVED != 0 {
-        return Err(Malformed::Header.into());
-    }
-    let alg = Alg::from_wire_id(suite >> 4).ok_or(Malformed::Header)?;
-    let header = UntrustedHeader::new(
-        kind,
-        alg,
-        suite & FLAG_DEFLATED != 0,
-        KeyId::from_bytes([id0, id1]),
-    );
+    let header = UntrustedHeader::new(kind, KeyId::from_bytes([id0, id1]));
     Ok(Parsed { header, bytes })
 }
 
@@ -181,19 +150,14 @@ mod tests {
     #[test]
     fn header_bytes_round_trip() {
         for kind in Kind::ALL {
-            for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
-                for deflated in [false, true] {
-                    let header =
-                        UntrustedHeader::new(kind, alg, deflated, KeyId::from_bytes([1, 2]));
-                    let mut bytes = header.to_bytes().to_vec();
-                    bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES + 1]);
-                    let text = format!("{}-{}", kind.prefix(), base62::encode(&bytes));
-                    assert_eq!(inspect(&text), Ok(header));
-                    let ad = header.associated_data();
-                    assert!(ad.starts_with(format!("{}-", kind.prefix()).as_bytes()));
-                    assert!(ad.ends_with(&header.to_bytes()));
-                }
-            }
+            let header = UntrustedHeader::new(kind, KeyId::from_bytes([1, 2]));
+            let mut bytes = header.to_bytes().to_vec();
+            bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES + 1]);
+            let text = format!("{}-{}", kind.prefix(), base62::encode(&bytes));
+            assert_eq!(inspect(&text), Ok(header));
+            let ad = header.associated_data();
+            assert!(ad.starts_with(format!("{}-", kind.prefix()).as_bytes()));
+            assert!(ad.ends_with(&header.to_bytes()));
         }
     }
 
@@ -209,16 +173,13 @@ mod tests {
     }
 
     #[test]
-    fn reserved_bits_and_unknown_algs_are_rejected() {
-        for suite in [0x12, 0x14, 0x18, 0x01, 0x31, 0xF0] {
-            let mut bytes = vec![VERSION, suite, 0, 0];
-            bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES + 1]);
-            let text = format!("ST-{}", base62::encode(&bytes));
-            assert_eq!(
-                inspect(&text),
-                Err(Error::Malformed(Malformed::Header)),
-                "{suite:#x}"
-            );
-        }
+    fn short_bodies_are_truncated() {
+        let mut bytes = vec![VERSION, 0, 0];
+        bytes.extend([0_u8; NONCE_BYTES + TAG_BYTES]);
+        let text = format!("ST-{}", base62::encode(&bytes));
+        assert_eq!(inspect(&text), Err(Error::Malformed(Malformed::Truncated)));
+        bytes.push(0);
+        let text = format!("ST-{}", base62::encode(&bytes));
+        assert!(inspect(&text).is_ok());
     }
 }

@@ -100,22 +100,6 @@ impl Alg {
             .into_iter()
             .find(|a| a.name() == name)
     }
-
-    /// The 4-bit algorithm id in the ticket header.
-    pub(crate) const fn wire_id(self) -> u8 {
-        match self {
-            Alg::Aes256Gcm => 1,
-            Alg::XChaCha20Poly1305 => 2,
-        }
-    }
-
-    pub(crate) fn from_wire_id(id: u8) -> Option<Alg> {
-        match id {
-            1 => Some(Alg::Aes256Gcm),
-            2 => Some(Alg::XChaCha20Poly1305),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for Alg {

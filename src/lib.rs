@@ -2,8 +2,10 @@
 //! every node of a CAS pool holds, so any node validates any node's ticket
 //! with no shared ticket registry.
 //!
-//! Claims are packed as positional CBOR, deflated with a preset dictionary
-//! when that helps, sealed with an AEAD under a per-kind subkey, and written
+//! Claims are packed as positional CBOR, each text field squeezed on its own
+//! with a static phrase code (so that no field a third party chooses is ever
+//! compressed against a secret one), sealed with an AEAD under a per-kind
+//! subkey, and written
 //! in the CAS ticket alphabet (`A-Z a-z 0-9 -`) as `ST-…`, `TGT-…`, `PT-…`
 //! or `PGT-…`, at most 256 characters. `FORMAT.md` is the wire format.
 //!
@@ -57,10 +59,10 @@ pub mod base62;
 mod claims;
 mod codec;
 mod compact;
-mod deflate;
 mod error;
 mod format;
 mod keyring;
+pub mod phrase;
 mod seal;
 mod service;
 #[doc(hidden)]
@@ -75,14 +77,14 @@ struct ReadmeDoctests;
 
 pub use claims::{
     Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
-    MAX_PROXIES, ProxyChain, rfc3339,
+    MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId, rfc3339,
 };
 pub use codec::{Codec, Ticket};
-pub use deflate::MAX_PAYLOAD_BYTES;
+pub use compact::SECRET_QUANTUM;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
 pub use service::{
     CallbackUrl, KEPT_PREFIX_CHARS, MAX_CALLBACK_URL_BYTES, MAX_FULL_SERVICE_CHARS,
-    MAX_SERVICE_URL_BYTES, Service, normalize,
+    MAX_SERVICE_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service, normalize,
 };

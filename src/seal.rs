@@ -25,7 +25,7 @@ use crate::format::{NONCE_BYTES, TAG_BYTES};
 use crate::keyring::{Alg, Key};
 
 /// HKDF salt for every subkey of this format version.
-pub(crate) const HKDF_SALT: &[u8] = b"cas-ticket-codec v1";
+pub(crate) const HKDF_SALT: &[u8] = b"cas-ticket-codec v2";
 
 /// The AEAD nonce: the ticket's 16 random bytes, then 8 zero bytes.
 const AEAD_NONCE_BYTES: usize = 24;

@@ -30,6 +30,9 @@ use crate::error::InvalidClaims;
 
 /// Normalized services up to this many characters are stored whole.
 pub const MAX_FULL_SERVICE_CHARS: usize = 64;
+/// Longest stored form: a whole URL of [`MAX_FULL_SERVICE_CHARS`], or the
+/// kept prefix, `#` and the digest.
+pub const MAX_STORED_SERVICE_CHARS: usize = MAX_FULL_SERVICE_CHARS;
 /// How many leading characters a shortened service keeps.
 pub const KEPT_PREFIX_CHARS: usize = 40;
 /// Bytes of the SHA-256 digest a shortened service keeps.

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, KeyringError,
-    ProxyChain, Service, inspect, rfc3339,
+    ProxyChain, Service, Session, SessionId, inspect, rfc3339,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use duration::{parse_duration, parse_lifetime};
@@ -152,6 +152,17 @@ struct EncodeArgs {
     /// The proxy callback URL a PGT is issued to (pgt only).
     #[arg(long, value_name = "URL")]
     pgt_url: Option<String>,
+    /// A proxy upstream of a PGT's callback, most recent first, for a PGT
+    /// obtained by validating a PT; repeatable (pgt only).
+    #[arg(long = "upstream", value_name = "URL")]
+    upstream: Vec<String>,
+    /// The SSO session the ticket belongs to: 16 hex digits, or `new` for a
+    /// fresh random id (a TGT's session ends when the TGT expires).
+    #[arg(long, value_name = "ID|new")]
+    session: Option<String>,
+    /// When the session ends, RFC 3339 (with --session, for st, pt and pgt).
+    #[arg(long, value_parser = parse_instant)]
+    session_end: Option<OffsetDateTime>,
     /// Lifetime, like 30s, 5m, 8h, 1d [default: st 10s, pt 10s, tgt 8h, pgt 2h].
     #[arg(long, value_parser = parse_lifetime)]
     ttl: Option<Duration>,
@@ -276,7 +287,6 @@ fn run(command: Command) -> Result<String, Failure> {
                 "version": header.version(),
                 "key_id": header.key_id().to_string(),
                 "alg": header.alg().name(),
-                "deflated": header.deflated(),
                 "length": ticket.len(),
             })
             .to_string())
@@ -354,6 +364,15 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     only("--renew", args.renew, &[KindArg::St])?;
     only("--proxy", !args.proxies.is_empty(), &[KindArg::Pt])?;
     only("--pgt-url", args.pgt_url.is_some(), &[KindArg::Pgt])?;
+    only("--upstream", !args.upstream.is_empty(), &[KindArg::Pgt])?;
+    only(
+        "--session-end",
+        args.session_end.is_some(),
+        &[KindArg::St, KindArg::Pt, KindArg::Pgt],
+    )?;
+    if args.session_end.is_some() && args.session.is_none() {
+        return Err(Failure::usage("--session-end needs --session"));
+    }
 
     let service = || -> Result<Service, Failure> {
         let url = args.service.as_deref().ok_or_else(|| {
@@ -387,8 +406,15 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
                 .pgt_url
                 .as_deref()
                 .ok_or_else(|| Failure::usage("--kind pgt needs --pgt-url URL"))?;
+            let upstream = args
+                .upstream
+                .iter()
+                .map(|u| CallbackUrl::new(u))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Failure::unencodable)?;
             Grant::ProxyGranting {
                 callback: CallbackUrl::new(url).map_err(Failure::unencodable)?,
+                upstream,
             }
         }
     };
@@ -406,7 +432,28 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     for method in &args.methods {
         auth = auth.with_method(method).map_err(Failure::unencodable)?;
     }
-    let claims = Claims::with_lifetime(auth, grant, now, ttl).map_err(Failure::unencodable)?;
+    let mut claims = Claims::with_lifetime(auth, grant, now, ttl).map_err(Failure::unencodable)?;
+    if let Some(id) = &args.session {
+        let id = match id.as_str() {
+            "new" => SessionId::generate().map_err(Failure::unencodable)?,
+            hex => hex
+                .parse()
+                .map_err(|_| Failure::usage(format!("invalid session id '{hex}': 16 hex digits or new")))?,
+        };
+        let ends_at = match (kind, args.session_end) {
+            (KindArg::Tgt, _) => claims.expires_at(),
+            (_, Some(end)) => end,
+            (_, None) => {
+                return Err(Failure::usage(format!(
+                    "--kind {} with --session needs --session-end",
+                    kind_name(kind)
+                )));
+            }
+        };
+        claims = claims
+            .with_session(Session::new(id, ends_at))
+            .map_err(Failure::unencodable)?;
+    }
     Codec::new(&ring)
         .encode(&claims)
         .map_err(Failure::unencodable)

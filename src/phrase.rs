@@ -1,0 +1,278 @@
+//! The static phrase code: each text field of a ticket is squeezed on its
+//! own, against a fixed table of phrases (FORMAT.md §6).
+//!
+//! Nothing adapts: the code of a field depends on that field and on the
+//! table, never on another field. So a field a third party chooses (the
+//! service, a callback, a proxy) can never be compressed against a secret
+//! one (the principal, the methods), and a ticket's length is the sum of
+//! what each field costs alone: no CRIME/BREACH-style length oracle. HPACK's
+//! static table (RFC 7541 §7.1) is the model.
+//!
+//! A code byte is one of:
+//! * `0x20..=0x7E`: that ASCII character;
+//! * `0x01..=0x1F`, `0x7F`, `0x80..=0xFF`: a phrase of [`PHRASES`] (160 slots);
+//! * `0x00 n` (`n` in `1..=255`) then `n` raw bytes, each `>= 0x80`: the
+//!   non-ASCII bytes of UTF-8 text.
+//!
+//! The encoder is greedy: at each position the longest phrase the rest of the
+//! text starts with, else the character itself; a run of non-ASCII bytes is
+//! cut into as few raw runs as possible. Text with control characters
+//! (`0x00..=0x1F`, `0x7F`) cannot be coded; no field allows them. The decoder
+//! accepts exactly what the encoder makes: it decodes, re-encodes and compares.
+
+use crate::error::Malformed;
+
+/// The phrase table of format version 2, in code order. Changing it is a new
+/// format version. Chosen from what CAS tickets carry: URL schemes, hosts,
+/// paths and query keys of CAS clients, Apereo CAS handler names, and
+/// frequent letter groups of names.
+pub const PHRASES: [&str; 160] = [
+    // URLs: schemes, hosts, top-level domains.
+    "https://", "http://", "www.", ".edu", ".com", ".org", ".net", ".gov", ".ac.uk", ".fr", ".de",
+    ".io", "example", "localhost", "univ", "university", "college", "campus", "student", "staff",
+    "library", "portal", "intranet", "mail", "moodle", "canvas", "wiki", "app", "api", "auth",
+    "sso", "cas", "idp", "login", "logout", "account", "admin", "service", "secure", "home",
+    "index", "dashboard", "callback", "Callback", "proxy", "test", "web", "my",
+    // Paths and queries of CAS clients.
+    "/login", "/cas/", "/j_spring_cas_security_check", "/Shibboleth.sso/", "/index.php", ".php",
+    ".html", ".jsp", ".aspx", ".do", "/wp-login.php", "/user/", "/api/", "/auth/", "/app/",
+    "/admin/", "/home", "/cb", "/pgtCallback", "/proxyCallback", "?service=", "?target=",
+    "?next=", "?url=", "?redirect=", "?returnUrl=", "?ReturnUrl=", "?redirect_uri=", "&ticket=",
+    "%2F", "%3A", "%3F", "%3D", "%26", "https%3A%2F%2F", "http%3A%2F%2F",
+    // Authentication methods and Apereo CAS handler names.
+    "AuthenticationHandler", "Authentication", "Handler", "Password", "Ldap", "Accept", "Users",
+    "QueryDatabase", "X509", "Credentials", "Certificate", "DuoSecurity", "Multifactor", "Mfa",
+    "Radius", "Yubikey", "GoogleAuthenticator", "Totp", "WebAuthn", "Saml", "Oidc", "OAuth",
+    "Kerberos", "Spnego", "Jaas", "Jdbc", "Token", "Delegated", "Client", "Remembered", "Trusted",
+    "Surrogate",
+    // Letter groups frequent in names and words.
+    "an", "ar", "er", "in", "on", "en", "el", "or", "ri", "ma", "la", "le", "ch", "th", "st", "de",
+    "ie", "ne", "ll", "ss", "li", "ro", "ra", "na", "al", "ol", "is", "it", "ic", "ia", "es", "ed",
+    "re", "te", "ti", "to", "ng", "ou", "us", "ur", "as", "at", "son", "man",
+];
+
+/// The escape byte that starts a run of raw non-ASCII bytes.
+const RAW: u8 = 0x00;
+/// Longest raw run.
+const MAX_RAW_RUN: usize = 255;
+
+/// Code byte of phrase `index` (FORMAT.md §6).
+const fn code_of(index: usize) -> u8 {
+    match index {
+        0..=30 => (index + 1) as u8,
+        31 => 0x7F,
+        _ => (0x80 + (index - 32)) as u8,
+    }
+}
+
+/// Phrase index of code byte `code`, if it names one.
+const fn index_of(code: u8) -> Option<usize> {
+    match code {
+        0x01..=0x1F => Some(code as usize - 1),
+        0x7F => Some(31),
+        0x80..=0xFF => Some(code as usize - 0x80 + 32),
+        _ => None,
+    }
+}
+
+/// For each first byte, the phrases that start with it, longest first.
+struct Starts {
+    /// `(first byte, phrase indices)`: at most a handful per byte.
+    by_byte: [Vec<u8>; 128],
+}
+
+fn starts() -> &'static Starts {
+    static STARTS: std::sync::OnceLock<Starts> = std::sync::OnceLock::new();
+    STARTS.get_or_init(|| {
+        let mut by_byte: [Vec<u8>; 128] = std::array::from_fn(|_| Vec::new());
+        let mut order: Vec<usize> = (0..PHRASES.len()).collect();
+        order.sort_by_key(|&i| core::cmp::Reverse(PHRASES.get(i).map_or(0, |p| p.len())));
+        for i in order {
+            let first = PHRASES.get(i).and_then(|p| p.bytes().next());
+            if let (Some(first), Ok(i)) = (first, u8::try_from(i)) {
+                if let Some(list) = by_byte.get_mut(usize::from(first)) {
+                    list.push(i);
+                }
+            }
+        }
+        Starts { by_byte }
+    })
+}
+
+/// Appends the code of `text` to `out`. `text` must hold no control
+/// character of `0x00..=0x1F` or `0x7F`; the claims' constructors ensure it.
+pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
+    let starts = starts();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(rest) = bytes.get(at..).filter(|r| !r.is_empty()) {
+        let first = rest.first().copied().unwrap_or(0);
+        if first >= 0x80 {
+            let run = rest
+                .iter()
+                .take(MAX_RAW_RUN)
+                .take_while(|&&b| b >= 0x80)
+                .count();
+            out.push(RAW);
+            out.push(run as u8);
+            out.extend_from_slice(rest.get(..run).unwrap_or_default());
+            at += run;
+            continue;
+        }
+        let phrase = starts
+            .by_byte
+            .get(usize::from(first))
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&i| {
+                PHRASES
+                    .get(usize::from(i))
+                    .is_some_and(|p| rest.starts_with(p.as_bytes()))
+            });
+        match phrase {
+            Some(i) => {
+                out.push(code_of(usize::from(i)));
+                at += PHRASES.get(usize::from(i)).map_or(1, |p| p.len());
+            }
+            None => {
+                out.push(first);
+                at += 1;
+            }
+        }
+    }
+}
+
+/// The code of `text`.
+pub fn encode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    encode_into(text, &mut out);
+    out
+}
+
+/// Decodes a field's code into text of at most `max_bytes` bytes. Rejects a
+/// code the encoder would not write (a control byte, a raw run that is
+/// empty, holds ASCII or could have been longer, a phrase where the greedy
+/// encoder would have chosen otherwise), invalid UTF-8, and text past the bound.
+pub fn decode(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
+    let text = expand(code, max_bytes)?;
+    // One text, one code: anything but the greedy encoding is refused.
+    let mut again = Vec::with_capacity(code.len());
+    encode_into(&text, &mut again);
+    if again != code {
+        return Err(Malformed::Payload);
+    }
+    Ok(text)
+}
+
+/// [`decode`] without the final check that `code` is the greedy encoding;
+/// for a caller that re-encodes a larger whole anyway.
+pub(crate) fn expand(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
+    let mut text = Vec::with_capacity(code.len().min(max_bytes));
+    let mut at = 0;
+    while let Some(&byte) = code.get(at) {
+        at += 1;
+        match byte {
+            0x20..=0x7E => text.push(byte),
+            RAW => {
+                let n = usize::from(*code.get(at).ok_or(Malformed::Payload)?);
+                let run = code.get(at + 1..at + 1 + n).ok_or(Malformed::Payload)?;
+                if n == 0 || run.iter().any(|&b| b < 0x80) {
+                    return Err(Malformed::Payload);
+                }
+                text.extend_from_slice(run);
+                at += 1 + n;
+            }
+            _ => {
+                let phrase = index_of(byte)
+                    .and_then(|i| PHRASES.get(i))
+                    .ok_or(Malformed::Payload)?;
+                text.extend_from_slice(phrase.as_bytes());
+            }
+        }
+        if text.len() > max_bytes {
+            return Err(Malformed::Payload);
+        }
+    }
+    String::from_utf8(text).map_err(|_| Malformed::Payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_are_distinct_printable_and_longer_than_one() {
+        let mut seen = std::collections::HashSet::new();
+        for p in PHRASES {
+            assert!(p.len() >= 2, "{p:?}");
+            assert!(p.bytes().all(|b| (0x20..0x7F).contains(&b)), "{p:?}");
+            assert!(seen.insert(p), "duplicate {p:?}");
+        }
+    }
+
+    #[test]
+    fn code_bytes_are_a_bijection_onto_the_phrase_slots() {
+        let codes: Vec<u8> = (0..PHRASES.len()).map(code_of).collect();
+        for (i, &c) in codes.iter().enumerate() {
+            assert_eq!(index_of(c), Some(i));
+            assert!(!(0x20..=0x7E).contains(&c) && c != RAW);
+        }
+        let distinct: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(distinct.len(), 160);
+    }
+
+    #[test]
+    fn typical_fields_shrink_and_round_trip() {
+        for (text, len) in [
+            ("jdoe@example.edu", 7),
+            ("https://app.example.edu/login?target=%2Fhome", 9),
+            ("Password", 1),
+            ("LdapAuthenticationHandler", 2),
+            ("x", 1),
+        ] {
+            let code = encode(text);
+            assert_eq!(code.len(), len, "{text}: {code:02x?}");
+            assert_eq!(decode(&code, 256).as_deref(), Ok(text));
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_goes_in_raw_runs() {
+        let text = "José Müller-Lüdenscheidt 李雷";
+        let code = encode(text);
+        assert_eq!(decode(&code, 256).as_deref(), Ok(text));
+        let long = "é".repeat(200);
+        let code = encode(&long);
+        assert_eq!(code.len(), 400 + 2 * 2, "two runs of 255 and 145 bytes");
+        assert_eq!(decode(&code, 400).as_deref(), Ok(long.as_str()));
+    }
+
+    #[test]
+    fn the_longest_phrase_wins() {
+        // "https%3A%2F%2F" is one phrase, not "https://"-less pieces.
+        assert_eq!(encode("https%3A%2F%2F").len(), 1);
+        let i = PHRASES.iter().position(|&p| p == "AuthenticationHandler");
+        assert_eq!(encode("AuthenticationHandler"), [code_of(i.unwrap())]);
+    }
+
+    #[test]
+    fn every_code_the_encoder_would_not_write_is_refused() {
+        let bad: &[&[u8]] = &[
+            &[RAW],                        // raw escape with no length
+            &[RAW, 0],                     // empty run
+            &[RAW, 2, 0xC3],               // run shorter than its length
+            &[RAW, 1, b'a'],               // ASCII in a run
+            &[RAW, 1, 0xC3, RAW, 1, 0xA9], // two runs where one would do
+            &[RAW, 1, 0xFF],               // invalid UTF-8
+            b"an",                         // spelled out where its phrase exists
+            b"https:/\x2f",               // "https://" without its phrase
+        ];
+        for code in bad {
+            assert_eq!(decode(code, 256), Err(Malformed::Payload), "{code:02x?}");
+        }
+        // Decoding stops at the bound.
+        assert_eq!(decode(&encode("example"), 6), Err(Malformed::Payload));
+        assert_eq!(decode(&encode("example"), 7).as_deref(), Ok("example"));
+    }
+}
