@@ -1,6 +1,8 @@
-//! The README's first command: generate a keyring, mint one ticket of each
-//! kind, validate them on a second codec built from the saved key file (as
-//! another node of the pool would), and show what a rejection looks like.
+//! The README's first command: generate a keyring, open an SSO session (a
+//! TGT), mint one ticket of each kind from it as a CAS node does (ST and PGT
+//! from the TGT, PT from the PGT), validate each on a second codec built from
+//! the saved key file (as another node of the pool would), and show what a
+//! rejection looks like.
 //!
 //! `cargo run --release --example demo`
 
@@ -32,29 +34,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let auth = Authentication::new("jdoe@example.edu", now)?.with_method("Password")?;
     let service = "https://app.example.edu/login?target=%2Fhome";
     let callback = CallbackUrl::new("https://portal.example.edu/cas/proxyCallback")?;
-    let grants = [
-        (Grant::TicketGranting, Duration::hours(8)),
-        (
-            Grant::Service {
-                service: Service::new(service)?,
-                fresh_login: true,
-            },
-            Duration::seconds(10),
-        ),
-        (
-            Grant::Proxy {
-                service: Service::new("https://imap.example.edu/")?,
-                proxies: ProxyChain::new(vec![callback.clone()])?,
-            },
-            Duration::seconds(10),
-        ),
-        (Grant::ProxyGranting { callback }, Duration::hours(2)),
-    ];
-    for (grant, lifetime) in grants {
-        let claims = Claims::with_lifetime(auth.clone(), grant, now, lifetime)?;
-        let ticket = node_a.encode(&claims)?;
+
+    let tgt = Claims::new_session(auth, now, Duration::hours(8))?;
+    let st = Claims::minted_from(
+        &tgt,
+        Grant::Service {
+            service: Service::new(service)?,
+            fresh_login: true,
+        },
+        now,
+        Duration::seconds(10),
+    )?;
+    let pgt = Claims::minted_from(
+        &tgt,
+        Grant::ProxyGranting {
+            callback,
+            upstream: Vec::new(),
+        },
+        now,
+        Duration::hours(2),
+    )?;
+    let pt = Claims::minted_from(
+        &pgt,
+        Grant::Proxy {
+            service: Service::new("https://imap.example.edu/")?,
+            proxies: ProxyChain::through(pgt.grant()).ok_or("not a PGT")?,
+        },
+        now,
+        Duration::seconds(10),
+    )?;
+    if let Some(session) = tgt.session() {
+        println!(
+            "session  {} until {}",
+            session.id(),
+            session.ends_at().format(&Rfc3339)?
+        );
+    }
+    for claims in [&tgt, &st, &pgt, &pt] {
+        let ticket = node_a.encode(claims)?;
         let checked = node_b.decode(&ticket, now)?;
-        assert_eq!(checked.claims(), &claims);
+        assert_eq!(checked.claims(), claims);
         println!(
             "{:<4} {:>3} chars  {ticket}\n          validated on node B: {} until {}",
             claims.kind().to_string(),
@@ -64,15 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let st = node_a.encode(&Claims::with_lifetime(
-        auth,
-        Grant::Service {
-            service: Service::new(service)?,
-            fresh_login: false,
-        },
-        now,
-        Duration::seconds(10),
-    )?)?;
+    let st = node_a.encode(&st)?;
     let checked = node_b.decode(&st, now)?;
     println!(
         "service check, same URL:  {:?}",

@@ -345,7 +345,8 @@ impl Claims {
         issued_at: OffsetDateTime,
         lifetime: time::Duration,
     ) -> Result<Self, Error> {
-        let tgt = Claims::with_lifetime(authentication, Grant::TicketGranting, issued_at, lifetime)?;
+        let tgt =
+            Claims::with_lifetime(authentication, Grant::TicketGranting, issued_at, lifetime)?;
         let session = Session::new(SessionId::generate()?, tgt.expires_at);
         Ok(tgt.with_session(session)?)
     }

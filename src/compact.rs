@@ -327,7 +327,11 @@ mod tests {
         push_int(&mut public, NOW.unix_timestamp());
         push_int(&mut public, 10);
         let mut chosen = Vec::new();
-        push_text(&mut chosen, &mut Vec::new(), claims.service().unwrap().as_str());
+        push_text(
+            &mut chosen,
+            &mut Vec::new(),
+            claims.service().unwrap().as_str(),
+        );
         out.len() - public.len() - chosen.len()
     }
 
@@ -351,7 +355,8 @@ mod tests {
             let claims = st(&"q".repeat(n), "https://app.example.edu/");
             let mut out = Vec::new();
             to_cbor(&claims, &mut out);
-            let pad = pad_len(secret_len(&claims) - out.iter().rev().take_while(|&&b| b == 0).count());
+            let pad =
+                pad_len(secret_len(&claims) - out.iter().rev().take_while(|&&b| b == 0).count());
             let mut longer = out.clone();
             longer.extend([0; SECRET_QUANTUM]);
             assert_eq!(from_cbor(Kind::St, &longer), Err(Malformed::Payload));

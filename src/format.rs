@@ -20,7 +20,6 @@ pub const TAG_BYTES: usize = 16;
 /// Bytes around the sealed payload.
 pub const OVERHEAD_BYTES: usize = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 
-
 /// A header parsed from a ticket whose authenticity is not yet known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UntrustedHeader {

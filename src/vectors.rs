@@ -143,7 +143,10 @@ fn vectors() -> Vec<Vector> {
         for kind in ["TGT", "ST", "PT", "PGT"] {
             ok(
                 format!("ok_{}_{}", kind.to_lowercase(), alg.name()),
-                format!("a typical {kind} of an SSO session, sealed with {}", alg.name()),
+                format!(
+                    "a typical {kind} of an SSO session, sealed with {}",
+                    alg.name()
+                ),
                 alg,
                 in_session(claims(kind, false, false)),
             );

@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 
 use arbitrary::{Arbitrary, Unstructured};
 use cas_ticket_codec::{
-    Authentication, CallbackUrl, Claims, Codec, Grant, ProxyChain, Service, base62, stages,
+    Authentication, CallbackUrl, Claims, Codec, Grant, Kind, ProxyChain, Service, Session,
+    SessionId, base62, phrase, stages,
 };
 use time::Duration;
 
-const TARGETS: [&str; 4] = ["decode", "roundtrip", "open", "base62"];
+const TARGETS: [&str; 6] = ["decode", "roundtrip", "open", "base62", "phrase", "length"];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -35,6 +36,12 @@ fn run(target: &str, data: &[u8]) {
         }
         "open" => checks::open(data),
         "base62" => checks::base62(data),
+        "phrase" => checks::phrase(data),
+        "length" => {
+            if let Ok(input) = checks::LengthInput::arbitrary_take_rest(Unstructured::new(data)) {
+                checks::length(&input);
+            }
+        }
         _ => unreachable!(),
     }
 }
@@ -104,12 +111,23 @@ fn seed_tickets() -> Vec<(Claims, String)> {
             service: long,
             proxies: ProxyChain::new(vec![cb.clone()]).unwrap(),
         },
-        Grant::ProxyGranting { callback: cb },
+        Grant::ProxyGranting {
+            callback: cb.clone(),
+            upstream: vec![cb],
+        },
     ];
     let mut out = Vec::new();
     for (i, grant) in grants.into_iter().enumerate() {
         let auth = auth.clone().with_remember_me(i % 2 == 0);
         let claims = Claims::with_lifetime(auth, grant, issued, Duration::hours(1)).unwrap();
+        out.push((claims.clone(), codec.encode(&claims).unwrap()));
+        // The same in an SSO session, as a node mints it.
+        let ends_at = match claims.kind() {
+            Kind::Tgt => claims.expires_at(),
+            _ => claims.expires_at() + Duration::hours(7),
+        };
+        let id = SessionId::from_bytes([i as u8; 8]);
+        let claims = claims.with_session(Session::new(id, ends_at)).unwrap();
         out.push((claims.clone(), codec.encode(&claims).unwrap()));
     }
     out
@@ -147,16 +165,20 @@ fn write_seed_corpus() {
     seeds.push(("decode", b"ST-".to_vec()));
 
     for (claims, _) in &tickets {
-        let kind_bits = claims.kind() as u8;
-        let cbor = stages::to_cbor(claims);
-        let mut plain = vec![kind_bits];
-        plain.extend_from_slice(&cbor);
+        let mut plain = vec![claims.kind() as u8];
+        plain.extend_from_slice(&stages::to_cbor(claims));
         seeds.push(("open", plain));
-        if let Some(squeezed) = stages::squeeze(&cbor) {
-            let mut deflated = vec![kind_bits | 4];
-            deflated.extend_from_slice(&squeezed);
-            seeds.push(("open", deflated));
+        seeds.push(("phrase", phrase::encode(claims.principal())));
+        if let Some(service) = claims.service() {
+            seeds.push(("phrase", phrase::encode(service.as_str())));
         }
+    }
+    for text in [
+        "José Müller 李雷",
+        "LdapAuthenticationHandler",
+        "https%3A%2F%2Fx",
+    ] {
+        seeds.push(("phrase", phrase::encode(text)));
     }
     for bytes in [&[0xff_u8; 8][..], &[0; 9], &[1, 2, 3]] {
         seeds.push(("base62", base62::encode(bytes).into_bytes()));
@@ -174,7 +196,8 @@ fn write_seed_corpus() {
                 (state >> 24) as u8
             })
             .collect();
-        seeds.push(("roundtrip", bytes));
+        seeds.push(("roundtrip", bytes.clone()));
+        seeds.push(("length", bytes));
     }
 
     for target in TARGETS {

@@ -6,10 +6,9 @@
 mod common;
 
 use cas_ticket_codec::{
-    Alg, Codec, Error, Kind, MAX_PAYLOAD_BYTES, MAX_TICKET_CHARS, Malformed, base62, stages,
+    Alg, Codec, Error, Kind, MAX_TICKET_CHARS, Malformed, base62, phrase, stages,
 };
 use common::{NOW, keyring};
-use flate2::{Compress, Compression, FlushCompress};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use xaes_256_gcm::Xaes256Gcm;
@@ -20,13 +19,13 @@ const KEY_ID: [u8; 2] = [0, 1];
 
 /// Seals `plaintext` as a ticket of `kind` under the common test key
 /// (aes256gcm, id 0001), exactly as FORMAT.md describes.
-fn seal(kind: Kind, deflated: bool, plaintext: &[u8]) -> String {
+fn seal(kind: Kind, plaintext: &[u8]) -> String {
     let prefix = kind.prefix();
     let mut subkey = [0_u8; 32];
-    Hkdf::<Sha256>::new(Some(b"cas-ticket-codec v1"), &SECRET)
+    Hkdf::<Sha256>::new(Some(b"cas-ticket-codec v2"), &SECRET)
         .expand(format!("aes256gcm {prefix}").as_bytes(), &mut subkey)
         .unwrap();
-    let header = [1, 0x10 | u8::from(deflated), KEY_ID[0], KEY_ID[1]];
+    let header = [2, KEY_ID[0], KEY_ID[1]];
     let nonce16: [u8; 16] = *b"hostile-nonce-16";
     let mut nonce = [0_u8; 24];
     nonce[..16].copy_from_slice(&nonce16);
@@ -43,89 +42,73 @@ fn seal(kind: Kind, deflated: bool, plaintext: &[u8]) -> String {
     format!("{prefix}-{}", base62::encode(&bytes))
 }
 
-fn deflate_raw(data: &[u8]) -> Vec<u8> {
-    let mut c = Compress::new(Compression::best(), false);
-    let mut out = Vec::with_capacity(data.len() / 100 + 64);
-    loop {
-        let before = c.total_in() as usize;
-        let status = c
-            .compress_vec(&data[before..], &mut out, FlushCompress::Finish)
-            .unwrap();
-        if status == flate2::Status::StreamEnd {
-            return out;
-        }
-        out.reserve(out.capacity().max(64));
-    }
-}
-
 fn codec() -> Codec {
     Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
 }
 
 #[test]
 fn an_independent_seal_of_real_claims_decodes() {
-    let claims = common::st();
-    let ticket = seal(Kind::St, false, &stages::to_cbor(&claims));
-    assert_eq!(codec().decode(&ticket, NOW).unwrap().claims(), &claims);
-    let squeezed = stages::squeeze(&stages::to_cbor(&claims)).unwrap();
-    let ticket = seal(Kind::St, true, &squeezed);
-    assert_eq!(codec().decode(&ticket, NOW).unwrap().claims(), &claims);
+    for claims in common::all_kinds() {
+        let ticket = seal(claims.kind(), &stages::to_cbor(&claims));
+        assert_eq!(codec().decode(&ticket, NOW).unwrap().claims(), &claims);
+        assert_eq!(codec().encode(&claims).unwrap().len(), ticket.len());
+    }
+}
+
+/// The payload of a TGT whose principal is `code`, read as phrase code.
+fn tgt_payload(code: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x88, 0x1a, 0x6b, 0x02, 0xbd, 0x20, 0x0a, 0x00, 0x00];
+    assert!(code.len() < 256);
+    if code.len() < 24 {
+        p.push(0x40 + code.len() as u8);
+    } else {
+        p.extend([0x58, code.len() as u8]);
+    }
+    p.extend_from_slice(code);
+    p.extend([0x80, 0xf6]);
+    p
 }
 
 #[test]
-fn a_sealed_deflate_bomb_stops_at_the_bound() {
-    // 100 KiB of zeros deflate to about 100 bytes: small enough to seal into
-    // a ticket under the cap, 100 times the payload bound once inflated.
-    let bomb = deflate_raw(&vec![0_u8; 100 * 1024]);
-    let ticket = seal(Kind::St, true, &bomb);
+fn a_phrase_bomb_stops_at_the_field_bound() {
+    // The longest phrase, repeated as far as the cap allows: each code byte
+    // stands for 28 bytes, so the principal would be over 3 KB.
+    let longest = (0..phrase::PHRASES.len())
+        .max_by_key(|&i| phrase::PHRASES[i].len())
+        .unwrap();
+    let code = phrase::encode(phrase::PHRASES[longest]);
+    assert_eq!(code.len(), 1);
+    let bomb = code.repeat(120);
+    let ticket = seal(Kind::Tgt, &tgt_payload(&bomb));
     assert!(ticket.len() <= MAX_TICKET_CHARS, "{}", ticket.len());
     assert_eq!(
         codec().decode(&ticket, NOW),
-        Err(Error::Malformed(Malformed::PayloadTooLarge))
+        Err(Error::Malformed(Malformed::Payload))
     );
-
-    let megabytes = deflate_raw(&vec![0_u8; 8 << 20]);
-    assert_eq!(stages::inflate(&megabytes), Err(Malformed::PayloadTooLarge));
-    assert_eq!(
-        stages::open_payload(Kind::Tgt, true, &megabytes),
-        Err(Error::Malformed(Malformed::PayloadTooLarge))
-    );
+    assert_eq!(phrase::decode(&bomb, 256), Err(Malformed::Payload));
 }
 
 #[test]
 fn authentic_garbage_is_malformed_not_a_panic() {
-    let cases: [(&[u8], bool); 8] = [
-        (b"\x00", false),                         // CBOR 0, not an array
-        (b"\x86\x60\x00\x01\x00\x80\x00", false), // empty principal
-        (b"\x9f\xff", false),                     // indefinite-length array
-        (b"\x87", false),                         // truncated array
-        (
-            &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-            false,
-        ), // 2^64-1 elements
-        (b"\xff\xff", true),                      // not DEFLATE
-        (b"\x03\x00", true),                      // an empty DEFLATE stream: no CBOR
-        (b"\xa1\x00\x00", false),                 // a map
+    let cases: [&[u8]; 9] = [
+        b"\x00",                                                     // CBOR 0, not an array
+        b"\x88\x00\x01\x00\x00\x40\x80\xf6",                         // empty principal
+        b"\x9f\xff",                                                 // indefinite-length array
+        b"\x88",                                                     // truncated array
+        &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],     // 2^64-1 elements
+        b"\xa1\x00\x00",                                             // a map
+        b"\x88\x00\x01\x00\x00\x41\x00\x80\xf6", // a raw-run escape with no length
+        b"\x88\x00\x01\x00\x00\x58\xff\x61",     // a principal longer than the payload
+        b"\x88\x00\x01\x00\x00\x41\x61\x80\xf6\x00\x00\x00\x00\x00", // a pad too long
     ];
-    for (payload, deflated) in cases {
-        let ticket = seal(Kind::Tgt, deflated, payload);
-        assert!(
-            matches!(codec().decode(&ticket, NOW), Err(Error::Malformed(_))),
-            "{payload:02x?}: {:?}",
-            codec().decode(&ticket, NOW)
+    for payload in cases {
+        let ticket = seal(Kind::Tgt, payload);
+        assert_eq!(
+            codec().decode(&ticket, NOW),
+            Err(Error::Malformed(Malformed::Payload)),
+            "{payload:02x?}"
         );
     }
-}
-
-#[test]
-fn a_payload_exactly_at_the_bound_is_still_read() {
-    // A payload of MAX_PAYLOAD_BYTES that inflates exactly: read, then judged as CBOR.
-    let full = deflate_raw(&[0x80; MAX_PAYLOAD_BYTES]);
-    assert_eq!(stages::inflate(&full).unwrap().len(), MAX_PAYLOAD_BYTES);
-    assert_eq!(
-        stages::open_payload(Kind::Tgt, true, &full),
-        Err(Error::Malformed(Malformed::Payload))
-    );
 }
 
 #[test]

@@ -42,10 +42,9 @@ pub async fn form(
         .as_deref()
         .and_then(|tgt| node.codec().decode_kind(tgt, Kind::Tgt, now).ok());
     if let (Some(tgt), false) = (&session, renew) {
-        let auth = tgt.claims().authentication().clone();
         return match service {
             // Single sign-on: an ST at once, not from a fresh login.
-            Some(target) => issue_st(&node, auth, target, false, now, HeaderMap::new()),
+            Some(target) => issue_st(&node, tgt.claims(), target, false, now, HeaderMap::new()),
             None => logged_in(tgt.claims(), HeaderMap::new()),
         };
     }
@@ -105,7 +104,9 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
     } else {
         node.flags.tgt_ttl
     };
-    let claims = match Claims::with_lifetime(auth, Grant::TicketGranting, now, lifetime) {
+    // A new SSO session: every ticket minted from this TGT carries its id
+    // and ends with it.
+    let claims = match Claims::new_session(auth, now, lifetime) {
         Ok(claims) => claims,
         Err(e) => return internal_error(&format!("cannot record the login: {e}")),
     };
@@ -122,10 +123,7 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
         max_age,
     );
     match service {
-        Some(target) => {
-            let auth = claims.authentication().clone();
-            issue_st(&node, auth, target, true, now, cookie)
-        }
+        Some(target) => issue_st(&node, &claims, target, true, now, cookie),
         None => logged_in(&claims, cookie),
     }
 }
@@ -158,10 +156,11 @@ pub async fn logout(
     page::html(StatusCode::OK, "Logged out", &caveat, cleared)
 }
 
-/// Mints an ST for the target and redirects the browser there with `ticket=`.
+/// Mints an ST from the TGT for the target and redirects the browser there
+/// with `ticket=`.
 fn issue_st(
     node: &Node,
-    auth: Authentication,
+    tgt: &Claims,
     target: Target,
     fresh_login: bool,
     now: OffsetDateTime,
@@ -171,7 +170,7 @@ fn issue_st(
         service: target.service,
         fresh_login,
     };
-    match node.mint(auth, grant, now, node.flags.st_ttl) {
+    match node.mint(tgt, grant, now, node.flags.st_ttl) {
         Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),
         Err(e) => internal_error(&format!("cannot issue a service ticket: {e}")),
     }

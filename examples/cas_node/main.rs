@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::routing::get;
-use cas_ticket_codec::{Authentication, Claims, Codec, Grant, Keyring};
+use cas_ticket_codec::{Claims, Codec, Grant, Keyring};
 use clap::Parser;
 use time::{Duration, OffsetDateTime};
 
@@ -115,15 +115,17 @@ impl Node {
         }
     }
 
-    /// Seals `grant` for `auth` as of `now`, valid for `lifetime`.
+    /// Seals `grant`, minted from `parent` (an ST or PGT from a TGT, a PT
+    /// from a PGT) as of `now`: valid for `lifetime` or until the parent's
+    /// session ends, whichever comes first.
     pub fn mint(
         &self,
-        auth: Authentication,
+        parent: &Claims,
         grant: Grant,
         now: OffsetDateTime,
         lifetime: Duration,
     ) -> Result<String, cas_ticket_codec::Error> {
-        let claims = Claims::with_lifetime(auth, grant, now, lifetime)?;
+        let claims = Claims::minted_from(parent, grant, now, lifetime)?;
         self.codec().encode(&claims)
     }
 

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use cas_ticket_codec::{
-    CallbackUrl, Claims, Grant, Kind, ProxyChain, Service, Ticket, new_pgt_iou, rfc3339,
+    CallbackUrl, Claims, Error, Grant, InvalidClaims, Kind, ProxyChain, Service, Ticket,
+    new_pgt_iou, rfc3339,
 };
 use time::OffsetDateTime;
 
@@ -200,29 +201,30 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
             "this pgtUrl is not allowed to receive proxy-granting tickets".to_owned(),
         ));
     }
-    if claims.kind() == Kind::Pt {
-        // A PGT carries only its own callback, so a PGT from a PT would lose
-        // the chain before it; proxy chains stop at one proxy here.
-        eprintln!("cas_node: no PGT for a proxy ticket's pgtUrl (chains stop at one proxy)");
-        return Ok(None);
-    }
-
+    // n-tier proxying (§2.6): a PGT obtained by validating a PT carries the
+    // PT's chain, so the PTs minted from it report the whole chain.
+    let upstream = match claims.grant() {
+        Grant::Proxy { proxies, .. } => proxies.as_slice().to_vec(),
+        _ => Vec::new(),
+    };
     let now = OffsetDateTime::now_utc();
-    let grant = Grant::ProxyGranting { callback };
+    let grant = Grant::ProxyGranting { callback, upstream };
     let minted = node
-        .mint(
-            claims.authentication().clone(),
-            grant,
-            now,
-            node.flags.pgt_ttl,
-        )
+        .mint(claims, grant, now, node.flags.pgt_ttl)
         .and_then(|pgt| Ok((pgt, new_pgt_iou()?)));
-    let (pgt, iou) = minted.map_err(|e| {
-        eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
-        (
-            "INTERNAL_ERROR",
-            "cannot issue a proxy-granting ticket".to_owned(),
-        )
+    let (pgt, iou) = minted.map_err(|e| match e {
+        // A chain too long for a ticket is refused, never cut.
+        Error::TooLong { .. } | Error::InvalidClaims(InvalidClaims::ProxyChain) => (
+            "INVALID_PROXY_CALLBACK",
+            format!("the proxy chain would be too long for a ticket: {e}"),
+        ),
+        _ => {
+            eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
+            (
+                "INTERNAL_ERROR",
+                "cannot issue a proxy-granting ticket".to_owned(),
+            )
+        }
     })?;
 
     let agent = node.callbacks.clone();
@@ -252,7 +254,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
 }
 
 /// `GET /proxy?pgt=…&targetService=…`: a PT for the target service, whose
-/// proxy chain is the PGT's callback URL.
+/// proxy chain is the PGT's callback URL and the proxies upstream of it.
 pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
     let failed = |code: &str, message: &str| page::failure("proxyFailure", code, message);
     let (Some(pgt), Some(target)) = (param(&q, "pgt"), param(&q, "targetService")) else {
@@ -272,7 +274,7 @@ pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response 
         Ok(pgt) => pgt,
         Err(e) => return failed("INVALID_TICKET", &format!("pgt rejected: {e}")),
     };
-    let Grant::ProxyGranting { callback } = pgt.claims().grant() else {
+    let Grant::ProxyGranting { callback, .. } = pgt.claims().grant() else {
         return failed(
             "INVALID_TICKET",
             "pgt rejected: not a proxy-granting ticket",
@@ -284,12 +286,11 @@ pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response 
             "the proxy that holds this pgt is no longer allowed to proxy",
         );
     }
-    let minted = ProxyChain::new(vec![callback.clone()])
-        .map_err(Into::into)
+    let minted = ProxyChain::through(pgt.claims().grant())
+        .ok_or(Error::InvalidClaims(InvalidClaims::ProxyChain))
         .and_then(|proxies| {
             let grant = Grant::Proxy { service, proxies };
-            let auth = pgt.claims().authentication().clone();
-            node.mint(auth, grant, now, node.flags.st_ttl)
+            node.mint(pgt.claims(), grant, now, node.flags.st_ttl)
         });
     match minted {
         Ok(pt) => page::xml(&format!(

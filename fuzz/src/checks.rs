@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use arbitrary::Arbitrary;
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, Key, KeyId, Keyring, Kind,
-    MAX_PAYLOAD_BYTES, MAX_TICKET_CHARS, ProxyChain, SecretKey, Service, base62, inspect, stages,
+    MAX_TICKET_CHARS, Malformed, ProxyChain, SecretKey, Service, Session, SessionId, base62,
+    inspect, phrase, stages,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -79,6 +80,8 @@ pub struct ClaimsInput {
     pub service: Vec<u8>,
     pub raw_service: Option<String>,
     pub proxies: Vec<Vec<u8>>,
+    /// Session id and how long the session outlives the ticket.
+    pub session: Option<([u8; 8], u32)>,
 }
 
 /// Maps bytes onto printable ASCII, so URL-shaped inputs are common.
@@ -129,15 +132,32 @@ pub fn claims(input: &ClaimsInput) -> Option<Claims> {
         },
         _ => Grant::ProxyGranting {
             callback: CallbackUrl::new(&url(&input.service)).ok()?,
+            upstream: input
+                .proxies
+                .iter()
+                .map(|p| CallbackUrl::new(&url(p)).ok())
+                .collect::<Option<Vec<_>>>()?,
         },
     };
-    Claims::with_lifetime(
+    let claims = Claims::with_lifetime(
         auth,
         grant,
         issued,
         Duration::seconds(i64::from(input.lifetime)),
     )
-    .ok()
+    .ok()?;
+    match input.session {
+        None => Some(claims),
+        Some((id, extra)) => {
+            let ends_at = match claims.kind() {
+                Kind::Tgt => claims.expires_at(),
+                _ => claims.expires_at() + Duration::seconds(i64::from(extra)),
+            };
+            claims
+                .with_session(Session::new(SessionId::from_bytes(id), ends_at))
+                .ok()
+        }
+    }
 }
 
 /// `roundtrip`: valid claims encode to a ticket of at most 256 characters in
@@ -196,32 +216,131 @@ pub fn roundtrip(input: &ClaimsInput) {
 }
 
 /// `open`: arbitrary plaintext past the AEAD. Byte 0 selects the kind (bits
-/// 0–1) and the deflate flag (bit 2); the rest is the payload. The decoder
-/// returns claims only for a canonical payload, otherwise `Malformed`, and
-/// never inflates past the bound.
+/// 0–1); the rest is the payload. The decoder returns claims only for the
+/// one payload the encoder makes of them, otherwise `Malformed::Payload`.
 pub fn open(data: &[u8]) {
     let Some((&selector, payload)) = data.split_first() else {
         return;
     };
     let kind = Kind::ALL[usize::from(selector & 3)];
-    let deflated = selector & 4 != 0;
-    let inflated = stages::inflate(payload);
-    if let Ok(bytes) = &inflated {
-        assert!(bytes.len() <= MAX_PAYLOAD_BYTES);
-    }
-    match stages::open_payload(kind, deflated, payload) {
+    match stages::from_cbor(kind, payload) {
         Ok(claims) => {
             assert_eq!(claims.kind(), kind);
-            let cbor = stages::to_cbor(&claims);
-            if deflated {
-                assert_eq!(inflated.as_deref(), Ok(cbor.as_slice()));
-            } else {
-                assert_eq!(cbor, payload);
-            }
+            assert_eq!(stages::to_cbor(&claims), payload);
         }
-        Err(Error::Malformed(_)) => {}
+        Err(Malformed::Payload) => {}
         Err(e) => panic!("unexpected payload error {e:?}"),
     }
+}
+
+/// `phrase`: the static phrase code decodes only what it encodes, within
+/// the bound, and every text without control characters round-trips.
+pub fn phrase(data: &[u8]) {
+    if let Ok(text) = phrase::decode(data, 256) {
+        assert!(text.len() <= 256);
+        assert_eq!(phrase::encode(&text), data, "non-canonical code accepted");
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if !text.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            let code = phrase::encode(text);
+            assert!(code.len() <= text.len() + 2 * text.len().div_ceil(255));
+            assert_eq!(phrase::decode(&code, text.len()).as_deref(), Ok(text));
+        }
+    }
+}
+
+/// Two secret sides and two chosen sides of a ticket, for `length`.
+#[derive(Arbitrary, Debug)]
+pub struct LengthInput {
+    pub principals: [String; 2],
+    pub methods: [Vec<String>; 2],
+    pub auth_ages: [u16; 2],
+    /// How each service is built: 0 contains principal 0, 1 a prefix of it,
+    /// 2 principal 1, other values the raw bytes alone.
+    pub shapes: [u8; 2],
+    pub services: [Vec<u8>; 2],
+    pub prefix_len: u8,
+    pub kind: u8,
+    pub session: bool,
+}
+
+/// `length`: no length oracle. For any two secret sides `a, b` and chosen
+/// sides `x, y` (services that contain a principal, a prefix of it, or
+/// neither), the payload lengths add up: `|a x| + |b y| == |a y| + |b x|`.
+/// A shared compression context would make the side that matches shorter.
+/// The ticket's length is a fixed function of the payload's.
+pub fn length(input: &LengthInput) {
+    let issued = time::macros::datetime!(2026-11-22 10:00 UTC);
+    let auth = |i: usize| {
+        let mut auth = Authentication::new(
+            &input.principals[i],
+            issued - Duration::seconds(i64::from(input.auth_ages[i])),
+        )
+        .ok()?;
+        for m in &input.methods[i] {
+            auth = auth.with_method(m).ok()?;
+        }
+        Some(auth)
+    };
+    let (Some(a), Some(b)) = (auth(0), auth(1)) else {
+        return;
+    };
+    let service = |i: usize| {
+        let tail = printable(&input.services[i]);
+        let p = &input.principals[0];
+        let cut = p
+            .char_indices()
+            .nth(usize::from(input.prefix_len))
+            .map_or(p.len(), |(at, _)| at);
+        let inner = match input.shapes[i] % 4 {
+            0 => format!("{tail}?user={p}"),
+            1 => format!("{tail}?user={}", &p[..cut]),
+            2 => format!("{tail}?user={}", input.principals[1]),
+            _ => tail,
+        };
+        Service::new(&format!("https://app.example.edu/{inner}")).ok()
+    };
+    let (Some(x), Some(y)) = (service(0), service(1)) else {
+        return;
+    };
+    let proxy = CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").ok();
+    let len = |auth: &Authentication, service: &Service| -> Option<usize> {
+        let grant = match (input.kind % 2, &proxy) {
+            (1, Some(p)) => Grant::Proxy {
+                service: service.clone(),
+                proxies: ProxyChain::new(vec![p.clone()]).ok()?,
+            },
+            _ => Grant::Service {
+                service: service.clone(),
+                fresh_login: false,
+            },
+        };
+        let mut claims =
+            Claims::with_lifetime(auth.clone(), grant, issued, Duration::seconds(10)).ok()?;
+        if input.session {
+            let session = Session::new(SessionId::from_bytes([7; 8]), issued + Duration::hours(8));
+            claims = claims.with_session(session).ok()?;
+        }
+        let payload = stages::to_cbor(&claims).len();
+        if let Ok(ticket) = length_codec().encode(&claims) {
+            let prefix = claims.kind().prefix().len() + 1;
+            assert_eq!(ticket.len(), prefix + base62::encoded_len(payload + 35));
+        }
+        Some(payload)
+    };
+    let lens = (|| Some([len(&a, &x)?, len(&b, &y)?, len(&a, &y)?, len(&b, &x)?]))();
+    if let Some([ax, by, ay, bx]) = lens {
+        assert_eq!(
+            ax + by,
+            ay + bx,
+            "length depends on how secret and chosen fields relate"
+        );
+    }
+}
+
+fn length_codec() -> &'static Codec {
+    static CODEC: OnceLock<Codec> = OnceLock::new();
+    CODEC.get_or_init(|| Codec::new(&keyring(0x11)))
 }
 
 /// `base62`: decoding accepts only canonical text; encoding round-trips.

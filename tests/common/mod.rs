@@ -3,7 +3,7 @@
 
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
-    SecretKey, Service,
+    SecretKey, Service, Session, SessionId,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -22,7 +22,30 @@ pub fn auth() -> Authentication {
 /// The typical service of DESIGN.md.
 pub const SERVICE: &str = "https://app.example.edu/login?target=%2Fhome";
 
+/// The SSO session of the typical user: an 8-hour TGT issued at login.
+pub fn session() -> Session {
+    Session::new(
+        SessionId::from_bytes(*b"session!"),
+        auth().authenticated_at() + Duration::hours(8),
+    )
+}
+
+/// The TGT that opened [`session`].
+pub fn tgt() -> Claims {
+    let login = auth().authenticated_at();
+    Claims::with_lifetime(auth(), Grant::TicketGranting, login, Duration::hours(8))
+        .unwrap()
+        .with_session(session())
+        .unwrap()
+}
+
+/// The typical ST of DESIGN.md, minted in [`session`].
 pub fn st() -> Claims {
+    st_without_session().with_session(session()).unwrap()
+}
+
+/// The typical ST as `ticketctl encode` mints it: no session.
+pub fn st_without_session() -> Claims {
     let grant = Grant::Service {
         service: Service::new(SERVICE).unwrap(),
         fresh_login: false,
@@ -30,28 +53,22 @@ pub fn st() -> Claims {
     Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
 }
 
-pub fn tgt() -> Claims {
-    Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8)).unwrap()
-}
-
 pub fn pt() -> Claims {
-    let proxies = ProxyChain::new(vec![
-        CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap(),
-        CallbackUrl::new("https://mail-gateway.example.edu:8443/pgtCallback").unwrap(),
-    ])
-    .unwrap();
+    let pgt = pgt();
     let grant = Grant::Proxy {
         service: Service::new("https://imap.example.edu/webmail/inbox?folder=INBOX").unwrap(),
-        proxies,
+        proxies: ProxyChain::through(pgt.grant()).unwrap(),
     };
-    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+    Claims::minted_from(&pgt, grant, NOW, Duration::seconds(10)).unwrap()
 }
 
+/// A PGT of a two-tier chain: obtained by validating a PT from the portal.
 pub fn pgt() -> Claims {
     let grant = Grant::ProxyGranting {
-        callback: CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap(),
+        callback: CallbackUrl::new("https://mail-gateway.example.edu:8443/pgtCallback").unwrap(),
+        upstream: vec![CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap()],
     };
-    Claims::with_lifetime(auth(), grant, NOW, Duration::hours(2)).unwrap()
+    Claims::minted_from(&tgt(), grant, NOW, Duration::hours(2)).unwrap()
 }
 
 pub fn all_kinds() -> Vec<Claims> {
@@ -79,8 +96,8 @@ pub fn codec(alg: Alg) -> Codec {
     Codec::new(&keyring(0x0001, alg, 0x11))
 }
 
-/// `len` pseudo-random lowercase letters: text DEFLATE cannot shrink much,
-/// for claims that must not fit under the length cap.
+/// `len` pseudo-random lowercase letters: text the phrase code cannot
+/// shrink much, for claims that must not fit under the length cap.
 pub fn incompressible_text(len: usize) -> String {
     let mut state = 0x2545_f491_u32;
     (0..len)

@@ -286,7 +286,6 @@ fn run(command: Command) -> Result<String, Failure> {
                 "kind": header.kind().prefix(),
                 "version": header.version(),
                 "key_id": header.key_id().to_string(),
-                "alg": header.alg().name(),
                 "length": ticket.len(),
             })
             .to_string())
@@ -436,9 +435,9 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     if let Some(id) = &args.session {
         let id = match id.as_str() {
             "new" => SessionId::generate().map_err(Failure::unencodable)?,
-            hex => hex
-                .parse()
-                .map_err(|_| Failure::usage(format!("invalid session id '{hex}': 16 hex digits or new")))?,
+            hex => hex.parse().map_err(|_| {
+                Failure::usage(format!("invalid session id '{hex}': 16 hex digits or new"))
+            })?,
         };
         let ends_at = match (kind, args.session_end) {
             (KindArg::Tgt, _) => claims.expires_at(),
