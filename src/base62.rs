@@ -113,20 +113,33 @@ fn push_digits(bytes: &[u8], digits: usize, out: &mut String) {
 
 /// Value of up to 11 digits, rejecting foreign characters and overflow of `u64`.
 fn digits_value(digits: &[u8]) -> Result<u64, Malformed> {
-    let mut value: u64 = 0;
-    let mut overflow = false;
-    for &c in digits {
+    // Ten digits cannot overflow (62^10 < 2^64): only the eleventh is checked.
+    let (head, last) = match digits.split_at_checked(BLOCK_CHARS - 1) {
+        Some((head, last)) => (head, last.first()),
+        None => (digits, None),
+    };
+    let mut foreign = false;
+    let mut digit = |c: u8| {
         let d = DIGIT_VALUE.get(usize::from(c)).copied().unwrap_or(0xFF);
-        if d == 0xFF {
-            return Err(Malformed::Alphabet);
+        foreign |= d == 0xFF;
+        u64::from(d)
+    };
+    let mut value = head.iter().fold(0_u64, |v, &c| v * 62 + digit(c));
+    let overflow = match last {
+        Some(&c) => {
+            let d = digit(c);
+            match value.checked_mul(62).and_then(|v| v.checked_add(d)) {
+                Some(v) => {
+                    value = v;
+                    false
+                }
+                None => true,
+            }
         }
-        match value
-            .checked_mul(62)
-            .and_then(|v| v.checked_add(u64::from(d)))
-        {
-            Some(v) => value = v,
-            None => overflow = true,
-        }
+        None => false,
+    };
+    if foreign {
+        return Err(Malformed::Alphabet);
     }
     if overflow {
         return Err(Malformed::NonCanonical);

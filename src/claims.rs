@@ -71,12 +71,16 @@ pub struct Authentication {
 impl Authentication {
     /// An authentication of `principal` at `authenticated_at` (kept to the
     /// second, in UTC), with no method and remember-me off.
-    pub fn new(principal: &str, authenticated_at: OffsetDateTime) -> Result<Self, InvalidClaims> {
-        if !short_text(principal, MAX_PRINCIPAL_BYTES) {
+    pub fn new(
+        principal: impl Into<String>,
+        authenticated_at: OffsetDateTime,
+    ) -> Result<Self, InvalidClaims> {
+        let principal = principal.into();
+        if !short_text(&principal, MAX_PRINCIPAL_BYTES) {
             return Err(InvalidClaims::Principal);
         }
         Ok(Authentication {
-            principal: principal.to_owned(),
+            principal,
             authenticated_at: to_second(authenticated_at),
             methods: Vec::new(),
             remember_me: false,
@@ -84,14 +88,15 @@ impl Authentication {
     }
 
     /// Adds an authentication method or handler name (for example `Password`).
-    pub fn with_method(mut self, name: &str) -> Result<Self, InvalidClaims> {
-        if !short_text(name, MAX_METHOD_BYTES) {
+    pub fn with_method(mut self, name: impl Into<String>) -> Result<Self, InvalidClaims> {
+        let name = name.into();
+        if !short_text(&name, MAX_METHOD_BYTES) {
             return Err(InvalidClaims::Method);
         }
         if self.methods.len() >= MAX_METHODS {
             return Err(InvalidClaims::TooManyMethods);
         }
-        self.methods.push(name.to_owned());
+        self.methods.push(name);
         Ok(self)
     }
 

@@ -20,8 +20,7 @@
 //! bytes must be exactly those the encoder makes of the decoded claims (one
 //! payload, one spelling).
 
-use ciborium_io::Read as _;
-use ciborium_ll::{Decoder, Encoder, Header, simple};
+use ciborium_ll::{Encoder, Header, simple};
 use time::OffsetDateTime;
 
 use crate::claims::{
@@ -145,29 +144,25 @@ fn push_urls(out: &mut Vec<u8>, scratch: &mut Vec<u8>, urls: &[CallbackUrl]) {
     }
 }
 
-/// Decodes claims of `kind` from exactly `bytes`.
+/// Decodes claims of `kind` from exactly `bytes`: the one payload the
+/// encoder makes of them, and nothing else.
 pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
-    let claims = read(kind, bytes).ok_or(Malformed::Payload)?;
-    // One payload, one spelling: shortest heads, greedy phrase codes, the
-    // least padding, all zero, nothing else trailing.
-    let mut canonical = Vec::with_capacity(bytes.len());
-    to_cbor(&claims, &mut canonical);
-    if canonical != bytes {
-        return Err(Malformed::Payload);
-    }
-    Ok(claims)
+    read(kind, bytes).ok_or(Malformed::Payload)
 }
 
 fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     let mut r = Reader {
-        decoder: Decoder::from(bytes),
-        limit: bytes.len(),
+        bytes,
+        at: 0,
+        scratch: Vec::with_capacity(64),
     };
     if r.array(array_len(kind))? != array_len(kind) {
         return None;
     }
     let issued = r.int()?;
     let lifetime = i64::try_from(r.uint()?).ok()?;
+
+    let secret_start = r.at;
     let auth_age = r.int()?;
     let flags = r.uint()?;
     let allowed = match kind {
@@ -182,26 +177,29 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     let expires_at = instant(issued.checked_add(lifetime)?)?;
     let authenticated_at = instant(issued.checked_sub(auth_age)?)?;
 
-    let principal = r.text(MAX_PRINCIPAL_BYTES)?;
-    let mut auth = Authentication::new(&principal, authenticated_at)
+    let mut auth = Authentication::new(r.text(MAX_PRINCIPAL_BYTES)?, authenticated_at)
         .ok()?
         .with_remember_me(flags & FLAG_REMEMBER_ME != 0);
     for _ in 0..r.array(MAX_METHODS)? {
-        auth = auth.with_method(&r.text(MAX_METHOD_BYTES)?).ok()?;
+        auth = auth.with_method(r.text(MAX_METHOD_BYTES)?).ok()?;
     }
-    let session = match (kind, r.decoder.pull().ok()?) {
-        (_, Header::Simple(simple::NULL)) => None,
-        (Kind::Tgt, Header::Bytes(Some(SESSION_ID_BYTES))) => {
+    let session = match (kind, r.head()?) {
+        (_, (MAJOR_SIMPLE, NULL)) => None,
+        (Kind::Tgt, (MAJOR_BYTES, len)) if len == SESSION_ID_BYTES as u64 => {
             Some(Session::new(r.session_id()?, expires_at))
         }
-        (Kind::St | Kind::Pt | Kind::Pgt, Header::Array(Some(2))) => {
-            r.expect_bytes(SESSION_ID_BYTES)?;
+        (Kind::St | Kind::Pt | Kind::Pgt, (MAJOR_ARRAY, 2)) => {
+            match r.head()? {
+                (MAJOR_BYTES, len) if len == SESSION_ID_BYTES as u64 => {}
+                _ => return None,
+            }
             let id = r.session_id()?;
             let ends_at = instant(issued.checked_add(r.int()?)?)?;
             Some(Session::new(id, ends_at))
         }
         _ => return None,
     };
+    let pad = pad_len(r.at - secret_start);
 
     let grant = match kind {
         Kind::Tgt => Grant::TicketGranting,
@@ -218,6 +216,11 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
             upstream: r.urls(0, MAX_PROXIES - 1)?,
         },
     };
+    // Exactly the least pad, all zero, and nothing after it.
+    let rest = bytes.get(r.at..)?;
+    if rest.len() != pad || rest.iter().any(|&b| b != 0) {
+        return None;
+    }
     let claims = Claims::new(auth, grant, issued_at, expires_at).ok()?;
     match session {
         Some(session) => claims.with_session(session).ok(),
@@ -225,51 +228,78 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     }
 }
 
-/// A pull reader over definite-length CBOR items.
+const MAJOR_UNSIGNED: u8 = 0;
+const MAJOR_NEGATIVE: u8 = 1;
+const MAJOR_BYTES: u8 = 2;
+const MAJOR_ARRAY: u8 = 4;
+const MAJOR_SIMPLE: u8 = 7;
+/// The simple value `null` (`0xF6`).
+const NULL: u64 = 22;
+
+/// A strict reader of the CBOR the encoder writes: definite lengths only,
+/// every head in its shortest form, phrase codes in their greedy form.
 struct Reader<'a> {
-    decoder: Decoder<&'a [u8]>,
-    limit: usize,
+    bytes: &'a [u8],
+    at: usize,
+    /// Re-encodes a text to check that its code is the canonical one.
+    scratch: Vec<u8>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// The next head as (major type, argument), refusing any head longer
+    /// than its argument needs (RFC 8949 §4.2.1) and indefinite lengths.
+    fn head(&mut self) -> Option<(u8, u64)> {
+        let first = *self.bytes.get(self.at)?;
+        self.at += 1;
+        let (major, info) = (first >> 5, first & 0x1F);
+        let (width, least) = match info {
+            0..=23 => return Some((major, u64::from(info))),
+            24 => (1, 24),
+            25 => (2, 1 << 8),
+            26 => (4, 1 << 16),
+            27 => (8, 1 << 32),
+            _ => return None,
+        };
+        let arg = self.bytes.get(self.at..self.at + width)?;
+        self.at += width;
+        let value = arg.iter().fold(0_u64, |v, &b| (v << 8) | u64::from(b));
+        (value >= least).then_some((major, value))
+    }
+
     fn array(&mut self, max: usize) -> Option<usize> {
-        match self.decoder.pull().ok()? {
-            Header::Array(Some(len)) if len <= max => Some(len),
+        match self.head()? {
+            (MAJOR_ARRAY, len) => usize::try_from(len).ok().filter(|&len| len <= max),
             _ => None,
         }
     }
 
-    /// A byte string's raw content, at most `max` bytes.
-    fn bytes(&mut self, max: usize) -> Option<Vec<u8>> {
-        match self.decoder.pull().ok()? {
-            Header::Bytes(Some(len)) if len <= max && len <= self.limit => {
-                let mut buf = vec![0_u8; len];
-                self.decoder.read_exact(&mut buf).ok()?;
-                Some(buf)
-            }
-            _ => None,
-        }
+    /// The content of a byte string of at most `max` bytes.
+    fn bytes(&mut self, max: usize) -> Option<&'a [u8]> {
+        let len = match self.head()? {
+            (MAJOR_BYTES, len) => usize::try_from(len).ok().filter(|&len| len <= max)?,
+            _ => return None,
+        };
+        let content = self.bytes.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        Some(content)
     }
 
-    fn expect_bytes(&mut self, len: usize) -> Option<()> {
-        match self.decoder.pull().ok()? {
-            Header::Bytes(Some(n)) if n == len => Some(()),
-            _ => None,
-        }
-    }
-
-    /// The content of a byte string whose head was just read as 8 bytes long.
+    /// The content of a byte string whose 8-byte head was just read.
     fn session_id(&mut self) -> Option<SessionId> {
-        let mut id = [0_u8; SESSION_ID_BYTES];
-        self.decoder.read_exact(&mut id).ok()?;
-        Some(SessionId::from_bytes(id))
+        let id = self.bytes.get(self.at..self.at + SESSION_ID_BYTES)?;
+        self.at += SESSION_ID_BYTES;
+        Some(SessionId::from_bytes(id.try_into().ok()?))
     }
 
-    /// A phrase-coded text field of at most `max` bytes once expanded.
+    /// A phrase-coded text field of at most `max` bytes once expanded, whose
+    /// code is the one the encoder writes.
     fn text(&mut self, max: usize) -> Option<String> {
         // A code byte stands for at least one byte of text.
         let code = self.bytes(max)?;
-        phrase::expand(&code, max).ok()
+        let text = phrase::expand(code, max).ok()?;
+        self.scratch.clear();
+        phrase::encode_into(&text, &mut self.scratch);
+        (self.scratch == code).then_some(text)
     }
 
     fn urls(&mut self, min: usize, max: usize) -> Option<Vec<CallbackUrl>> {
@@ -283,17 +313,17 @@ impl Reader<'_> {
     }
 
     fn uint(&mut self) -> Option<u64> {
-        match self.decoder.pull().ok()? {
-            Header::Positive(n) => Some(n),
+        match self.head()? {
+            (MAJOR_UNSIGNED, n) => Some(n),
             _ => None,
         }
     }
 
     fn int(&mut self) -> Option<i64> {
-        match self.decoder.pull().ok()? {
-            Header::Positive(n) => i64::try_from(n).ok(),
+        match self.head()? {
+            (MAJOR_UNSIGNED, n) => i64::try_from(n).ok(),
             // CBOR negative n encodes -1 - n.
-            Header::Negative(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            (MAJOR_NEGATIVE, n) => i64::try_from(n).ok().map(|n| -1 - n),
             _ => None,
         }
     }

@@ -217,34 +217,68 @@ const fn index_of(code: u8) -> Option<usize> {
     }
 }
 
-/// For each first byte, the phrases that start with it, longest first.
-struct Starts {
-    /// `(first byte, phrase indices)`: at most a handful per byte.
-    by_byte: [Vec<u8>; 128],
+/// Candidate phrases by their first two bytes, longest first: `first[pair]`
+/// is 1 + the index of the longest phrase starting with `pair` (0: none),
+/// and `next[i]` the same for the next shorter one after phrase `i`.
+struct Pairs {
+    first: Vec<u8>,
+    next: [u8; PHRASES.len()],
 }
 
-fn starts() -> &'static Starts {
-    static STARTS: std::sync::OnceLock<Starts> = std::sync::OnceLock::new();
-    STARTS.get_or_init(|| {
-        let mut by_byte: [Vec<u8>; 128] = std::array::from_fn(|_| Vec::new());
+/// Index of an ASCII byte pair in [`Pairs::first`].
+fn pair_index(a: u8, b: u8) -> usize {
+    (usize::from(a & 0x7F) << 7) | usize::from(b & 0x7F)
+}
+
+fn pairs() -> &'static Pairs {
+    static PAIRS: std::sync::OnceLock<Pairs> = std::sync::OnceLock::new();
+    PAIRS.get_or_init(|| {
+        let mut pairs = Pairs {
+            first: vec![0; 1 << 14],
+            next: [0; PHRASES.len()],
+        };
+        // Shortest first, each pushed to the front: the longest ends up first.
         let mut order: Vec<usize> = (0..PHRASES.len()).collect();
-        order.sort_by_key(|&i| core::cmp::Reverse(PHRASES.get(i).map_or(0, |p| p.len())));
+        order.sort_by_key(|&i| PHRASES.get(i).map_or(0, |p| p.len()));
         for i in order {
-            let first = PHRASES.get(i).and_then(|p| p.bytes().next());
-            if let (Some(first), Ok(i)) = (first, u8::try_from(i)) {
-                if let Some(list) = by_byte.get_mut(usize::from(first)) {
-                    list.push(i);
-                }
+            let (Some(&[a, b, ..]), Ok(tag)) =
+                (PHRASES.get(i).map(|p| p.as_bytes()), u8::try_from(i + 1))
+            else {
+                continue;
+            };
+            if let (Some(head), Some(next)) =
+                (pairs.first.get_mut(pair_index(a, b)), pairs.next.get_mut(i))
+            {
+                *next = *head;
+                *head = tag;
             }
         }
-        Starts { by_byte }
+        pairs
     })
+}
+
+/// The index of the longest phrase `rest` starts with.
+fn longest_phrase(pairs: &Pairs, rest: &[u8]) -> Option<usize> {
+    let (&a, &b) = (rest.first()?, rest.get(1)?);
+    if a >= 0x80 || b >= 0x80 {
+        return None;
+    }
+    let mut tag = *pairs.first.get(pair_index(a, b))?;
+    while let Some(i) = usize::from(tag).checked_sub(1) {
+        let phrase = PHRASES.get(i)?.as_bytes();
+        // A plain loop: these are a few bytes, too short for a memcmp call.
+        if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, r)| p == r) {
+            return Some(i);
+        }
+        tag = *pairs.next.get(i)?;
+    }
+    None
 }
 
 /// Appends the code of `text` to `out`. `text` must hold no control
 /// character of `0x00..=0x1F` or `0x7F`; the claims' constructors ensure it.
 pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
-    let starts = starts();
+    let pairs = pairs();
     let bytes = text.as_bytes();
     let mut at = 0;
     while let Some(rest) = bytes.get(at..).filter(|r| !r.is_empty()) {
@@ -261,21 +295,10 @@ pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
             at += run;
             continue;
         }
-        let phrase = starts
-            .by_byte
-            .get(usize::from(first))
-            .into_iter()
-            .flatten()
-            .copied()
-            .find(|&i| {
-                PHRASES
-                    .get(usize::from(i))
-                    .is_some_and(|p| rest.starts_with(p.as_bytes()))
-            });
-        match phrase {
+        match longest_phrase(pairs, rest) {
             Some(i) => {
-                out.push(code_of(usize::from(i)));
-                at += PHRASES.get(usize::from(i)).map_or(1, |p| p.len());
+                out.push(code_of(i));
+                at += PHRASES.get(i).map_or(1, |p| p.len());
             }
             None => {
                 out.push(first);
@@ -310,7 +333,8 @@ pub fn decode(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
 /// [`decode`] without the final check that `code` is the greedy encoding;
 /// for a caller that re-encodes a larger whole anyway.
 pub(crate) fn expand(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
-    let mut text = Vec::with_capacity(code.len().min(max_bytes));
+    // Room for the longest text allowed: one allocation, no pre-pass.
+    let mut text = Vec::with_capacity(max_bytes);
     let mut at = 0;
     while let Some(&byte) = code.get(at) {
         at += 1;

@@ -148,14 +148,19 @@ fn split_url(url: &str) -> Option<Parts<'_>> {
     if url.is_empty() || !url.bytes().all(|b| b.is_ascii_graphic()) {
         return None;
     }
-    let (scheme, after) = url.split_once("://")?;
-    let mut chars = scheme.chars();
+    // A scheme never holds `:`, so the first `:` must start `://`.
+    let (scheme, after) = url.split_at(url.bytes().position(|b| b == b':')?);
+    let after = after.strip_prefix("://")?;
+    let mut chars = scheme.bytes();
     let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     if !scheme_ok {
         return None;
     }
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let end = after
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(after.len());
     let (authority, rest) = after.split_at(end);
     if authority.is_empty() {
         return None;
@@ -173,7 +178,6 @@ pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
         return Err(InvalidClaims::Service);
     }
     let parts = split_url(url).ok_or(InvalidClaims::Service)?;
-    let scheme = parts.scheme.to_ascii_lowercase();
     let (userinfo, hostport) = match parts.authority.rsplit_once('@') {
         Some((user, hp)) => (Some(user), hp),
         None => (None, parts.authority),
@@ -207,32 +211,46 @@ pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
             "" => 0,
             _ => digits.parse().map_err(|_| InvalidClaims::Service)?,
         };
-        let default = match scheme.as_str() {
-            "http" => Some(80),
-            "https" => Some(443),
-            _ => None,
+        let default = if parts.scheme.eq_ignore_ascii_case("http") {
+            Some(80)
+        } else if parts.scheme.eq_ignore_ascii_case("https") {
+            Some(443)
+        } else {
+            None
         };
         (Some(number) != default).then_some(number)
     };
-    let path_query = parts.rest.split('#').next().unwrap_or("");
+    let path_query = match parts.rest.bytes().position(|b| b == b'#') {
+        Some(fragment) => parts.rest.get(..fragment).unwrap_or(""),
+        None => parts.rest,
+    };
 
+    // One allocation: this runs on every decode of an ST or PT.
     let mut out = String::with_capacity(url.len() + 1);
-    out.push_str(&scheme);
+    push_lowercase(&mut out, parts.scheme);
     out.push_str("://");
     if let Some(user) = userinfo {
         out.push_str(user);
         out.push('@');
     }
-    out.push_str(&host.to_ascii_lowercase());
+    push_lowercase(&mut out, host);
     if let Some(port) = port {
-        out.push(':');
-        out.push_str(&port.to_string());
+        use core::fmt::Write as _;
+        let _ = write!(out, ":{port}");
     }
     if !path_query.starts_with('/') {
         out.push('/');
     }
     out.push_str(path_query);
     Ok(out)
+}
+
+fn push_lowercase(out: &mut String, ascii: &str) {
+    let start = out.len();
+    out.push_str(ascii);
+    if let Some(pushed) = out.get_mut(start..) {
+        pushed.make_ascii_lowercase();
+    }
 }
 
 /// A bracketed IPv6 literal, or a non-empty RFC 3986 reg-name (unreserved,
