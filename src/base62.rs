@@ -79,23 +79,26 @@ pub fn encode(bytes: &[u8]) -> String {
 /// Decodes a canonical base62 text, rejecting every other string.
 pub fn decode(text: &[u8]) -> Result<Vec<u8>, Malformed> {
     let len = decoded_len(text.len()).ok_or(Malformed::Length)?;
-    let mut out = Vec::with_capacity(len);
+    let mut out = vec![0_u8; len];
+    let mut slots = out.chunks_exact_mut(BLOCK_BYTES);
     let mut blocks = text.chunks_exact(BLOCK_CHARS);
-    for block in &mut blocks {
-        let value = digits_value(block)?;
-        out.extend_from_slice(&value.to_be_bytes());
+    for (block, slot) in (&mut blocks).zip(&mut slots) {
+        slot.copy_from_slice(&digits_value(block)?.to_be_bytes());
     }
     let tail = blocks.remainder();
+    let slot = slots.into_remainder();
     if !tail.is_empty() {
-        let tail_bytes = len % BLOCK_BYTES;
         let value = digits_value(tail)?;
         // The tail's value must fit in its byte count: anything above is a
         // second spelling of nothing.
+        let tail_bytes = slot.len();
         if value >> (8 * tail_bytes) != 0 {
             return Err(Malformed::NonCanonical);
         }
         let be = value.to_be_bytes();
-        out.extend(be.iter().skip(BLOCK_BYTES - tail_bytes));
+        for (to, from) in slot.iter_mut().zip(be.iter().skip(BLOCK_BYTES - tail_bytes)) {
+            *to = *from;
+        }
     }
     Ok(out)
 }

@@ -53,14 +53,35 @@ impl UntrustedHeader {
         [VERSION, id0, id1]
     }
 
-    /// The associated data: `PREFIX "-" header` (FORMAT.md §5).
-    pub(crate) fn associated_data(&self) -> Vec<u8> {
+    /// The associated data: `PREFIX "-" header` (FORMAT.md §5), at most
+    /// `PGT-` and the header.
+    pub(crate) fn associated_data(&self) -> AssociatedData {
+        let mut ad = AssociatedData {
+            bytes: [0; 4 + HEADER_BYTES],
+            len: 0,
+        };
         let prefix = self.kind.prefix().as_bytes();
-        let mut ad = Vec::with_capacity(prefix.len() + 1 + HEADER_BYTES);
-        ad.extend_from_slice(prefix);
-        ad.push(b'-');
-        ad.extend_from_slice(&self.to_bytes());
+        let header = self.to_bytes();
+        let parts = prefix.iter().chain(b"-").chain(&header);
+        for (slot, &b) in ad.bytes.iter_mut().zip(parts) {
+            *slot = b;
+            ad.len += 1;
+        }
         ad
+    }
+}
+
+/// The associated data of a ticket, on the stack.
+pub(crate) struct AssociatedData {
+    bytes: [u8; 4 + HEADER_BYTES],
+    len: usize,
+}
+
+impl core::ops::Deref for AssociatedData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 

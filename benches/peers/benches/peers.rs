@@ -4,12 +4,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use cas_ticket_codec_peers::{claims, formats};
+use cas_ticket_codec_peers::{Input, claims, formats};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn peers(c: &mut Criterion) {
     for (kind, st) in [("st", true), ("tgt", false)] {
-        let claims = claims(st);
+        let claims = Input::new(claims(st));
         for mut format in formats() {
             let token = format.encode(&claims);
             let mut group = c.benchmark_group(format!("{kind}/{}", format.name()));

@@ -1,8 +1,12 @@
 //! The same claims in every format: ours, and the tokens an operator would
 //! pick instead. Each peer carries them as JSON and validates fully on
-//! decode: decrypt, parse, and check the expiry.
+//! decode: decrypt, parse, and check the expiry. Each decode returns what a
+//! caller of that format gets: the peers their JSON claims, ours its
+//! validated `Ticket`; `Decoded::json` compares them.
 
-use cas_ticket_codec::{Alg, Authentication, Claims, Codec, Grant, Key, KeyId, Keyring, SecretKey, Service};
+use cas_ticket_codec::{
+    Alg, Authentication, Claims, Codec, Grant, Key, KeyId, Keyring, SecretKey, Service, Ticket,
+};
 use serde::{Deserialize, Serialize};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -12,7 +16,7 @@ pub const NOW: OffsetDateTime = datetime!(2026-11-22 10:00:00 UTC);
 const KEY: [u8; 32] = [0x11; 32];
 
 /// What a ticket carries, as a peer's JSON payload.
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 pub struct JsonClaims {
     pub sub: String,
     pub auth_time: i64,
@@ -67,11 +71,41 @@ fn check_expiry(json: &[u8]) -> JsonClaims {
     claims
 }
 
+/// The claims to encode, in each format's own form: ours as `Claims`, the
+/// peers' as the JSON struct they serialize.
+pub struct Input {
+    pub claims: Claims,
+    pub json: JsonClaims,
+}
+
+impl Input {
+    pub fn new(claims: Claims) -> Self {
+        let json = json_claims(&claims);
+        Input { claims, json }
+    }
+}
+
+/// What a format's decode hands its caller.
+pub enum Decoded {
+    Ours(Ticket),
+    Json(JsonClaims),
+}
+
+impl Decoded {
+    /// The claims as JSON, to check that every format carried the same.
+    pub fn json(&self) -> JsonClaims {
+        match self {
+            Decoded::Ours(ticket) => json_claims(ticket.claims()),
+            Decoded::Json(claims) => claims.clone(),
+        }
+    }
+}
+
 /// One token format: encode the claims, decode and validate a token.
 pub trait Format {
     fn name(&self) -> &'static str;
-    fn encode(&mut self, claims: &Claims) -> String;
-    fn decode(&self, token: &str) -> JsonClaims;
+    fn encode(&mut self, input: &Input) -> String;
+    fn decode(&self, token: &str) -> Decoded;
 }
 
 pub struct Ours(pub Codec, pub Alg);
@@ -91,11 +125,11 @@ impl Format for Ours {
             _ => "cas-ticket-codec xchacha20poly1305",
         }
     }
-    fn encode(&mut self, claims: &Claims) -> String {
-        self.0.encode(claims).unwrap()
+    fn encode(&mut self, input: &Input) -> String {
+        self.0.encode(&input.claims).unwrap()
     }
-    fn decode(&self, token: &str) -> JsonClaims {
-        json_claims(self.0.decode(token, NOW).unwrap().claims())
+    fn decode(&self, token: &str) -> Decoded {
+        Decoded::Ours(self.0.decode(token, NOW).unwrap())
     }
 }
 
@@ -111,15 +145,15 @@ impl Format for Paseto {
     fn name(&self) -> &'static str {
         "PASETO v4.local (pasetors)"
     }
-    fn encode(&mut self, claims: &Claims) -> String {
-        let json = serde_json::to_vec(&json_claims(claims)).unwrap();
+    fn encode(&mut self, input: &Input) -> String {
+        let json = serde_json::to_vec(&input.json).unwrap();
         pasetors::version4::LocalToken::encrypt(&self.0, &json, None, None).unwrap()
     }
-    fn decode(&self, token: &str) -> JsonClaims {
+    fn decode(&self, token: &str) -> Decoded {
         use pasetors::token::UntrustedToken;
         let untrusted = UntrustedToken::<pasetors::Local, pasetors::version4::V4>::try_from(token).unwrap();
         let trusted = pasetors::version4::LocalToken::decrypt(&self.0, &untrusted, None, None).unwrap();
-        check_expiry(trusted.payload().as_bytes())
+        Decoded::Json(check_expiry(trusted.payload().as_bytes()))
     }
 }
 
@@ -135,13 +169,13 @@ impl Format for Branca {
     fn name(&self) -> &'static str {
         "Branca (branca)"
     }
-    fn encode(&mut self, claims: &Claims) -> String {
-        let json = serde_json::to_vec(&json_claims(claims)).unwrap();
+    fn encode(&mut self, input: &Input) -> String {
+        let json = serde_json::to_vec(&input.json).unwrap();
         self.0.encode(&json).unwrap()
     }
-    fn decode(&self, token: &str) -> JsonClaims {
+    fn decode(&self, token: &str) -> Decoded {
         // TTL 0: Branca's own timestamp check off; the claims' exp is checked.
-        check_expiry(&self.0.decode(token, 0).unwrap())
+        Decoded::Json(check_expiry(&self.0.decode(token, 0).unwrap()))
     }
 }
 
@@ -159,12 +193,12 @@ impl Format for Fernet {
     fn name(&self) -> &'static str {
         "Fernet (fernet, OpenSSL)"
     }
-    fn encode(&mut self, claims: &Claims) -> String {
-        let json = serde_json::to_vec(&json_claims(claims)).unwrap();
+    fn encode(&mut self, input: &Input) -> String {
+        let json = serde_json::to_vec(&input.json).unwrap();
         self.0.encrypt(&json)
     }
-    fn decode(&self, token: &str) -> JsonClaims {
-        check_expiry(&self.0.decrypt(token).unwrap())
+    fn decode(&self, token: &str) -> Decoded {
+        Decoded::Json(check_expiry(&self.0.decrypt(token).unwrap()))
     }
 }
 
@@ -186,15 +220,15 @@ impl Format for Jwe {
     fn name(&self) -> &'static str {
         "JWE dir+A256GCM (josekit, OpenSSL)"
     }
-    fn encode(&mut self, claims: &Claims) -> String {
-        let json = serde_json::to_vec(&json_claims(claims)).unwrap();
+    fn encode(&mut self, input: &Input) -> String {
+        let json = serde_json::to_vec(&input.json).unwrap();
         let mut header = josekit::jwe::JweHeader::new();
         header.set_content_encryption("A256GCM");
         josekit::jwe::serialize_compact(&json, &header, &self.encrypter).unwrap()
     }
-    fn decode(&self, token: &str) -> JsonClaims {
+    fn decode(&self, token: &str) -> Decoded {
         let (payload, _) = josekit::jwe::deserialize_compact(token, &self.decrypter).unwrap();
-        check_expiry(&payload)
+        Decoded::Json(check_expiry(&payload))
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --bin sizes` (in benches/peers)
 
-use cas_ticket_codec_peers::{claims, formats, json_claims};
+use cas_ticket_codec_peers::{Input, claims, formats, json_claims};
 
 fn main() {
     println!("| format | ST chars | TGT chars |");
@@ -12,8 +12,8 @@ fn main() {
         let mut lengths = Vec::new();
         for st in [true, false] {
             let claims = claims(st);
-            let token = format.encode(&claims);
-            assert_eq!(format.decode(&token), json_claims(&claims), "{}", format.name());
+            let token = format.encode(&Input::new(claims.clone()));
+            assert_eq!(format.decode(&token).json(), json_claims(&claims), "{}", format.name());
             lengths.push(token.len());
         }
         println!("| {} | {} | {} |", format.name(), lengths[0], lengths[1]);
