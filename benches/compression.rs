@@ -96,7 +96,7 @@ fn parts(claims: &Claims, code: &dyn Fn(&str) -> Vec<u8>) -> [Vec<u8>; 3] {
     let auth = claims.authentication();
     let issued = claims.issued_at().unix_timestamp();
     let mut public = Vec::new();
-    head(&mut public, Header::Array(Some(9)));
+    head(&mut public, Header::Array(Some(8)));
     int(&mut public, issued);
     int(&mut public, claims.expires_at().unix_timestamp() - issued);
     let mut secret = Vec::new();

@@ -44,9 +44,9 @@ pub const SECRET_QUANTUM: usize = 4;
 /// Array length of each kind's payload.
 const fn array_len(kind: Kind) -> usize {
     match kind {
-        Kind::Tgt => 8,
-        Kind::St => 9,
-        Kind::Pt | Kind::Pgt => 10,
+        Kind::Tgt => 7,
+        Kind::St => 8,
+        Kind::Pt | Kind::Pgt => 9,
     }
 }
 
@@ -353,7 +353,7 @@ mod tests {
         let mut out = Vec::new();
         to_cbor(claims, &mut out);
         let mut public = Vec::new();
-        push(&mut public, Header::Array(Some(9)));
+        push(&mut public, Header::Array(Some(8)));
         push_int(&mut public, NOW.unix_timestamp());
         push_int(&mut public, 10);
         let mut chosen = Vec::new();
@@ -377,6 +377,19 @@ mod tests {
             assert_eq!(from_cbor(Kind::St, &out), Ok(claims));
         }
         assert_eq!(pads.len(), SECRET_QUANTUM, "every pad length occurs");
+    }
+
+    #[test]
+    fn the_payload_is_one_cbor_item_then_the_pad() {
+        for n in 1..=2 * SECRET_QUANTUM {
+            let claims = st(&"q".repeat(n), "https://app.example.edu/");
+            let mut out = Vec::new();
+            to_cbor(&claims, &mut out);
+            let mut rest = out.as_slice();
+            let item: ciborium::Value = ciborium::from_reader(&mut rest).unwrap();
+            assert_eq!(item.as_array().map(Vec::len), Some(array_len(Kind::St)));
+            assert!(rest.len() < SECRET_QUANTUM && rest.iter().all(|&b| b == 0));
+        }
     }
 
     #[test]

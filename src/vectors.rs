@@ -330,7 +330,7 @@ fn to_json(v: &Vector) -> String {
     });
     if let Some(c) = &v.claims {
         obj["claims"] = serde_json::to_value(c).unwrap();
-        obj["payload_cbor"] = Value::String(hex(&crate::stages::to_cbor(c)));
+        obj["payload"] = Value::String(hex(&crate::stages::to_cbor(c)));
     }
     let mut text = serde_json::to_string_pretty(&obj).unwrap();
     text.push('\n');

@@ -57,7 +57,7 @@ fn an_independent_seal_of_real_claims_decodes() {
 
 /// The payload of a TGT whose principal is `code`, read as phrase code.
 fn tgt_payload(code: &[u8]) -> Vec<u8> {
-    let mut p = vec![0x88, 0x1a, 0x6b, 0x02, 0xbd, 0x20, 0x0a, 0x00, 0x00];
+    let mut p = vec![0x87, 0x1a, 0x6b, 0x02, 0xbd, 0x20, 0x0a, 0x00, 0x00];
     assert!(code.len() < 256);
     if code.len() < 24 {
         p.push(0x40 + code.len() as u8);
@@ -92,14 +92,14 @@ fn a_phrase_bomb_stops_at_the_field_bound() {
 fn authentic_garbage_is_malformed_not_a_panic() {
     let cases: [&[u8]; 9] = [
         b"\x00",                                                     // CBOR 0, not an array
-        b"\x88\x00\x01\x00\x00\x40\x80\xf6",                         // empty principal
+        b"\x87\x00\x01\x00\x00\x40\x80\xf6",                         // empty principal
         b"\x9f\xff",                                                 // indefinite-length array
         b"\x88",                                                     // truncated array
         &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],     // 2^64-1 elements
         b"\xa1\x00\x00",                                             // a map
-        b"\x88\x00\x01\x00\x00\x41\x00\x80\xf6", // a raw-run escape with no length
-        b"\x88\x00\x01\x00\x00\x58\xff\x61",     // a principal longer than the payload
-        b"\x88\x00\x01\x00\x00\x41\x61\x80\xf6\x00\x00\x00\x00\x00", // a pad too long
+        b"\x87\x00\x01\x00\x00\x41\x00\x80\xf6", // a raw-run escape with no length
+        b"\x87\x00\x01\x00\x00\x58\xff\x61",     // a principal longer than the payload
+        b"\x87\x00\x01\x00\x00\x41\x61\x80\xf6\x00\x00\x00\x00\x00", // a pad too long
     ];
     for payload in cases {
         let ticket = seal(Kind::Tgt, payload);
