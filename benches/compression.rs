@@ -49,7 +49,10 @@ fn st(principal: &str, service: &str, session: bool) -> Claims {
     if !session {
         return claims;
     }
-    let session = Session::new(SessionId::from_bytes(*b"session!"), NOW + Duration::hours(8));
+    let session = Session::new(
+        SessionId::from_bytes(*b"session!"),
+        NOW + Duration::hours(8),
+    );
     claims.with_session(session).unwrap()
 }
 
@@ -57,11 +60,19 @@ fn cases() -> Vec<(&'static str, Claims)> {
     vec![
         (
             "typical ST (DESIGN.md)",
-            st("jdoe@example.edu", "https://app.example.edu/login?target=%2Fhome", false),
+            st(
+                "jdoe@example.edu",
+                "https://app.example.edu/login?target=%2Fhome",
+                false,
+            ),
         ),
         (
             "typical ST, in a session",
-            st("jdoe@example.edu", "https://app.example.edu/login?target=%2Fhome", true),
+            st(
+                "jdoe@example.edu",
+                "https://app.example.edu/login?target=%2Fhome",
+                true,
+            ),
         ),
         (
             "campus ST, in a session",
@@ -100,7 +111,10 @@ fn parts(claims: &Claims, code: &dyn Fn(&str) -> Vec<u8>) -> [Vec<u8>; 3] {
     int(&mut public, issued);
     int(&mut public, claims.expires_at().unix_timestamp() - issued);
     let mut secret = Vec::new();
-    int(&mut secret, issued - auth.authenticated_at().unix_timestamp());
+    int(
+        &mut secret,
+        issued - auth.authenticated_at().unix_timestamp(),
+    );
     head(&mut secret, Header::Positive(0));
     bytes(&mut secret, &code(auth.principal()));
     head(&mut secret, Header::Array(Some(auth.methods().len())));
@@ -126,7 +140,8 @@ fn deflate(input: &[u8]) -> Vec<u8> {
     c.set_dictionary(V1_DICTIONARY).unwrap();
     let mut out = Vec::with_capacity(input.len() + 64);
     assert_eq!(
-        c.compress_vec(input, &mut out, FlushCompress::Finish).unwrap(),
+        c.compress_vec(input, &mut out, FlushCompress::Finish)
+            .unwrap(),
         Status::StreamEnd
     );
     out
@@ -155,7 +170,9 @@ fn designs() -> Vec<(&'static str, fn(&Claims) -> usize)> {
         ("HPACK Huffman per field", |c| {
             parts(c, &huffman).iter().map(Vec::len).sum()
         }),
-        ("plain CBOR", |c| parts(c, &plain).iter().map(Vec::len).sum()),
+        ("plain CBOR", |c| {
+            parts(c, &plain).iter().map(Vec::len).sum()
+        }),
         ("v1: one DEFLATE stream (leaks)", |c| {
             let all: Vec<u8> = parts(c, &plain).concat();
             deflate(&all).len().min(all.len())
@@ -164,14 +181,24 @@ fn designs() -> Vec<(&'static str, fn(&Claims) -> usize)> {
 }
 
 fn print_sizes() {
-    eprintln!("\n| design | {} |", cases().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" | "));
+    eprintln!(
+        "\n| design | {} |",
+        cases()
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     eprintln!("|---|{}", "---:|".repeat(cases().len()));
     for (name, payload) in designs() {
         let cells: Vec<String> = cases()
             .iter()
             .map(|(_, c)| {
                 let bytes = payload(c);
-                format!("{} ({bytes} B)", 3 + base62::encoded_len(OVERHEAD_BYTES + bytes))
+                format!(
+                    "{} ({bytes} B)",
+                    3 + base62::encoded_len(OVERHEAD_BYTES + bytes)
+                )
             })
             .collect();
         eprintln!("| {name} | {} |", cells.join(" | "));
@@ -183,7 +210,9 @@ fn compression(c: &mut Criterion) {
     print_sizes();
     let claims = &cases()[1].1;
     let mut group = c.benchmark_group("compress");
-    group.bench_function("v2_phrase_code", |b| b.iter(|| stages::to_cbor(black_box(claims))));
+    group.bench_function("v2_phrase_code", |b| {
+        b.iter(|| stages::to_cbor(black_box(claims)))
+    });
     // DEFLATE with the state reused across tickets, as v1 did.
     let mut d = Compress::new(Compression::fast(), false);
     let mut out = Vec::with_capacity(256);
@@ -204,7 +233,9 @@ fn compression(c: &mut Criterion) {
     group.bench_function("hpack_huffman", |b| {
         b.iter(|| parts(black_box(claims), &huffman))
     });
-    group.bench_function("plain_cbor", |b| b.iter(|| parts(black_box(claims), &plain)));
+    group.bench_function("plain_cbor", |b| {
+        b.iter(|| parts(black_box(claims), &plain))
+    });
     group.finish();
 }
 

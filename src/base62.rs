@@ -96,7 +96,10 @@ pub fn decode(text: &[u8]) -> Result<Vec<u8>, Malformed> {
             return Err(Malformed::NonCanonical);
         }
         let be = value.to_be_bytes();
-        for (to, from) in slot.iter_mut().zip(be.iter().skip(BLOCK_BYTES - tail_bytes)) {
+        for (to, from) in slot
+            .iter_mut()
+            .zip(be.iter().skip(BLOCK_BYTES - tail_bytes))
+        {
             *to = *from;
         }
     }

@@ -294,8 +294,7 @@ impl<'a> Reader<'a> {
     /// A phrase-coded text field of at most `max` bytes once expanded, whose
     /// code is the one the encoder writes.
     fn text(&mut self, max: usize) -> Option<String> {
-        // A code byte stands for at least one byte of text.
-        let code = self.bytes(max)?;
+        let code = self.bytes(phrase::max_code_len(max))?;
         let text = phrase::expand(code, max).ok()?;
         self.scratch.clear();
         phrase::encode_into(&text, &mut self.scratch);
@@ -377,6 +376,23 @@ mod tests {
             assert_eq!(from_cbor(Kind::St, &out), Ok(claims));
         }
         assert_eq!(pads.len(), SECRET_QUANTUM, "every pad length occurs");
+    }
+
+    #[test]
+    fn fields_at_their_bound_round_trip_in_any_script() {
+        // 256 bytes of two-byte UTF-8: the code is longer than the text.
+        let principal = "é".repeat(MAX_PRINCIPAL_BYTES / 2);
+        let method = "ü".repeat(MAX_METHOD_BYTES / 2);
+        let auth = Authentication::new(&principal, NOW)
+            .unwrap()
+            .with_method(&method)
+            .unwrap();
+        let claims =
+            Claims::with_lifetime(auth, Grant::TicketGranting, NOW, time::Duration::HOUR).unwrap();
+        let mut out = Vec::new();
+        to_cbor(&claims, &mut out);
+        assert!(phrase::encode(&principal).len() > MAX_PRINCIPAL_BYTES);
+        assert_eq!(from_cbor(Kind::Tgt, &out), Ok(claims));
     }
 
     #[test]

@@ -308,6 +308,11 @@ pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// The longest code of a text of `max_text` bytes: all of it in raw runs.
+pub const fn max_code_len(max_text: usize) -> usize {
+    max_text + 2 * max_text.div_ceil(MAX_RAW_RUN)
+}
+
 /// The code of `text`.
 pub fn encode(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
@@ -375,6 +380,31 @@ mod tests {
             assert!(p.bytes().all(|b| (0x20..0x7F).contains(&b)), "{p:?}");
             assert!(seen.insert(p), "duplicate {p:?}");
         }
+    }
+
+    #[test]
+    fn format_md_lists_the_table_code_for_code() {
+        let spec = include_str!("../FORMAT.md");
+        let section = spec.split("The phrase table of version 2").nth(1).unwrap();
+        let block = section.split("```").nth(1).unwrap();
+        let mut listed = Vec::new();
+        for line in block.lines() {
+            let mut rest = line.trim();
+            while !rest.is_empty() {
+                let (code, after) = rest.split_once(" \"").unwrap();
+                let (phrase, after) = after.split_once('"').unwrap();
+                listed.push((u8::from_str_radix(code, 16).unwrap(), phrase.to_owned()));
+                rest = after.trim();
+            }
+        }
+        listed.sort();
+        let mut expected: Vec<(u8, String)> = PHRASES
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (code_of(i), (*p).to_owned()))
+            .collect();
+        expected.sort();
+        assert_eq!(listed, expected);
     }
 
     #[test]
