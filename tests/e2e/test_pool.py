@@ -398,6 +398,21 @@ def test_proxy_round_trip_across_nodes(pool, callbacks):
     proxies = [p.text for p in tree.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", NS)]
     assert proxies == [pgt_url]
 
+    # n-tier (CAS 3.0 §2.6): the back end validates its PT with a pgtUrl of
+    # its own and gets a PGT that carries the chain before it; a PT minted
+    # from that PGT reports the whole chain, most recent proxy first.
+    tier2_url = callbacks.base + "ok?tier=2"
+    tree = raw(node2, "proxyValidate", ticket=pt, service=BACKEND, pgtUrl=tier2_url)
+    tier2_iou = tree.find("cas:authenticationSuccess/cas:proxyGrantingTicket", NS).text
+    tier2_pgt = callbacks.pgts[tier2_iou]
+    decoded = json.loads(ticketctl("decode", "--keys", pool.keys, tier2_pgt))
+    assert decoded["pgt_url"] == tier2_url and decoded["upstream"] == [pgt_url]
+    database = "https://db.example.edu/query"
+    pt2 = client(2, node3, database).get_proxy_ticket(tier2_pgt)
+    tree = raw(node1, "p3/proxyValidate", ticket=pt2, service=database)
+    proxies = [p.text for p in tree.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", NS)]
+    assert proxies == [tier2_url, pgt_url]
+
     # A PT is not a service ticket, and it is bound to its target service.
     code, _ = failure(node1, "serviceValidate", ticket=pt, service=BACKEND)
     assert code == "INVALID_TICKET_SPEC"
@@ -443,6 +458,47 @@ def test_proxy_failures(pool, callbacks, untrusted_callbacks):
     )
     code, _ = failure(node3, "proxy", element="proxyFailure", pgt=foreign, targetService=BACKEND)
     assert code == "UNAUTHORIZED_SERVICE"
+
+
+def test_a_chain_too_long_for_a_ticket_gets_a_protocol_error(pool, callbacks):
+    """A PGT that would not fit in 256 characters is refused, never cut."""
+    node1, _, _ = pool.nodes
+    chain = ["https://proxy2.example.edu/cas/pgtCallback", "https://proxy1.example.edu/cas/pgtCallback"]
+    pt = ticketctl(
+        "encode", "--keys", pool.keys, "--principal", USER, "--kind", "pt",
+        "--service", BACKEND, "--proxy", chain[0], "--proxy", chain[1],
+    )
+    long_url = callbacks.base + "ok?state=" + "q7x" * 40
+    delivered = dict(callbacks.pgts)
+    code, message = failure(node1, "proxyValidate", ticket=pt, service=BACKEND, pgtUrl=long_url)
+    assert code == "INVALID_PROXY_CALLBACK" and "too long" in message
+    assert callbacks.pgts == delivered, "no PGT was sent"
+
+
+def test_tickets_of_a_session_end_with_it(own_pool, callbacks):
+    """Every ticket minted from a TGT carries its session; a PGT dies with
+    the TGT it came from, however long its own lifetime."""
+    pool = own_pool(size=2, extra_args=["--tgt-ttl", "3s", "--pgt-ttl", "1h", "--proxy-allow", callbacks.base])
+    node1, node2 = pool.nodes
+    session, st = login(node1, APP)
+    tgt = json.loads(ticketctl("decode", "--keys", pool.keys, session.cookies["CASTGC"]))
+    st_claims = json.loads(ticketctl("decode", "--keys", pool.keys, st))
+    assert len(tgt["session_id"]) == 16
+    assert st_claims["session_id"] == tgt["session_id"]
+    assert st_claims["session_ends_at"] == tgt["expires_at"] == tgt["session_ends_at"]
+
+    tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=callbacks.base + "ok")
+    iou = tree.find("cas:authenticationSuccess/cas:proxyGrantingTicket", NS).text
+    pgt = callbacks.pgts[iou]
+    pgt_claims = json.loads(ticketctl("decode", "--keys", pool.keys, pgt))
+    assert pgt_claims["session_id"] == tgt["session_id"]
+    assert pgt_claims["expires_at"] == tgt["expires_at"], "the PGT ends with its session"
+    assert client(2, node1, BACKEND).get_proxy_ticket(pgt).startswith("PT-")
+
+    ends = datetime.fromisoformat(tgt["expires_at"].replace("Z", "+00:00"))
+    time.sleep(max(0.0, (ends - datetime.now(timezone.utc)).total_seconds()) + 0.05)
+    code, message = failure(node1, "proxy", element="proxyFailure", pgt=pgt, targetService=BACKEND)
+    assert code == "INVALID_TICKET" and "expired" in message
 
 
 def test_node_logs_never_carry_tickets(pool):
