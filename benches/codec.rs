@@ -51,8 +51,17 @@ fn codec(alg: Alg) -> Codec {
     Codec::new(&Keyring::new(vec![key], id).unwrap())
 }
 
+/// The typical ST of DESIGN.md as the peers carry it: no session.
+fn st_plain() -> Claims {
+    let grant = Grant::Service {
+        service: Service::new("https://app.example.edu/login?target=%2Fhome").unwrap(),
+        fresh_login: false,
+    };
+    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+}
+
 fn pipeline(c: &mut Criterion) {
-    for (name, claims) in [("st", st()), ("tgt", tgt())] {
+    for (name, claims) in [("st", st()), ("st_plain", st_plain()), ("tgt", tgt())] {
         for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
             let codec = codec(alg);
             let ticket = codec.encode(&claims).unwrap();

@@ -119,38 +119,26 @@ fn push_digits(bytes: &[u8], digits: usize, out: &mut String) {
 
 /// Value of up to 11 digits, rejecting foreign characters and overflow of `u64`.
 fn digits_value(digits: &[u8]) -> Result<u64, Malformed> {
-    // Ten digits cannot overflow (62^10 < 2^64): only the eleventh is checked.
-    let (head, last) = match digits.split_at_checked(BLOCK_CHARS - 1) {
-        Some((head, last)) => (head, last.first()),
-        None => (digits, None),
-    };
+    // Two independent halves (at most 6 and 5 digits, far from overflow)
+    // shorten the chain of dependent multiplications; only their sum can
+    // overflow, and only for a full block.
+    let (high, low) = digits.split_at(digits.len().saturating_sub(5));
     let mut foreign = false;
-    let mut digit = |c: u8| {
-        let d = DIGIT_VALUE.get(usize::from(c)).copied().unwrap_or(0xFF);
-        foreign |= d == 0xFF;
-        u64::from(d)
+    let mut value_of = |part: &[u8]| {
+        part.iter().fold(0_u64, |v, &c| {
+            let d = DIGIT_VALUE.get(usize::from(c)).copied().unwrap_or(0xFF);
+            foreign |= d == 0xFF;
+            v * 62 + u64::from(d)
+        })
     };
-    let mut value = head.iter().fold(0_u64, |v, &c| v * 62 + digit(c));
-    let overflow = match last {
-        Some(&c) => {
-            let d = digit(c);
-            match value.checked_mul(62).and_then(|v| v.checked_add(d)) {
-                Some(v) => {
-                    value = v;
-                    false
-                }
-                None => true,
-            }
-        }
-        None => false,
-    };
+    let (high, low) = (value_of(high), value_of(low));
     if foreign {
         return Err(Malformed::Alphabet);
     }
-    if overflow {
-        return Err(Malformed::NonCanonical);
-    }
-    Ok(value)
+    const LOW_SCALE: u64 = 62 * 62 * 62 * 62 * 62;
+    high.checked_mul(LOW_SCALE)
+        .and_then(|v| v.checked_add(low))
+        .ok_or(Malformed::NonCanonical)
 }
 
 #[cfg(test)]

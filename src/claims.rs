@@ -309,6 +309,18 @@ impl Claims {
         issued_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<Self, InvalidClaims> {
+        Claims::from_parts(authentication, grant, issued_at, expires_at, None)
+    }
+
+    /// Claims with every field given, checked as [`Claims::new`] and
+    /// [`Claims::with_session`] check them: what the decoder builds.
+    pub(crate) fn from_parts(
+        authentication: Authentication,
+        grant: Grant,
+        issued_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        session: Option<Session>,
+    ) -> Result<Self, InvalidClaims> {
         let issued_at = to_second(issued_at);
         let expires_at = to_second(expires_at);
         if expires_at <= issued_at {
@@ -319,12 +331,15 @@ impl Claims {
                 return Err(InvalidClaims::ProxyChain);
             }
         }
+        if let Some(session) = &session {
+            check_session(grant.kind(), expires_at, session)?;
+        }
         Ok(Claims {
             authentication,
             grant,
             issued_at,
             expires_at,
-            session: None,
+            session,
         })
     }
 
@@ -332,13 +347,7 @@ impl Claims {
     /// expires; any other ticket must expire no later than its session
     /// ([`InvalidClaims::Session`] otherwise).
     pub fn with_session(mut self, session: Session) -> Result<Self, InvalidClaims> {
-        let fits = match self.kind() {
-            Kind::Tgt => session.ends_at == self.expires_at,
-            Kind::St | Kind::Pt | Kind::Pgt => self.expires_at <= session.ends_at,
-        };
-        if !fits {
-            return Err(InvalidClaims::Session);
-        }
+        check_session(self.kind(), self.expires_at, &session)?;
         self.session = Some(session);
         Ok(self)
     }
@@ -477,6 +486,19 @@ impl serde::Serialize for Claims {
         }
         map.end()
     }
+}
+
+/// A TGT's session ends when the TGT expires; no other ticket outlives its session.
+fn check_session(
+    kind: Kind,
+    expires_at: OffsetDateTime,
+    session: &Session,
+) -> Result<(), InvalidClaims> {
+    let fits = match kind {
+        Kind::Tgt => session.ends_at == expires_at,
+        Kind::St | Kind::Pt | Kind::Pgt => expires_at <= session.ends_at,
+    };
+    fits.then_some(()).ok_or(InvalidClaims::Session)
 }
 
 /// Non-empty, at most `max` bytes, no control characters.

@@ -221,11 +221,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     if rest.len() != pad || rest.iter().any(|&b| b != 0) {
         return None;
     }
-    let claims = Claims::new(auth, grant, issued_at, expires_at).ok()?;
-    match session {
-        Some(session) => claims.with_session(session).ok(),
-        None => Some(claims),
-    }
+    Claims::from_parts(auth, grant, issued_at, expires_at, session).ok()
 }
 
 const MAJOR_UNSIGNED: u8 = 0;
