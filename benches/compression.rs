@@ -157,8 +157,11 @@ fn huffman(text: &str) -> Vec<u8> {
     out
 }
 
+/// How many payload bytes a design makes of some claims.
+type PayloadLen = fn(&Claims) -> usize;
+
 /// Payload bytes of each design.
-fn designs() -> Vec<(&'static str, fn(&Claims) -> usize)> {
+fn designs() -> Vec<(&'static str, PayloadLen)> {
     vec![
         ("v2 phrase code (chosen)", |c| stages::to_cbor(c).len()),
         ("two DEFLATE streams", |c| {

@@ -326,10 +326,10 @@ impl Claims {
         if expires_at <= issued_at {
             return Err(InvalidClaims::Validity);
         }
-        if let Grant::ProxyGranting { upstream, .. } = &grant {
-            if upstream.len() >= MAX_PROXIES {
-                return Err(InvalidClaims::ProxyChain);
-            }
+        if let Grant::ProxyGranting { upstream, .. } = &grant
+            && upstream.len() >= MAX_PROXIES
+        {
+            return Err(InvalidClaims::ProxyChain);
         }
         if let Some(session) = &session {
             check_session(grant.kind(), expires_at, session)?;
@@ -538,7 +538,7 @@ mod tests {
         assert_eq!(auth.clone().with_method(""), Err(InvalidClaims::Method));
         let mut full = auth;
         for i in 0..MAX_METHODS {
-            full = full.with_method(&format!("m{i}")).unwrap();
+            full = full.with_method(format!("m{i}")).unwrap();
         }
         assert_eq!(
             full.with_method("one-more"),

@@ -240,12 +240,12 @@ pub fn phrase(data: &[u8]) {
         assert!(text.len() <= 256);
         assert_eq!(phrase::encode(&text), data, "non-canonical code accepted");
     }
-    if let Ok(text) = std::str::from_utf8(data) {
-        if !text.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            let code = phrase::encode(text);
-            assert!(code.len() <= text.len() + 2 * text.len().div_ceil(255));
-            assert_eq!(phrase::decode(&code, text.len()).as_deref(), Ok(text));
-        }
+    if let Ok(text) = std::str::from_utf8(data)
+        && !text.bytes().any(|b| b < 0x20 || b == 0x7f)
+    {
+        let code = phrase::encode(text);
+        assert!(code.len() <= text.len() + 2 * text.len().div_ceil(255));
+        assert_eq!(phrase::decode(&code, text.len()).as_deref(), Ok(text));
     }
 }
 
