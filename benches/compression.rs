@@ -17,9 +17,7 @@
 use std::hint::black_box;
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::{
-    Authentication, Claims, Grant, Service, Session, SessionId, base62, stages,
-};
+use cas_ticket_codec::{Claims, Session, SessionId, base62, stages};
 use ciborium_ll::{Encoder, Header};
 use criterion::{Criterion, criterion_group, criterion_main};
 use flate2::{Compress, Compression, FlushCompress, Status};
@@ -36,16 +34,11 @@ AcceptUsersAuthenticationHandlerRemembered/cas/proxyCallback?service=https%3A%2F
 /// Header, nonce and tag around every payload.
 const OVERHEAD_BYTES: usize = 3 + 16 + 16;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 fn st(principal: &str, service: &str, session: bool) -> Claims {
-    let auth = Authentication::new(principal, NOW - Duration::minutes(5))
-        .unwrap()
-        .with_method("Password")
-        .unwrap();
-    let grant = Grant::Service {
-        service: Service::new(service).unwrap(),
-        fresh_login: false,
-    };
-    let claims = Claims::with_lifetime(auth, grant, NOW, Duration::seconds(10)).unwrap();
+    let claims = common::st_for(principal, service);
     if !session {
         return claims;
     }

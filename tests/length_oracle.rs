@@ -5,10 +5,8 @@
 //! length; and shown to catch the leak of a shared compression context.
 mod common;
 
-use cas_ticket_codec::{
-    Alg, Authentication, Claims, Grant, MAX_TICKET_CHARS, Service, Session, SessionId, base62,
-};
-use common::{NOW, codec};
+use cas_ticket_codec::{Alg, MAX_TICKET_CHARS, Session, SessionId, base62};
+use common::{NOW, codec, st_for};
 use flate2::{Compress, Compression, FlushCompress};
 use time::Duration;
 
@@ -82,15 +80,7 @@ fn trials() -> Vec<Trial> {
 /// The ticket bytes (what the text's length is a fixed function of) of an
 /// ST for `principal` and `service`.
 fn ticket_bytes(principal: &str, service: &str, session: bool) -> usize {
-    let auth = Authentication::new(principal, NOW - Duration::minutes(5))
-        .unwrap()
-        .with_method("Password")
-        .unwrap();
-    let grant = Grant::Service {
-        service: Service::new(service).unwrap(),
-        fresh_login: false,
-    };
-    let mut claims = Claims::with_lifetime(auth, grant, NOW, Duration::seconds(10)).unwrap();
+    let mut claims = st_for(principal, service);
     if session {
         let session = Session::new(SessionId::from_bytes([9; 8]), NOW + Duration::hours(8));
         claims = claims.with_session(session).unwrap();

@@ -46,11 +46,21 @@ pub fn st() -> Claims {
 
 /// The typical ST as `ticketctl encode` mints it: no session.
 pub fn st_without_session() -> Claims {
+    st_for("jdoe@example.edu", SERVICE)
+}
+
+/// A 10-second ST for `principal` (method `Password`, authenticated five
+/// minutes before) and `service`, outside any session.
+pub fn st_for(principal: &str, service: &str) -> Claims {
+    let auth = Authentication::new(principal, NOW - Duration::minutes(5))
+        .unwrap()
+        .with_method("Password")
+        .unwrap();
     let grant = Grant::Service {
-        service: Service::new(SERVICE).unwrap(),
+        service: Service::new(service).unwrap(),
         fresh_login: false,
     };
-    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
+    Claims::with_lifetime(auth, grant, NOW, Duration::seconds(10)).unwrap()
 }
 
 pub fn pt() -> Claims {

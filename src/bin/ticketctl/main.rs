@@ -389,15 +389,10 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
             if args.proxies.is_empty() {
                 return Err(Failure::usage("--kind pt needs at least one --proxy URL"));
             }
-            let urls = args
-                .proxies
-                .iter()
-                .map(|u| CallbackUrl::new(u))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(Failure::unencodable)?;
             Grant::Proxy {
                 service: service()?,
-                proxies: ProxyChain::new(urls).map_err(Failure::unencodable)?,
+                proxies: ProxyChain::new(callback_urls(&args.proxies)?)
+                    .map_err(Failure::unencodable)?,
             }
         }
         KindArg::Pgt => {
@@ -405,15 +400,9 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
                 .pgt_url
                 .as_deref()
                 .ok_or_else(|| Failure::usage("--kind pgt needs --pgt-url URL"))?;
-            let upstream = args
-                .upstream
-                .iter()
-                .map(|u| CallbackUrl::new(u))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(Failure::unencodable)?;
             Grant::ProxyGranting {
                 callback: CallbackUrl::new(url).map_err(Failure::unencodable)?,
-                upstream,
+                upstream: callback_urls(&args.upstream)?,
             }
         }
     };
@@ -455,6 +444,14 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     }
     Codec::new(&ring)
         .encode(&claims)
+        .map_err(Failure::unencodable)
+}
+
+/// `--proxy` or `--upstream` URLs, each checked.
+fn callback_urls(urls: &[String]) -> Result<Vec<CallbackUrl>, Failure> {
+    urls.iter()
+        .map(|url| CallbackUrl::new(url))
+        .collect::<Result<_, _>>()
         .map_err(Failure::unencodable)
 }
 
