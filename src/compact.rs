@@ -379,9 +379,14 @@ mod tests {
         // 256 bytes of two-byte UTF-8: the code is longer than the text.
         let principal = "é".repeat(MAX_PRINCIPAL_BYTES / 2);
         let method = "ü".repeat(MAX_METHOD_BYTES / 2);
+        // A method whose non-ASCII characters each need a raw run of their
+        // own: its code is almost twice its text (found by the fuzzer).
+        let sparse = "aé".repeat(MAX_METHOD_BYTES / 3);
         let auth = Authentication::new(&principal, NOW)
             .unwrap()
             .with_method(&method)
+            .unwrap()
+            .with_method(&sparse)
             .unwrap();
         let claims =
             Claims::with_lifetime(auth, Grant::TicketGranting, NOW, time::Duration::HOUR).unwrap();

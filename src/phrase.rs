@@ -223,6 +223,18 @@ const fn index_of(code: u8) -> Option<usize> {
 struct Pairs {
     first: Vec<u8>,
     next: [u8; PHRASES.len()],
+    /// Each phrase's first 8 bytes as a little-endian word (zero-padded),
+    /// and the mask of the bytes it has: one comparison checks most phrases.
+    head: [(u64, u64); PHRASES.len()],
+}
+
+/// Up to the first 8 bytes of `bytes` as a little-endian word, zero-padded.
+fn word(bytes: &[u8]) -> u64 {
+    let mut buf = [0_u8; 8];
+    for (slot, &b) in buf.iter_mut().zip(bytes) {
+        *slot = b;
+    }
+    u64::from_le_bytes(buf)
 }
 
 /// Index of an ASCII byte pair in [`Pairs::first`].
@@ -236,6 +248,15 @@ fn pairs() -> &'static Pairs {
         let mut pairs = Pairs {
             first: vec![0; 1 << 14],
             next: [0; PHRASES.len()],
+            head: PHRASES.map(|p| {
+                let len = p.len().min(8);
+                let mask = if len == 8 {
+                    u64::MAX
+                } else {
+                    (1 << (8 * len)) - 1
+                };
+                (word(p.as_bytes()), mask)
+            }),
         };
         // Shortest first, each pushed to the front: the longest ends up first.
         let mut order: Vec<usize> = (0..PHRASES.len()).collect();
@@ -264,10 +285,17 @@ fn longest_phrase(pairs: &Pairs, rest: &[u8]) -> Option<usize> {
         return None;
     }
     let mut tag = *pairs.first.get(pair_index(a, b))?;
+    let rest_word = word(rest);
     while let Some(i) = usize::from(tag).checked_sub(1) {
         let phrase = PHRASES.get(i)?.as_bytes();
-        // A plain loop: these are a few bytes, too short for a memcmp call.
-        if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, r)| p == r) {
+        let (head, mask) = *pairs.head.get(i)?;
+        // The first 8 bytes in one comparison (a phrase never holds a zero
+        // byte, so the padding of a short `rest` cannot match), the rest,
+        // if any, byte by byte.
+        if rest_word & mask == head
+            && phrase.len() <= rest.len()
+            && phrase.iter().zip(rest).skip(8).all(|(p, r)| p == r)
+        {
             return Some(i);
         }
         tag = *pairs.next.get(i)?;
@@ -308,9 +336,11 @@ pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
     }
 }
 
-/// The longest code of a text of `max_text` bytes: all of it in raw runs.
+/// The longest code of a text of `max_text` bytes. A raw run costs 2 bytes
+/// on top of its content and holds at least one character of 2 or more
+/// bytes, so no code is more than twice its text (`"é"` is `00 02 c3 a9`).
 pub const fn max_code_len(max_text: usize) -> usize {
-    max_text + 2 * max_text.div_ceil(MAX_RAW_RUN)
+    2 * max_text
 }
 
 /// The code of `text`.
@@ -442,6 +472,10 @@ mod tests {
         let code = encode(&long);
         assert_eq!(code.len(), 400 + 2 * 2, "two runs of 255 and 145 bytes");
         assert_eq!(decode(&code, 400).as_deref(), Ok(long.as_str()));
+        // The most a code can cost: a lone two-byte character per run.
+        let sparse = "éa".repeat(20) + "é";
+        assert_eq!(encode("é").len(), max_code_len("é".len()));
+        assert!(encode(&sparse).len() <= max_code_len(sparse.len()));
     }
 
     #[test]
