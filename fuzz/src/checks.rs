@@ -244,7 +244,7 @@ pub fn phrase(data: &[u8]) {
         && !text.bytes().any(|b| b < 0x20 || b == 0x7f)
     {
         let code = phrase::encode(text);
-        assert!(code.len() <= text.len() + 2 * text.len().div_ceil(255));
+        assert!(code.len() <= phrase::max_code_len(text.len()));
         assert_eq!(phrase::decode(&code, text.len()).as_deref(), Ok(text));
     }
 }
