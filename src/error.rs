@@ -115,6 +115,14 @@ pub enum KeyringError {
     Io(std::io::ErrorKind),
     /// The key file exists already and would be overwritten.
     AlreadyExists,
+    /// The key file belongs to another user than the one running (whoever
+    /// owns it can replace the keys).
+    NotOwner {
+        /// The file owner's user id.
+        owner: u32,
+        /// The running process's effective user id.
+        user: u32,
+    },
     /// The key file can be read by group or others (mode shown in octal).
     InsecurePermissions {
         /// The file's permission bits.
@@ -215,6 +223,10 @@ impl fmt::Display for KeyringError {
         match self {
             KeyringError::Io(kind) => write!(f, "{kind}"),
             KeyringError::AlreadyExists => f.write_str("file exists, refusing to overwrite it"),
+            KeyringError::NotOwner { owner, user } => write!(
+                f,
+                "owned by uid {owner}, not by this user (uid {user}); chown it to the user that loads it"
+            ),
             KeyringError::InsecurePermissions { mode } => write!(
                 f,
                 "readable or writable by group or others (mode {mode:04o}); run chmod 600 on it"

@@ -108,18 +108,20 @@ impl fmt::Display for Alg {
     }
 }
 
-/// A 256-bit master secret. Zeroized on drop; never printed.
-pub struct SecretKey(Zeroizing<[u8; SECRET_BYTES]>);
+/// A 256-bit master secret. Zeroized on drop; never printed. It lives in
+/// its own heap allocation, so moving a key (or growing a keyring's list of
+/// keys) moves a pointer and never leaves a copy of the secret behind.
+pub struct SecretKey(Box<Zeroizing<[u8; SECRET_BYTES]>>);
 
 impl SecretKey {
     /// Wraps secret bytes. The caller should zeroize its own copy.
     pub fn from_bytes(bytes: [u8; SECRET_BYTES]) -> Self {
-        SecretKey(Zeroizing::new(bytes))
+        SecretKey(Box::new(Zeroizing::new(bytes)))
     }
 
     /// A fresh secret from the operating system's random source.
     pub fn generate() -> Result<Self, KeyringError> {
-        let mut secret = SecretKey(Zeroizing::new([0; SECRET_BYTES]));
+        let mut secret = SecretKey(Box::new(Zeroizing::new([0; SECRET_BYTES])));
         rand::rngs::SysRng
             .try_fill_bytes(secret.0.as_mut_slice())
             .map_err(|_| KeyringError::Random)?;
@@ -173,13 +175,14 @@ pub struct Keyring {
     primary: KeyId,
 }
 
-/// Whether [`Keyring::load_with`] accepts a key file that group or others can read.
+/// Whether [`Keyring::load_with`] accepts a key file that another user owns
+/// or that group or others can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Permissions {
     /// Refuse it (the default, as ssh does).
     #[default]
     Strict,
-    /// Accept it (for files on filesystems without Unix modes).
+    /// Accept it (for files on filesystems without Unix owners and modes).
     AllowInsecure,
 }
 
@@ -256,7 +259,8 @@ impl Keyring {
         Ok(())
     }
 
-    /// Loads a key file, refusing one that group or others can access.
+    /// Loads a key file, refusing one that another user owns or that group
+    /// or others can access (as ssh refuses such a private key).
     pub fn load(path: &Path) -> Result<Self, KeyringError> {
         Keyring::load_with(path, Permissions::Strict)
     }
@@ -268,7 +272,9 @@ impl Keyring {
         if permissions == Permissions::Strict {
             check_private(&metadata)?;
         }
-        let mut json = Zeroizing::new(Vec::new());
+        // Room for the largest file accepted, so that reading never grows
+        // the buffer (a grown buffer would free a copy without zeroizing it).
+        let mut json = Zeroizing::new(Vec::with_capacity(MAX_FILE_BYTES as usize + 1));
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut json)
             .map_err(io)?;
@@ -296,12 +302,13 @@ impl Keyring {
         for entry in &file.keys {
             let id: KeyId = entry.id.parse()?;
             let alg = Alg::from_name(&entry.alg).ok_or(KeyringError::Format("unknown alg"))?;
-            let mut bytes = Zeroizing::new([0_u8; SECRET_BYTES]);
-            match BASE64.decode_slice(entry.secret.as_bytes(), bytes.as_mut_slice()) {
+            // Decoded straight into its final place.
+            let mut secret = SecretKey(Box::new(Zeroizing::new([0_u8; SECRET_BYTES])));
+            match BASE64.decode_slice(entry.secret.as_bytes(), secret.0.as_mut_slice()) {
                 Ok(SECRET_BYTES) => {}
                 _ => return Err(KeyringError::BadSecret { key_id: id }),
             }
-            keys.push(Key::new(id, alg, SecretKey(bytes)));
+            keys.push(Key::new(id, alg, secret));
         }
         Keyring::new(keys, file.primary.parse()?)
     }
@@ -321,10 +328,16 @@ impl Keyring {
                 })
                 .collect(),
         };
-        // Serializing strings and integers into a String cannot fail.
-        let mut json = Zeroizing::new(serde_json::to_string_pretty(&file).unwrap_or_default());
-        json.push('\n');
-        json
+        // Measure first, then write into a buffer of exactly that size: a
+        // buffer that grew would free copies of the secrets unzeroized.
+        let mut counter = Counter(0);
+        // Serializing strings and integers cannot fail.
+        let _ = serde_json::to_writer_pretty(&mut counter, &file);
+        let mut json = Zeroizing::new(Vec::with_capacity(counter.0 + 1));
+        let _ = serde_json::to_writer_pretty(&mut *json, &file);
+        json.push(b'\n');
+        // The bytes are JSON, hence UTF-8; `from_utf8` keeps the buffer.
+        Zeroizing::new(String::from_utf8(std::mem::take(&mut *json)).unwrap_or_default())
     }
 
     /// Writes a new key file with mode 0600; fails if `path` exists.
@@ -377,6 +390,20 @@ struct KeyEntry {
     secret: Zeroizing<String>,
 }
 
+/// A writer that only counts bytes.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn io(e: std::io::Error) -> KeyringError {
     KeyringError::Io(e.kind())
 }
@@ -416,7 +443,11 @@ fn private_options() -> OpenOptions {
 
 #[cfg(unix)]
 fn check_private(metadata: &fs::Metadata) -> Result<(), KeyringError> {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let (owner, user) = (metadata.uid(), rustix::process::geteuid().as_raw());
+    if owner != user {
+        return Err(KeyringError::NotOwner { owner, user });
+    }
     let mode = metadata.permissions().mode() & 0o7777;
     if mode & 0o077 != 0 {
         return Err(KeyringError::InsecurePermissions { mode });

@@ -477,6 +477,21 @@ fn key_file_problems_exit_6() {
     std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o600)).unwrap();
     decode_at(broken.to_str().unwrap(), &ticket, AT).fails(6, "not valid JSON");
 
+    // A key file another user owns: whoever owns it can swap the keys.
+    #[cfg(unix)]
+    {
+        let user = rustix::process::geteuid().as_raw();
+        let foreign = if user == 0 {
+            let (path, _) = dir.keygen("nobodys.json", "aes256gcm");
+            std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+            path
+        } else {
+            "/etc/passwd".to_owned()
+        };
+        let owner = if user == 0 { 65534 } else { 0 };
+        decode_at(&foreign, &ticket, AT).fails(6, &format!("owned by uid {owner}"));
+    }
+
     let secret_leak = dir.path("leak.json");
     std::fs::write(
         &secret_leak,

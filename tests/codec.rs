@@ -582,6 +582,58 @@ fn key_files_are_private_and_checked() {
     assert!(message.contains("0644"), "{message}");
 }
 
+/// A file owned by another user than the one running the test: one of
+/// ours handed to `nobody` when we are root (as CI is), else a root-owned
+/// system file. Returns its path and owner.
+#[cfg(unix)]
+fn foreign_file(dir: &std::path::Path) -> (std::path::PathBuf, u32) {
+    let user = rustix::process::geteuid().as_raw();
+    if user == 0 {
+        let path = dir.join("nobodys.json");
+        keyring(1, Alg::Aes256Gcm, 0x42).save_new(&path).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        (path, 65534)
+    } else {
+        (std::path::PathBuf::from("/etc/passwd"), 0)
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_key_file_of_another_user_is_refused_as_ssh_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, owner) = foreign_file(dir.path());
+    let user = rustix::process::geteuid().as_raw();
+    assert_eq!(
+        Keyring::load(&path).unwrap_err(),
+        KeyringError::NotOwner { owner, user }
+    );
+    let message = Error::from(KeyringError::NotOwner { owner, user }).to_string();
+    assert!(message.contains(&format!("uid {owner}")), "{message}");
+    if user == 0 {
+        // The caller may opt out, as for the mode check.
+        assert!(Keyring::load_with(&path, Permissions::AllowInsecure).is_ok());
+    }
+}
+
+#[test]
+fn saved_key_files_hold_exactly_the_json() {
+    let mut ring = keyring(1, Alg::Aes256Gcm, 0x42);
+    for _ in 0..5 {
+        ring.add_generated(Alg::XChaCha20Poly1305).unwrap();
+    }
+    let json = ring.to_json();
+    assert!(json.ends_with("}\n"));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(Keyring::from_json(json.as_bytes()).unwrap().keys().len(), 6);
+}
+
 #[test]
 fn errors_never_carry_secrets() {
     let ring = keyring(1, Alg::Aes256Gcm, 0x42);

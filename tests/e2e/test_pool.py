@@ -6,6 +6,7 @@ Run by `tests/e2e/run`, which builds the binaries and installs the client.
 """
 
 import json
+import os
 import re
 import time
 import xml.etree.ElementTree as ElementTree
@@ -15,7 +16,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import requests
 from cas import CASClientV1, CASClientV2, CASClientV3
 
-from conftest import PASSWORD, USER, ticketctl
+import pytest
+from conftest import PASSWORD, USER, USERS_FILE, Node, ticketctl
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
 APP = "https://app.example.edu/login?target=%2Fhome"
@@ -499,6 +501,21 @@ def test_tickets_of_a_session_end_with_it(own_pool, callbacks):
     time.sleep(max(0.0, (ends - datetime.now(timezone.utc)).total_seconds()) + 0.05)
     code, message = failure(node1, "proxy", element="proxyFailure", pgt=pgt, targetService=BACKEND)
     assert code == "INVALID_TICKET" and "expired" in message
+
+
+def test_a_node_refuses_a_key_file_another_user_owns(tmp_path):
+    """Whoever owns the key file can swap the pool's keys: refused, as ssh does."""
+    keys = tmp_path / "keys.json"
+    ticketctl("keygen", "--out", keys)
+    if os.geteuid() == 0:
+        os.chown(keys, 65534, 65534)
+        owner = 65534
+    else:
+        keys, owner = "/etc/passwd", 0
+    users = tmp_path / "users.txt"
+    users.write_text(USERS_FILE, encoding="utf-8")
+    with pytest.raises(AssertionError, match=f"owned by uid {owner}"):
+        Node("node", tmp_path, keys, users, [])
 
 
 def test_node_logs_never_carry_tickets(pool):
