@@ -83,10 +83,7 @@ impl Service {
                     && digest.len() == DIGEST_CHARS
                     && base62::decode(digest.as_bytes()).is_ok()
             }
-            None => {
-                stored.len() <= MAX_FULL_SERVICE_CHARS
-                    && normalize(&stored).is_ok_and(|n| n == stored)
-            }
+            None => stored.len() <= MAX_FULL_SERVICE_CHARS && is_normalized(&stored),
         };
         valid.then_some(Service(stored))
     }
@@ -172,8 +169,21 @@ fn split_url(url: &str) -> Option<Parts<'_>> {
     })
 }
 
-/// The normalized form of a service URL (see the module docs).
-pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
+/// A service URL taken apart as normalization sees it (module docs, step 1).
+struct Accepted<'a> {
+    scheme: &'a str,
+    userinfo: Option<&'a str>,
+    host: &'a str,
+    /// The text after the port's `:`, if there is one.
+    port_text: Option<&'a str>,
+    /// The port normalization keeps: none when empty or the scheme's default.
+    port: Option<u16>,
+    /// Path and query, without the fragment.
+    path_query: &'a str,
+    has_fragment: bool,
+}
+
+fn accept(url: &str) -> Result<Accepted<'_>, InvalidClaims> {
     if url.len() > MAX_SERVICE_URL_BYTES {
         return Err(InvalidClaims::Service);
     }
@@ -190,59 +200,94 @@ pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
             .map(|i| i + close),
         None => hostport.rfind(':'),
     };
-    let (host, port) = match port_sep {
-        Some(i) => (
-            hostport.get(..i).unwrap_or(""),
-            hostport.get(i + 1..).unwrap_or(""),
-        ),
-        None => (hostport, ""),
+    let (host, port_text) = match port_sep {
+        Some(i) => (hostport.get(..i).unwrap_or(""), hostport.get(i + 1..)),
+        None => (hostport, None),
     };
     if !valid_host(host) {
         return Err(InvalidClaims::Service);
     }
-    let port = if port.is_empty() {
-        None
-    } else {
-        if !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidClaims::Service);
+    let port = match port_text.filter(|p| !p.is_empty()) {
+        None => None,
+        Some(port) => {
+            if !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(InvalidClaims::Service);
+            }
+            let digits = port.trim_start_matches('0');
+            let number: u16 = match digits {
+                "" => 0,
+                _ => digits.parse().map_err(|_| InvalidClaims::Service)?,
+            };
+            let default = if parts.scheme.eq_ignore_ascii_case("http") {
+                Some(80)
+            } else if parts.scheme.eq_ignore_ascii_case("https") {
+                Some(443)
+            } else {
+                None
+            };
+            (Some(number) != default).then_some(number)
         }
-        let digits = port.trim_start_matches('0');
-        let number: u16 = match digits {
-            "" => 0,
-            _ => digits.parse().map_err(|_| InvalidClaims::Service)?,
-        };
-        let default = if parts.scheme.eq_ignore_ascii_case("http") {
-            Some(80)
-        } else if parts.scheme.eq_ignore_ascii_case("https") {
-            Some(443)
-        } else {
-            None
-        };
-        (Some(number) != default).then_some(number)
     };
-    let path_query = match parts.rest.bytes().position(|b| b == b'#') {
-        Some(fragment) => parts.rest.get(..fragment).unwrap_or(""),
-        None => parts.rest,
+    let (path_query, has_fragment) = match parts.rest.bytes().position(|b| b == b'#') {
+        Some(fragment) => (parts.rest.get(..fragment).unwrap_or(""), true),
+        None => (parts.rest, false),
     };
+    Ok(Accepted {
+        scheme: parts.scheme,
+        userinfo,
+        host,
+        port_text,
+        port,
+        path_query,
+        has_fragment,
+    })
+}
 
-    // One allocation: this runs on every decode of an ST or PT.
-    let mut out = String::with_capacity(url.len() + 1);
-    push_lowercase(&mut out, parts.scheme);
+/// The normalized form of a service URL (see the module docs).
+pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
+    let url_len = url.len();
+    let a = accept(url)?;
+    // One allocation.
+    let mut out = String::with_capacity(url_len + 1);
+    push_lowercase(&mut out, a.scheme);
     out.push_str("://");
-    if let Some(user) = userinfo {
+    if let Some(user) = a.userinfo {
         out.push_str(user);
         out.push('@');
     }
-    push_lowercase(&mut out, host);
-    if let Some(port) = port {
+    push_lowercase(&mut out, a.host);
+    if let Some(port) = a.port {
         use core::fmt::Write as _;
         let _ = write!(out, ":{port}");
     }
-    if !path_query.starts_with('/') {
+    if !a.path_query.starts_with('/') {
         out.push('/');
     }
-    out.push_str(path_query);
+    out.push_str(a.path_query);
     Ok(out)
+}
+
+/// Whether `url` is its own normalized form (`normalize(url) == Ok(url)`),
+/// decided without building the copy: this runs on every decode of an ST or PT.
+fn is_normalized(url: &str) -> bool {
+    let Ok(a) = accept(url) else {
+        return false;
+    };
+    let lowercase = |s: &str| !s.bytes().any(|b| b.is_ascii_uppercase());
+    // A kept port is written in decimal without leading zeros; an empty or
+    // default one is dropped with its `:`.
+    let port_kept_as_written = match (a.port_text, a.port) {
+        (None, None) => true,
+        (Some(text), Some(port)) => {
+            text.parse() == Ok(port) && (text == "0" || !text.starts_with('0'))
+        }
+        _ => false,
+    };
+    lowercase(a.scheme)
+        && lowercase(a.host)
+        && port_kept_as_written
+        && !a.has_fragment
+        && a.path_query.starts_with('/')
 }
 
 fn push_lowercase(out: &mut String, ascii: &str) {
@@ -352,6 +397,31 @@ mod tests {
             normalize(&format!("https://h/{}", "a".repeat(MAX_SERVICE_URL_BYTES))),
             Err(InvalidClaims::Service)
         );
+    }
+
+    #[test]
+    fn is_normalized_says_what_normalize_says() {
+        let hosts = ["a.b", "A.b", "[::1]", "[::A]", "h", "x-y.Z"];
+        let ports = [
+            "", ":", ":0", ":00", ":80", ":080", ":443", ":8443", ":08443", ":65535", ":65536",
+        ];
+        let rests = ["", "/", "/p", "/P?q", "?q", "#f", "/#", "/p?q#f"];
+        for scheme in ["http", "https", "HTTP", "Https", "myapp"] {
+            for user in ["", "u@", "U:p@", "@"] {
+                for host in hosts {
+                    for port in ports {
+                        for rest in rests {
+                            let url = format!("{scheme}://{user}{host}{port}{rest}");
+                            assert_eq!(
+                                is_normalized(&url),
+                                normalize(&url).is_ok_and(|n| n == url),
+                                "{url}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
