@@ -19,7 +19,15 @@ use cas_ticket_codec::{
 };
 use time::Duration;
 
-const TARGETS: [&str; 6] = ["decode", "roundtrip", "open", "base62", "phrase", "length"];
+const TARGETS: [&str; 7] = [
+    "decode",
+    "roundtrip",
+    "open",
+    "base62",
+    "phrase",
+    "length",
+    "differential",
+];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -37,6 +45,7 @@ fn run(target: &str, data: &[u8]) {
         "open" => checks::open(data),
         "base62" => checks::base62(data),
         "phrase" => checks::phrase(data),
+        "differential" => checks::differential(data),
         "length" => {
             if let Ok(input) = checks::LengthInput::arbitrary_take_rest(Unstructured::new(data)) {
                 checks::length(&input);
@@ -168,6 +177,12 @@ fn write_seed_corpus() {
         let mut plain = vec![claims.kind() as u8];
         plain.extend_from_slice(&stages::to_cbor(claims));
         seeds.push(("open", plain));
+        let mut odd = vec![1 | (claims.kind() as u8) << 1];
+        odd.extend_from_slice(&stages::to_cbor(claims));
+        seeds.push(("differential", odd));
+        let mut even = vec![0];
+        even.extend_from_slice(&phrase::encode(claims.principal()));
+        seeds.push(("differential", even));
         seeds.push(("phrase", phrase::encode(claims.principal())));
         if let Some(service) = claims.service() {
             seeds.push(("phrase", phrase::encode(service.as_str())));

@@ -249,6 +249,125 @@ pub fn phrase(data: &[u8]) {
     }
 }
 
+/// FORMAT.md §6 written again, as plainly as possible: expand the units,
+/// then re-encode greedily by trying every phrase at every position, and
+/// accept only if that gives the code back. The `differential` target holds
+/// the library's decoder to it.
+pub fn reference_phrase_decode(code: &[u8], max_bytes: usize) -> Option<String> {
+    let phrase_of = |b: u8| match b {
+        0x01..=0x1F => phrase::PHRASES.get(usize::from(b) - 1),
+        0x7F => phrase::PHRASES.get(31),
+        0x80..=0xFF => phrase::PHRASES.get(usize::from(b) - 0x80 + 32),
+        _ => None,
+    };
+    let mut text = Vec::new();
+    let mut i = 0;
+    while i < code.len() {
+        let b = code[i];
+        if (0x20..=0x7E).contains(&b) {
+            text.push(b);
+            i += 1;
+        } else if b == 0 {
+            let n = usize::from(*code.get(i + 1)?);
+            let run = code.get(i + 2..i + 2 + n)?;
+            if n == 0 || run.iter().any(|&x| x < 0x80) {
+                return None;
+            }
+            text.extend_from_slice(run);
+            i += 2 + n;
+        } else {
+            text.extend_from_slice(phrase_of(b)?.as_bytes());
+            i += 1;
+        }
+        if text.len() > max_bytes {
+            return None;
+        }
+    }
+    let text = String::from_utf8(text).ok()?;
+    let bytes = text.as_bytes();
+    let mut again = Vec::new();
+    let mut j = 0;
+    while j < bytes.len() {
+        if bytes[j] >= 0x80 {
+            let run = bytes[j..]
+                .iter()
+                .take(255)
+                .take_while(|&&x| x >= 0x80)
+                .count();
+            again.push(0);
+            again.push(run as u8);
+            again.extend_from_slice(&bytes[j..j + run]);
+            j += run;
+            continue;
+        }
+        let longest = (0..=255_u8)
+            .filter_map(|code| phrase_of(code).map(|p| (code, p)))
+            .filter(|(_, p)| bytes[j..].starts_with(p.as_bytes()))
+            .max_by_key(|(_, p)| p.len());
+        match longest {
+            Some((code, p)) => {
+                again.push(code);
+                j += p.len();
+            }
+            None => {
+                again.push(bytes[j]);
+                j += 1;
+            }
+        }
+    }
+    (again == code).then_some(text)
+}
+
+/// `differential`: byte 0 picks the check, the rest is its input.
+/// * even: a phrase code; the library's decoder and the plain one of
+///   [`reference_phrase_decode`] agree on every input, accept or refuse.
+/// * odd (bits 1–2: the kind): a payload; whenever the library accepts it,
+///   an independent CBOR reader (ciborium) reads the same array of the
+///   kind's length, followed only by the zero padding, with the same
+///   instants and, through the plain phrase decoder, the same principal.
+pub fn differential(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    if selector % 2 == 0 {
+        let ours = phrase::decode(input, 256).ok();
+        assert_eq!(ours, reference_phrase_decode(input, 256), "{input:02x?}");
+        return;
+    }
+    let kind = Kind::ALL[usize::from((selector >> 1) & 3)];
+    let Ok(claims) = stages::from_cbor(kind, input) else {
+        return;
+    };
+    let mut rest = input;
+    let item: ciborium::Value =
+        ciborium::from_reader(&mut rest).expect("an accepted payload is CBOR");
+    assert!(
+        rest.len() < 4 && rest.iter().all(|&b| b == 0),
+        "padding: {rest:02x?}"
+    );
+    let items = item.as_array().expect("an array");
+    let expected_len = match kind {
+        Kind::Tgt => 7,
+        Kind::St => 8,
+        Kind::Pt | Kind::Pgt => 9,
+    };
+    assert_eq!(items.len(), expected_len);
+    let int = |i: usize| i128::from(items[i].as_integer().expect("an integer"));
+    let issued = claims.issued_at().unix_timestamp();
+    assert_eq!(int(0), i128::from(issued));
+    assert_eq!(
+        int(1),
+        i128::from(claims.expires_at().unix_timestamp() - issued)
+    );
+    let auth_age = issued - claims.authentication().authenticated_at().unix_timestamp();
+    assert_eq!(int(2), i128::from(auth_age));
+    let principal = items[4].as_bytes().expect("a byte string");
+    assert_eq!(
+        reference_phrase_decode(principal, 256).as_deref(),
+        Some(claims.principal())
+    );
+}
+
 /// Two secret sides and two chosen sides of a ticket, for `length`.
 #[derive(Arbitrary, Debug)]
 pub struct LengthInput {
