@@ -101,16 +101,28 @@ impl Codec {
         claims: &Claims,
         nonce: [u8; NONCE_BYTES],
     ) -> Result<String> {
+        self.seal_with_nonce(claims.kind(), nonce, |bytes| {
+            compact::to_cbor(claims, bytes)
+        })
+    }
+
+    /// Seals the payload `write` appends as a ticket of `kind`: the encoder's
+    /// last steps, also used to seal hand-made payloads for the vectors.
+    pub(crate) fn seal_with_nonce(
+        &self,
+        kind: Kind,
+        nonce: [u8; NONCE_BYTES],
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<String> {
         let (key_id, ciphers) = self
             .keys
             .get(self.primary)
             .ok_or(Error::Keyring(crate::KeyringError::NoPrimary))?;
-        let kind = claims.kind();
 
         let mut bytes = Vec::with_capacity(OVERHEAD_BYTES + 160);
         bytes.extend_from_slice(&[0; HEADER_BYTES]);
         bytes.extend_from_slice(&nonce);
-        compact::to_cbor(claims, &mut bytes);
+        write(&mut bytes);
 
         let length = kind.prefix().len() + 1 + base62::encoded_len(bytes.len() + TAG_BYTES);
         if length > MAX_TICKET_CHARS {

@@ -14,7 +14,7 @@ use time::macros::datetime;
 
 use crate::claims::rfc3339;
 use crate::{
-    Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
+    Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, Kind, ProxyChain,
     SecretKey, Service, Session, SessionId, base62,
 };
 
@@ -52,7 +52,7 @@ fn claims(kind: &str, remember_me: bool, long_service: bool) -> Claims {
         .unwrap()
         .with_remember_me(remember_me);
     let service = if long_service {
-        "https://App.Example.edu:443/portal/apps/reporting/dashboard?view=monthly&region=emea#top"
+        LONG_SERVICE
     } else {
         "https://app.example.edu/login?target=%2Fhome"
     };
@@ -121,7 +121,25 @@ struct Vector {
     now: time::OffsetDateTime,
     claims: Option<Claims>,
     ticket: String,
+    /// What else the validation asks for.
+    extra: Extra,
 }
+
+/// The optional parts of a validation, and the original service URL of a
+/// long service.
+#[derive(Default)]
+struct Extra {
+    kind: Option<Kind>,
+    service: Option<&'static str>,
+    leeway_seconds: Option<i64>,
+    service_url: Option<&'static str>,
+    /// For a malformed ticket, the rule it breaks (the `Malformed` variant).
+    detail: Option<&'static str>,
+}
+
+/// The long service of the vectors, as given before normalization.
+const LONG_SERVICE: &str =
+    "https://App.Example.edu:443/portal/apps/reporting/dashboard?view=monthly&region=emea#top";
 
 fn vectors() -> Vec<Vector> {
     let mut out = Vec::new();
@@ -137,6 +155,7 @@ fn vectors() -> Vec<Vector> {
             now,
             claims: Some(c),
             ticket,
+            extra: Extra::default(),
         });
     };
     for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
@@ -184,6 +203,7 @@ fn vectors() -> Vec<Vector> {
             now,
             claims: None,
             ticket,
+            extra: Extra::default(),
         });
     };
     bad(
@@ -314,9 +334,233 @@ fn vectors() -> Vec<Vector> {
         keyring: ring(),
         now: datetime!(2026-11-22 10:00:10 UTC),
         claims: None,
-        ticket: st,
+        ticket: st.clone(),
+        extra: Extra::default(),
     });
+    out.extend(payload_vectors());
+    out.extend(validation_vectors(&st));
+    for v in &mut out {
+        if v.name.ends_with("long_service") || v.name.contains("long_service_") {
+            v.extra.service_url = Some(LONG_SERVICE);
+        }
+        v.extra.detail = match v.name.as_str() {
+            "empty" => Some("empty"),
+            "no_prefix" | "lowercase_prefix" => Some("prefix"),
+            "underscore" => Some("alphabet"),
+            "truncated" => Some("non_canonical"),
+            "non_canonical_block" => Some("non_canonical"),
+            "shorter_than_minimum" => Some("truncated"),
+            name if name.starts_with("payload_") => Some("payload"),
+            _ => None,
+        };
+    }
     out
+}
+
+/// Authentic tickets whose payload breaks one rule of FORMAT.md §6–§7 each:
+/// sealed with the right key, so only the payload check can refuse them.
+fn payload_vectors() -> Vec<Vector> {
+    let ring = keyring(Alg::Aes256Gcm);
+    let st = claims("ST", false, false);
+    let typical = crate::stages::to_cbor(&st);
+    let st_in_session = crate::stages::to_cbor(&in_session(claims("ST", false, false)));
+    let pt = crate::stages::to_cbor(&in_session(claims("PT", false, false)));
+    let code = |text: &str| {
+        let code = crate::phrase::encode(text);
+        let mut out = vec![0x40 + code.len() as u8];
+        out.extend(code);
+        out
+    };
+    let cases: Vec<(&str, &str, Kind, Vec<u8>)> = vec![
+        (
+            "payload_non_canonical_head",
+            "the issue instant written with an 8-byte head where 4 bytes do",
+            Kind::St,
+            replace(
+                &typical,
+                &[0x1a, 0x6b, 0x02, 0xbd, 0x20],
+                &[0x1b, 0, 0, 0, 0, 0x6b, 0x02, 0xbd, 0x20],
+            ),
+        ),
+        (
+            "payload_nine_methods",
+            "nine authentication methods, one more than the bound",
+            Kind::St,
+            repad(replace(
+                &typical,
+                &[0x81, 0x41, 0xb7],
+                &[&[0x89_u8][..], &[0x41, b'a'].repeat(9)].concat(),
+            )),
+        ),
+        (
+            "payload_empty_principal",
+            "an empty principal (padding adjusted)",
+            Kind::St,
+            repad(replace(&typical, &code("jdoe@example.edu"), &[0x40])),
+        ),
+        (
+            "payload_stored_form_not_normalized",
+            "a service stored with an uppercase host, which normalization never writes",
+            Kind::St,
+            replace(
+                &typical,
+                &code("https://app.example.edu/login?target=%2Fhome"),
+                &code("https://APP.example.edu/login?target=%2Fhome"),
+            ),
+        ),
+        (
+            "payload_non_greedy_code",
+            "the principal's `@example` spelled without its phrase",
+            Kind::St,
+            repad(replace(&typical, &code("jdoe@example.edu"), &{
+                let mut c = vec![0x40 + 13];
+                c.extend(b"jdoe@example");
+                c.extend(crate::phrase::encode(".edu"));
+                c
+            })),
+        ),
+        (
+            "payload_pad_too_long",
+            "four zero bytes more after the payload",
+            Kind::St,
+            [typical.clone(), vec![0; 4]].concat(),
+        ),
+        (
+            "payload_outlives_session",
+            "an ST whose session ends 5 s after issue, before the ST expires",
+            Kind::St,
+            repad(replace(&st_in_session, &[0x19, 0x6f, 0x54], &[0x05])),
+        ),
+        (
+            "payload_fresh_login_on_pt",
+            "the fresh-login flag, defined for STs only, on a PT",
+            Kind::Pt,
+            replace(&pt, &[0x19, 0x01, 0x2c, 0x00], &[0x19, 0x01, 0x2c, 0x02]),
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, comment, kind, payload)| Vector {
+            name: name.into(),
+            comment: comment.into(),
+            expect: "malformed",
+            keyring: keyring(Alg::Aes256Gcm),
+            now: datetime!(2026-11-22 10:00:05 UTC),
+            claims: None,
+            ticket: Codec::new(&ring)
+                .seal_with_nonce(kind, NONCE, |b| b.extend_from_slice(&payload))
+                .unwrap(),
+            extra: Extra::default(),
+        })
+        .collect()
+}
+
+/// `payload` with the first `old` replaced by `new`.
+fn replace(payload: &[u8], old: &[u8], new: &[u8]) -> Vec<u8> {
+    let at = payload
+        .windows(old.len())
+        .position(|w| w == old)
+        .unwrap_or_else(|| panic!("{old:02x?} not in {payload:02x?}"));
+    [&payload[..at], new, &payload[at + old.len()..]].concat()
+}
+
+/// An ST payload whose secret part changed length, with the padding the
+/// encoder would write for it: the secret part is what is left once the
+/// public head (array, issued, lifetime), the service and the old pad are off.
+fn repad(payload: Vec<u8>) -> Vec<u8> {
+    let pad = payload.iter().rev().take_while(|&&b| b == 0).count();
+    let body = &payload[..payload.len() - pad];
+    let public = 1 + 5 + 1;
+    let service = crate::phrase::encode("https://app.example.edu/login?target=%2Fhome").len() + 1;
+    let secret = body.len() - public - service;
+    let pad = (4 - secret % 4) % 4;
+    [body, &vec![0; pad][..]].concat()
+}
+
+/// The typical ST validated as a node does: as one kind, for one service,
+/// with a leeway; and a ticket too short to hold a payload.
+fn validation_vectors(st: &str) -> Vec<Vector> {
+    let vector = |name: &str, comment: &str, expect, now, claims, extra| Vector {
+        name: name.into(),
+        comment: comment.into(),
+        expect,
+        keyring: keyring(Alg::Aes256Gcm),
+        now,
+        claims,
+        ticket: st.to_owned(),
+        extra,
+    };
+    let typical = Some(claims("ST", false, false));
+    let mut short = vec![crate::VERSION, 0x0a, 0x01];
+    short.extend([0_u8; 32]);
+    vec![
+        vector(
+            "wrong_kind",
+            "an ST validated where only PTs are accepted",
+            "wrong_kind",
+            datetime!(2026-11-22 10:00:05 UTC),
+            None,
+            Extra {
+                kind: Some(Kind::Pt),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "service_mismatch",
+            "an ST presented for another service (another query)",
+            "service_mismatch",
+            datetime!(2026-11-22 10:00:05 UTC),
+            None,
+            Extra {
+                service: Some("https://app.example.edu/login?target=%2Fother"),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "service_match_after_normalization",
+            "an ST presented for its service with scheme and host in capitals and the default port",
+            "ok",
+            datetime!(2026-11-22 10:00:05 UTC),
+            typical.clone(),
+            Extra {
+                service: Some("HTTPS://APP.EXAMPLE.EDU:443/login?target=%2Fhome"),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "leeway_inside",
+            "2 s past the expiration instant, with a leeway of 5 s: valid",
+            "ok",
+            datetime!(2026-11-22 10:00:12 UTC),
+            typical,
+            Extra {
+                leeway_seconds: Some(5),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "leeway_just_past",
+            "exactly the expiration instant plus a leeway of 5 s: expired",
+            "expired",
+            datetime!(2026-11-22 10:00:15 UTC),
+            None,
+            Extra {
+                leeway_seconds: Some(5),
+                ..Extra::default()
+            },
+        ),
+        Vector {
+            ticket: format!("ST-{}", base62::encode(&short)),
+            ..vector(
+                "shorter_than_minimum",
+                "35 bytes: header, nonce and tag with no payload",
+                "malformed",
+                datetime!(2026-11-22 10:00:05 UTC),
+                None,
+                Extra::default(),
+            )
+        },
+    ]
 }
 
 fn to_json(v: &Vector) -> String {
@@ -328,6 +572,21 @@ fn to_json(v: &Vector) -> String {
         "now": rfc3339(v.now),
         "ticket": v.ticket,
     });
+    if let Some(kind) = v.extra.kind {
+        obj["kind"] = Value::String(kind.prefix().into());
+    }
+    if let Some(service) = v.extra.service {
+        obj["service"] = Value::String(service.into());
+    }
+    if let Some(leeway) = v.extra.leeway_seconds {
+        obj["leeway_seconds"] = leeway.into();
+    }
+    if let Some(url) = v.extra.service_url {
+        obj["service_url"] = Value::String(url.into());
+    }
+    if let Some(detail) = v.extra.detail {
+        obj["detail"] = Value::String(detail.into());
+    }
     if let Some(c) = &v.claims {
         obj["claims"] = serde_json::to_value(c).unwrap();
         obj["payload"] = Value::String(hex(&crate::stages::to_cbor(c)));
@@ -363,5 +622,21 @@ fn vectors_match_the_committed_files() {
                 path.display()
             );
         }
+    }
+}
+
+#[test]
+fn repad_gives_the_padding_the_encoder_writes() {
+    let typical = crate::stages::to_cbor(&claims("ST", false, false));
+    let old = [&[0x47_u8][..], &crate::phrase::encode("jdoe@example.edu")].concat();
+    for principal in ["j", "jd", "jdo", "jdoe", "jdoe@x"] {
+        let new = [
+            &[0x40 + crate::phrase::encode(principal).len() as u8][..],
+            &crate::phrase::encode(principal),
+        ]
+        .concat();
+        let payload = repad(replace(&typical, &old, &new));
+        let decoded = crate::stages::from_cbor(Kind::St, &payload).unwrap();
+        assert_eq!(decoded.principal(), principal);
     }
 }

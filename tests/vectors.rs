@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cas_ticket_codec::{Codec, Error, Keyring};
+use cas_ticket_codec::{Codec, Error, Keyring, Kind, Service};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -19,6 +19,7 @@ fn class(result: &Result<cas_ticket_codec::Ticket, Error>) -> &'static str {
         Err(Error::WrongKind { .. }) => "wrong_kind",
         Err(Error::TooLong { .. }) => "too_long",
         Err(Error::UnsupportedVersion { .. }) => "unsupported_version",
+        Err(Error::ServiceMismatch) => "service_mismatch",
         Err(_) => "other",
     }
 }
@@ -39,8 +40,36 @@ fn every_vector_decodes_as_recorded() {
         let now = OffsetDateTime::parse(v["now"].as_str().unwrap(), &Rfc3339).unwrap();
         let ticket = v["ticket"].as_str().unwrap();
         let expect = v["expect"].as_str().unwrap();
-        let result = Codec::new(&keyring).decode(ticket, now);
+        // The optional parts of a validation: a leeway, a kind, a service.
+        let leeway = time::Duration::seconds(v["leeway_seconds"].as_i64().unwrap_or(0));
+        let codec = Codec::new(&keyring).with_leeway(leeway);
+        let result = match v["kind"].as_str() {
+            Some(kind) => codec.decode_kind(ticket, Kind::from_prefix(kind).unwrap(), now),
+            None => codec.decode(ticket, now),
+        };
+        let result = match (result, v["service"].as_str()) {
+            (Ok(t), Some(service)) => t.require_service(service).map(|()| t),
+            (result, _) => result,
+        };
+        // A long service's vector gives the URL before normalization.
+        if let Some(url) = v["service_url"].as_str() {
+            let stored = v["claims"]["service"].as_str().unwrap();
+            assert_eq!(Service::new(url).unwrap().as_str(), stored, "{name}");
+        }
         assert_eq!(class(&result), expect, "{name}: {result:?}");
+        // A malformed vector names the rule it breaks.
+        if let (Err(Error::Malformed(m)), Some(detail)) = (&result, v["detail"].as_str()) {
+            assert_eq!(
+                format!("{m:?}").to_lowercase(),
+                detail.replace('_', ""),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            expect == "malformed",
+            v["detail"].is_string(),
+            "{name}: detail"
+        );
         if let Ok(t) = &result {
             assert_eq!(
                 serde_json::to_value(t.claims()).unwrap(),
@@ -68,6 +97,8 @@ fn every_vector_decodes_as_recorded() {
         "expired",
         "too_long",
         "unsupported_version",
+        "wrong_kind",
+        "service_mismatch",
     ] {
         assert!(expects.contains(class), "no vector expects {class}");
     }
