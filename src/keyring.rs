@@ -542,4 +542,39 @@ mod tests {
             KeyringError::NoPrimary
         );
     }
+
+    /// FORMAT.md §10: padding required, no duplicate or unknown members.
+    #[test]
+    fn key_files_are_read_strictly() {
+        let id = KeyId::from_bytes([0xab, 0xcd]);
+        let file = |secret: &str, extra: &str| {
+            format!(
+                r#"{{"version":1,"primary":"abcd",{extra}"keys":[{{"id":"abcd","alg":"aes256gcm","secret":"{secret}"}}]}}"#
+            )
+        };
+        // 0xfb bytes spell `+` and `/`, the two characters base64url replaces.
+        let padded = BASE64.encode([0xfb_u8; SECRET_BYTES]);
+        assert!(padded.ends_with('=') && padded.contains('+') && padded.contains('/'));
+        assert!(Keyring::from_json(file(&padded, "").as_bytes()).is_ok());
+        let unpadded = padded.trim_end_matches('=');
+        assert_eq!(
+            Keyring::from_json(file(unpadded, "").as_bytes()).unwrap_err(),
+            KeyringError::BadSecret { key_id: id }
+        );
+        let url_safe = padded.replace('+', "-").replace('/', "_");
+        assert_eq!(
+            Keyring::from_json(file(&url_safe, "").as_bytes()).unwrap_err(),
+            KeyringError::BadSecret { key_id: id }
+        );
+        let duplicate = file(&padded, r#""primary":"abcd","#);
+        assert!(matches!(
+            Keyring::from_json(duplicate.as_bytes()),
+            Err(KeyringError::Format(_))
+        ));
+        let unknown = file(&padded, r#""comment":"x","#);
+        assert!(matches!(
+            Keyring::from_json(unknown.as_bytes()),
+            Err(KeyringError::Format(_))
+        ));
+    }
 }
