@@ -8,7 +8,7 @@ use core::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::error::{Error, InvalidClaims, KeyringError};
+use crate::error::{Error, InvalidClaims};
 use crate::service::{CallbackUrl, Service};
 
 /// Longest principal id, in bytes of UTF-8.
@@ -212,11 +212,8 @@ pub const SESSION_ID_BYTES: usize = 8;
 impl SessionId {
     /// A fresh id from the operating system's random source.
     pub fn generate() -> Result<Self, Error> {
-        use rand::TryRng as _;
         let mut bytes = [0_u8; SESSION_ID_BYTES];
-        rand::rngs::SysRng
-            .try_fill_bytes(&mut bytes)
-            .map_err(|_| KeyringError::Random)?;
+        crate::keyring::fill_from_os(&mut bytes)?;
         Ok(SessionId(bytes))
     }
 
@@ -382,11 +379,13 @@ impl Claims {
             .checked_add(lifetime)
             .ok_or(InvalidClaims::Validity)?
             .min(end);
-        let claims = Claims::new(parent.authentication.clone(), grant, issued_at, expires_at)?;
-        match session {
-            Some(session) => claims.with_session(session),
-            None => Ok(claims),
-        }
+        Claims::from_parts(
+            parent.authentication.clone(),
+            grant,
+            issued_at,
+            expires_at,
+            session,
+        )
     }
 
     /// The session this ticket belongs to, if it was minted in one.

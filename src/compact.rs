@@ -291,10 +291,7 @@ impl<'a> Reader<'a> {
     /// code is the one the encoder writes.
     fn text(&mut self, max: usize) -> Option<String> {
         let code = self.bytes(phrase::max_code_len(max))?;
-        let text = phrase::expand(code, max).ok()?;
-        self.scratch.clear();
-        phrase::encode_into(&text, &mut self.scratch);
-        (self.scratch == code).then_some(text)
+        phrase::decode_with(code, max, &mut self.scratch).ok()
     }
 
     fn urls(&mut self, min: usize, max: usize) -> Option<Vec<CallbackUrl>> {

@@ -56,16 +56,15 @@ impl UntrustedHeader {
     /// The associated data: `PREFIX "-" header` (FORMAT.md §5), at most
     /// `PGT-` and the header.
     pub(crate) fn associated_data(&self) -> AssociatedData {
-        let mut ad = AssociatedData {
-            bytes: [0; 4 + HEADER_BYTES],
-            len: 0,
-        };
         let prefix = self.kind.prefix().as_bytes();
         let header = self.to_bytes();
+        let mut ad = AssociatedData {
+            bytes: [0; 4 + HEADER_BYTES],
+            len: prefix.len() + 1 + HEADER_BYTES,
+        };
         let parts = prefix.iter().chain(b"-").chain(&header);
         for (slot, &b) in ad.bytes.iter_mut().zip(parts) {
             *slot = b;
-            ad.len += 1;
         }
         ad
     }
@@ -147,11 +146,8 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Error> {
 /// A PGTIOU is not a ticket of this codec: the protocol requires that its PGT
 /// cannot be derived from it, so it carries nothing and is never decoded.
 pub fn new_pgt_iou() -> Result<String, Error> {
-    use rand::TryRng as _;
     let mut bytes = [0_u8; 32];
-    rand::rngs::SysRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|_| crate::KeyringError::Random)?;
+    crate::keyring::fill_from_os(&mut bytes)?;
     let mut iou = String::from("PGTIOU-");
     base62::encode_into(&bytes, &mut iou);
     Ok(iou)

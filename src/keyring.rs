@@ -121,11 +121,14 @@ impl SecretKey {
 
     /// A fresh secret from the operating system's random source.
     pub fn generate() -> Result<Self, KeyringError> {
-        let mut secret = SecretKey(Box::new(Zeroizing::new([0; SECRET_BYTES])));
-        rand::rngs::SysRng
-            .try_fill_bytes(secret.0.as_mut_slice())
-            .map_err(|_| KeyringError::Random)?;
+        let mut secret = SecretKey::zeroed();
+        fill_from_os(secret.0.as_mut_slice())?;
         Ok(secret)
+    }
+
+    /// All zeros, in its final heap place, to be filled there.
+    fn zeroed() -> Self {
+        SecretKey(Box::new(Zeroizing::new([0; SECRET_BYTES])))
     }
 
     pub(crate) fn expose(&self) -> &[u8; SECRET_BYTES] {
@@ -303,7 +306,7 @@ impl Keyring {
             let id: KeyId = entry.id.parse()?;
             let alg = Alg::from_name(&entry.alg).ok_or(KeyringError::Format("unknown alg"))?;
             // Decoded straight into its final place.
-            let mut secret = SecretKey(Box::new(Zeroizing::new([0_u8; SECRET_BYTES])));
+            let mut secret = SecretKey::zeroed();
             match BASE64.decode_slice(entry.secret.as_bytes(), secret.0.as_mut_slice()) {
                 Ok(SECRET_BYTES) => {}
                 _ => return Err(KeyringError::BadSecret { key_id: id }),
@@ -413,12 +416,22 @@ fn write_all(file: &mut File, json: &str) -> Result<(), KeyringError> {
     file.sync_all().map_err(io)
 }
 
+/// Fills `buf` from the operating system's random source (`getrandom`), the
+/// one source of every secret, nonce, id and IOU of the crate.
+///
+/// Not a user-space generator: a forked child or a restored VM snapshot would
+/// replay a user-space generator's state and repeat values; the kernel's
+/// generator is reseeded on both (Linux 5.18+ for VM generation changes).
+pub(crate) fn fill_from_os(buf: &mut [u8]) -> Result<(), KeyringError> {
+    rand::rngs::SysRng
+        .try_fill_bytes(buf)
+        .map_err(|_| KeyringError::Random)
+}
+
 fn random_id(taken: &[KeyId]) -> Result<KeyId, KeyringError> {
     loop {
         let mut bytes = [0_u8; 2];
-        rand::rngs::SysRng
-            .try_fill_bytes(&mut bytes)
-            .map_err(|_| KeyringError::Random)?;
+        fill_from_os(&mut bytes)?;
         let id = KeyId(bytes);
         if !taken.contains(&id) {
             return Ok(id);

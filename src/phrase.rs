@@ -355,19 +355,29 @@ pub fn encode(text: &str) -> Vec<u8> {
 /// empty, holds ASCII or could have been longer, a phrase where the greedy
 /// encoder would have chosen otherwise), invalid UTF-8, and text past the bound.
 pub fn decode(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
+    decode_with(code, max_bytes, &mut Vec::with_capacity(code.len()))
+}
+
+/// [`decode`] with a caller's buffer for the re-encoding, reused across the
+/// fields of a payload.
+pub(crate) fn decode_with(
+    code: &[u8],
+    max_bytes: usize,
+    scratch: &mut Vec<u8>,
+) -> Result<String, Malformed> {
     let text = expand(code, max_bytes)?;
     // One text, one code: anything but the greedy encoding is refused.
-    let mut again = Vec::with_capacity(code.len());
-    encode_into(&text, &mut again);
-    if again != code {
+    scratch.clear();
+    encode_into(&text, scratch);
+    if *scratch != code {
         return Err(Malformed::Payload);
     }
     Ok(text)
 }
 
-/// [`decode`] without the final check that `code` is the greedy encoding;
-/// for a caller that re-encodes a larger whole anyway.
-pub(crate) fn expand(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
+/// The text `code` stands for, without the check that `code` is its greedy
+/// encoding.
+fn expand(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
     // Room for the longest text allowed: one allocation, no pre-pass.
     let mut text = Vec::with_capacity(max_bytes);
     let mut at = 0;
