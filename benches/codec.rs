@@ -7,61 +7,25 @@
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::{
-    Alg, Authentication, Claims, Codec, Grant, Key, KeyId, Keyring, SecretKey, Service, Session,
-    SessionId, base62, phrase, stages,
-};
+use cas_ticket_codec::{Alg, base62, phrase, stages};
 use chacha20poly1305::XChaCha20Poly1305;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
 use xaes_256_gcm::Xaes256Gcm;
 use xaes_256_gcm::aead::{AeadInOut, KeyInit};
 
-const NOW: OffsetDateTime = datetime!(2026-11-22 10:00:00 UTC);
-
-fn auth() -> Authentication {
-    Authentication::new("jdoe@example.edu", NOW - Duration::minutes(5))
-        .unwrap()
-        .with_method("Password")
-        .unwrap()
-}
-
-/// The typical ST, minted in an 8-hour SSO session as a node mints it.
-fn st() -> Claims {
-    let grant = Grant::Service {
-        service: Service::new("https://app.example.edu/login?target=%2Fhome").unwrap(),
-        fresh_login: false,
-    };
-    Claims::minted_from(&tgt(), grant, NOW, Duration::seconds(10)).unwrap()
-}
-
-/// The TGT of that session, issued at login.
-fn tgt() -> Claims {
-    let login = NOW - Duration::minutes(5);
-    let tgt = Claims::with_lifetime(auth(), Grant::TicketGranting, login, Duration::hours(8));
-    let tgt = tgt.unwrap();
-    let session = Session::new(SessionId::from_bytes(*b"session!"), tgt.expires_at());
-    tgt.with_session(session).unwrap()
-}
-
-fn codec(alg: Alg) -> Codec {
-    let id = KeyId::from_bytes([0, 1]);
-    let key = Key::new(id, alg, SecretKey::from_bytes([0x11; 32]));
-    Codec::new(&Keyring::new(vec![key], id).unwrap())
-}
-
-/// The typical ST of DESIGN.md as the peers carry it: no session.
-fn st_plain() -> Claims {
-    let grant = Grant::Service {
-        service: Service::new("https://app.example.edu/login?target=%2Fhome").unwrap(),
-        fresh_login: false,
-    };
-    Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap()
-}
+/// The claims and keys of the tests: the typical ST in its 8-hour SSO
+/// session as a node mints it (`st`), the same without a session as the
+/// peers carry it (`st_without_session`), and the session's TGT.
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{NOW, codec, st, st_without_session, tgt};
 
 fn pipeline(c: &mut Criterion) {
-    for (name, claims) in [("st", st()), ("st_plain", st_plain()), ("tgt", tgt())] {
+    for (name, claims) in [
+        ("st", st()),
+        ("st_plain", st_without_session()),
+        ("tgt", tgt()),
+    ] {
         for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
             let codec = codec(alg);
             let ticket = codec.encode(&claims).unwrap();
