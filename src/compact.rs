@@ -212,7 +212,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
             proxies: ProxyChain::new(r.urls(1, MAX_PROXIES)?).ok()?,
         },
         Kind::Pgt => Grant::ProxyGranting {
-            callback: CallbackUrl::new(&r.text(MAX_CALLBACK_URL_BYTES)?).ok()?,
+            callback: CallbackUrl::from_stored(r.text(MAX_CALLBACK_URL_BYTES)?)?,
             upstream: r.urls(0, MAX_PROXIES - 1)?,
         },
     };
@@ -300,7 +300,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         (0..len)
-            .map(|_| CallbackUrl::new(&self.text(MAX_CALLBACK_URL_BYTES)?).ok())
+            .map(|_| CallbackUrl::from_stored(self.text(MAX_CALLBACK_URL_BYTES)?))
             .collect()
     }
 

@@ -93,9 +93,11 @@ pub enum InvalidClaims {
     Method,
     /// More authentication methods than [`MAX_METHODS`](crate::MAX_METHODS).
     TooManyMethods,
-    /// The service is not an absolute URL the normalizer accepts.
+    /// The service is not an http or https URL the normalizer accepts
+    /// (FORMAT.md §8).
     Service,
-    /// A proxy or callback URL is not an absolute URL, or is too long.
+    /// A proxy or callback URL is not one the normalizer accepts, or is
+    /// longer than 200 bytes once normalized.
     Url,
     /// A proxy chain is empty or longer than [`MAX_PROXIES`](crate::MAX_PROXIES).
     ProxyChain,
@@ -207,8 +209,10 @@ impl fmt::Display for InvalidClaims {
             InvalidClaims::Principal => "principal is empty, too long or has control characters",
             InvalidClaims::Method => "method name is empty, too long or has control characters",
             InvalidClaims::TooManyMethods => "too many authentication methods",
-            InvalidClaims::Service => "service is not an absolute URL",
-            InvalidClaims::Url => "URL is not absolute, too long or has forbidden characters",
+            InvalidClaims::Service => "service is not an http or https URL as FORMAT.md §8 accepts",
+            InvalidClaims::Url => {
+                "callback URL is not an http or https URL as FORMAT.md §8 accepts, or is over 200 bytes"
+            }
             InvalidClaims::ProxyChain => "proxy chain is empty or too long",
             InvalidClaims::Validity => "expiration must be after issue, within the format's range",
             InvalidClaims::Session => {

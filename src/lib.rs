@@ -86,5 +86,5 @@ pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_io
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
 pub use service::{
     CallbackUrl, KEPT_PREFIX_CHARS, MAX_CALLBACK_URL_BYTES, MAX_FULL_SERVICE_CHARS,
-    MAX_SERVICE_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service, normalize,
+    MAX_SERVICE_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service, is_normalized, normalize,
 };

@@ -604,11 +604,83 @@ fn encode_failures() {
     .fails(5, "outlive its session");
     encode(&["--kind", "tgt"]).fails(2, "--principal");
     // Claims that cannot be encoded: exit 5.
-    encode(&["--kind", "st", "--principal", "a", "--service", "notaurl"]).fails(5, "service");
+    encode(&["--kind", "st", "--principal", "a", "--service", "notaurl"])
+        .fails(5, "service is not an http or https URL");
     encode(&["--kind", "tgt", "--principal", ""]).fails(5, "principal");
     encode(&["--kind", "pgt", "--principal", "a", "--pgt-url", "relative"]).fails(5, "URL");
     let random = common::incompressible_text(250);
     encode(&["--kind", "tgt", "--principal", &random]).fails(5, "too long");
+}
+
+/// URLs a browser reads differently from an RFC 3986 parser, userinfo, and
+/// schemes that are not the web's: no ticket names them, as a service or as
+/// a callback.
+#[test]
+fn hostile_urls_get_no_ticket() {
+    let dir = Dir::new();
+    let (keys, _) = dir.keygen("k.json", "aes256gcm");
+    for url in [
+        "https://EVIL.TEST\\@GOOD.EXAMPLE:443/X",
+        "https://evil.test\\.good.example/",
+        "https://good.example@evil.test/",
+        "https://@good.example/",
+        "https://@/",
+        "javascript://%0aalert(1)",
+        "javascript:alert(1)",
+        "data://text/html;base64,PHNjcmlwdD4=",
+        "file://localhost/etc/passwd",
+        "myapp://callback",
+        "https:evil.test/",
+        "https:///evil.test/",
+        "https://good.example:99999/",
+        "https://[zz]/",
+        "https://a..b/",
+        "https://x/a<script>",
+        "https://x/?a\"b",
+    ] {
+        let encode = |flag: &str, kind: &str| {
+            run(&[
+                "encode",
+                "--keys",
+                &keys,
+                "--kind",
+                kind,
+                "--principal",
+                "a",
+                flag,
+                url,
+            ])
+        };
+        encode("--service", "st").fails(5, "service is not an http or https URL");
+        encode("--pgt-url", "pgt").fails(5, "callback URL is not an http or https URL");
+    }
+    // What a browser reads as the same URL is stored as the browser reads it.
+    for (given, stored) in [
+        (
+            "HTTPS://App.Example.EDU:443/a/../login?target=%2Fhome#top",
+            SERVICE,
+        ),
+        ("https://0x7f.1:0443/%2e/cas", "https://127.0.0.1/cas"),
+    ] {
+        let ticket = run(&[
+            "encode",
+            "--keys",
+            &keys,
+            "--kind",
+            "st",
+            "--principal",
+            "a",
+            "--service",
+            given,
+            "--at",
+            AT,
+        ])
+        .ok();
+        assert_eq!(
+            decode_at(&keys, ticket.trim(), AT).json()["service"],
+            stored
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@ mod common;
 
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Kind, MAX_TICKET_CHARS,
-    ProxyChain, Service, Session, SessionId, base62, normalize,
+    ProxyChain, Service, Session, SessionId, base62, is_normalized, normalize,
 };
 use common::{NOW, keyring};
 use proptest::prelude::*;
@@ -17,19 +17,33 @@ fn alg() -> impl Strategy<Value = Alg> {
     prop_oneof![Just(Alg::Aes256Gcm), Just(Alg::XChaCha20Poly1305)]
 }
 
+/// Service URLs the codec accepts, including forms a browser rewrites:
+/// mixed case, numeric IPv4 spellings, IPv6, default ports, dot segments.
 fn url() -> impl Strategy<Value = String> {
+    let host = prop_oneof![
+        4 => "([a-zA-Z0-9_-]{1,8}\\.){0,2}[a-zA-Z][a-zA-Z0-9-]{0,8}",
+        1 => Just("0x7F.1".to_owned()),
+        1 => (any::<u8>(), any::<u8>()).prop_map(|(a, b)| format!("10.{a}.0{b:o}.1")),
+        1 => Just("[0:0::1]".to_owned()),
+        1 => (any::<u16>(), any::<u16>()).prop_map(|(a, b)| format!("[2001:DB8::{a:x}:{b:x}]")),
+    ];
     (
         prop_oneof![Just("https"), Just("http"), Just("HTTPS")],
-        "[a-zA-Z0-9.-]{1,30}",
+        host,
         prop::option::of(0_u16..10000),
-        "(/[a-zA-Z0-9%._~-]{0,12}){0,4}",
-        prop::option::of("[a-zA-Z0-9=&%._-]{0,40}"),
+        "(/([a-zA-Z0-9%._~'|-]{0,12}|\\.|\\.\\.|%2[eE])){0,4}",
+        prop::option::of("[a-zA-Z0-9=&%._'|?-]{0,40}"),
     )
         .prop_map(|(scheme, host, port, path, query)| {
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             let query = query.map(|q| format!("?{q}")).unwrap_or_default();
             format!("{scheme}://{host}{port}{path}{query}")
         })
+}
+
+/// Texts shaped like URLs, most of which the codec refuses.
+fn url_like() -> impl Strategy<Value = String> {
+    "(https?|HTTPS|ftp|javascript)(://|:|:/|:///)[a-zA-Z0-9.:\\[\\]@%_\\\\-]{0,20}(/[ -~]{0,10}){0,3}(\\?[ -~]{0,10})?(#[ -~]{0,5})?"
 }
 
 prop_compose! {
@@ -206,6 +220,18 @@ proptest! {
         prop_assert!(service.matches(&once));
         let longer = format!("{once}x");
         prop_assert!(!service.matches(&longer));
+    }
+
+    #[test]
+    fn the_stored_form_check_agrees_with_normalization(u in prop_oneof![url(), url_like()]) {
+        match normalize(&u) {
+            Ok(once) => {
+                prop_assert!(is_normalized(&once), "{}", once);
+                prop_assert_eq!(normalize(&once), Ok(once.clone()));
+                prop_assert_eq!(is_normalized(&u), u == once);
+            }
+            Err(_) => prop_assert!(!is_normalized(&u)),
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, rfc3339};
+use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, normalize, rfc3339};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -176,8 +176,10 @@ fn issue_st(
     }
 }
 
-/// Where the browser goes after the login: the `service` parameter as given
-/// (the redirect) and in the shortened form an ST carries.
+/// Where the browser goes after the login: the `service` parameter
+/// normalized (the redirect: the URL exactly as a browser reads it, so no
+/// other parser can read it differently) and in the shortened form an ST
+/// carries.
 struct Target {
     url: String,
     service: Service,
@@ -187,13 +189,11 @@ struct Target {
 fn service_param(value: Option<&String>) -> Result<Option<Target>, InvalidService> {
     match value.map(String::as_str).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(url) => match Service::new(url) {
-            Ok(service) => Ok(Some(Target {
-                url: url.to_owned(),
-                service,
-            })),
-            Err(_) => Err(InvalidService),
-        },
+        Some(given) => {
+            let url = normalize(given).map_err(|_| InvalidService)?;
+            let service = Service::new(&url).map_err(|_| InvalidService)?;
+            Ok(Some(Target { url, service }))
+        }
     }
 }
 

@@ -18,12 +18,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use allow::ProxyAllow;
 use axum::Router;
 use axum::routing::get;
-use cas_ticket_codec::{Claims, Codec, Grant, Keyring};
+use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
 use clap::Parser;
 use time::{Duration, OffsetDateTime};
 
+mod allow;
 #[path = "../../src/bin/ticketctl/duration.rs"]
 mod duration;
 mod login;
@@ -69,11 +71,13 @@ struct Flags {
     /// Clock-skew allowance past a ticket's expiration instant.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse_duration)]
     leeway: Duration,
-    /// A `pgtUrl` prefix allowed to receive proxy-granting tickets (repeat
-    /// for more). None: proxying is off. Callbacks must be `https://` unless
-    /// an `http://` prefix is listed on purpose (loopback tests).
-    #[arg(long, value_name = "URL_PREFIX", value_parser = parse_proxy_prefix)]
-    proxy_allow: Vec<String>,
+    /// A URL whose scheme, host, port and path segments a `pgtUrl` must
+    /// start with to receive proxy-granting tickets (repeat for more; see
+    /// allow.rs for how it is compared). None: proxying is off. Callbacks
+    /// must be `https://` unless an `http://` URL is listed on purpose
+    /// (loopback tests).
+    #[arg(long, value_name = "URL", value_parser = ProxyAllow::parse)]
+    proxy_allow: Vec<ProxyAllow>,
 }
 
 /// Everything the handlers share. The codec sits behind a lock only so that
@@ -129,33 +133,15 @@ impl Node {
         self.codec().encode(&claims)
     }
 
-    /// Whether `url` may receive proxy-granting tickets (`--proxy-allow`).
-    pub fn proxy_allowed(&self, url: &str) -> bool {
-        self.flags
-            .proxy_allow
-            .iter()
-            .any(|prefix| url.starts_with(prefix.as_str()))
+    /// Whether `callback` may receive proxy-granting tickets (`--proxy-allow`).
+    pub fn proxy_allowed(&self, callback: &CallbackUrl) -> bool {
+        allow::allowed(&self.flags.proxy_allow, callback.as_str())
     }
 }
 
 /// A protocol flag such as `renew=true`: set unless empty or `false`.
 pub fn flag(value: Option<&String>) -> bool {
     value.is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false"))
-}
-
-/// A `--proxy-allow` prefix: an http or https URL with a path, so that a
-/// prefix can never match another host (`https://p.example.edu` would match
-/// `https://p.example.edu.evil.test/`).
-fn parse_proxy_prefix(text: &str) -> Result<String, String> {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"));
-    match rest.and_then(|rest| rest.split_once('/')) {
-        Some((host, _)) if !host.is_empty() => Ok(text.to_owned()),
-        _ => Err(format!(
-            "'{text}' is not a URL prefix with a path, like https://proxy.example.edu/"
-        )),
-    }
 }
 
 fn parse_context(text: &str) -> Result<String, String> {

@@ -188,14 +188,14 @@ async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, String)
 /// validation still succeeds without an IOU.
 async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<String>, Failure> {
     let invalid = |why: &str| ("INVALID_PROXY_CALLBACK", format!("pgtUrl {why}"));
-    let callback = CallbackUrl::new(url)
-        .map_err(|_| invalid("is not an absolute URL of at most 200 characters"))?;
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(invalid("must be an https URL"));
-    }
+    // From here on the callback is the URL as a browser reads it: the one
+    // the allowlist checks is the one called.
+    let callback = CallbackUrl::new(url).map_err(|_| {
+        invalid("is not an http or https URL the codec accepts, of at most 200 characters")
+    })?;
     // An http:// callback passes only where the operator listed an http://
-    // prefix on purpose.
-    if !node.proxy_allowed(url) {
+    // URL on purpose.
+    if !node.proxy_allowed(&callback) {
         return Err((
             "UNAUTHORIZED_SERVICE_PROXY",
             "this pgtUrl is not allowed to receive proxy-granting tickets".to_owned(),
@@ -208,6 +208,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
         _ => Vec::new(),
     };
     let now = OffsetDateTime::now_utc();
+    let url = callback.as_str().to_owned();
     let grant = Grant::ProxyGranting { callback, upstream };
     let minted = node
         .mint(claims, grant, now, node.flags.pgt_ttl)
@@ -228,7 +229,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
     })?;
 
     let agent = node.callbacks.clone();
-    let target = page::with_query(url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
+    let target = page::with_query(&url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
     let delivered = tokio::task::spawn_blocking(move || {
         agent
             .get(&target)
@@ -280,7 +281,7 @@ pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response 
             "pgt rejected: not a proxy-granting ticket",
         );
     };
-    if !node.proxy_allowed(callback.as_str()) {
+    if !node.proxy_allowed(callback) {
         return failed(
             "UNAUTHORIZED_SERVICE",
             "the proxy that holds this pgt is no longer allowed to proxy",

@@ -9,7 +9,7 @@ use arbitrary::Arbitrary;
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, Key, KeyId, Keyring, Kind,
     MAX_TICKET_CHARS, Malformed, ProxyChain, SecretKey, Service, Session, SessionId, base62,
-    inspect, phrase, stages,
+    inspect, is_normalized, normalize, phrase, stages,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -176,6 +176,10 @@ pub fn roundtrip(input: &ClaimsInput) {
         .expect("fixed keyring");
         [Codec::new(&keyring(0x5e)), Codec::new(&xchacha)]
     });
+    service_url(&url(&input.service));
+    if let Some(raw) = &input.raw_service {
+        service_url(raw);
+    }
     let Some(claims) = claims(input) else { return };
     let codec = &codecs[usize::from(input.xchacha)];
     match codec.encode(&claims) {
@@ -212,6 +216,19 @@ pub fn roundtrip(input: &ClaimsInput) {
         Err(Error::TooLong { length, max }) => assert!(length > max),
         Err(Error::InvalidClaims(_)) => {}
         Err(e) => panic!("unexpected encode error {e:?}"),
+    }
+}
+
+/// The decoder's one-pass stored-form check says what normalization says,
+/// and normalization is idempotent.
+fn service_url(url: &str) {
+    match normalize(url) {
+        Ok(once) => {
+            assert!(is_normalized(&once), "{url:?} gave {once:?}");
+            assert_eq!(normalize(&once).as_deref(), Ok(once.as_str()), "{url:?}");
+            assert_eq!(is_normalized(url), url == once, "{url:?}");
+        }
+        Err(_) => assert!(!is_normalized(url), "{url:?}"),
     }
 }
 

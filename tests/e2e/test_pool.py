@@ -243,6 +243,65 @@ def test_logout_clears_the_cookie_but_cannot_revoke_the_tgt(pool):
     assert sso(node2, APP, thief).status_code == 302
 
 
+# URLs a browser reads differently from a naive parser, userinfo, and schemes
+# that are not the web's. Sent raw (requests would re-encode some of them).
+HOSTILE_SERVICES = [
+    "https://EVIL.TEST\\@APP.EXAMPLE.EDU:443/X",
+    "https://evil.test\\.app.example.edu/",
+    "https://app.example.edu@evil.test/",
+    "https://@app.example.edu/",
+    "javascript://%0aalert(1)",
+    "javascript:alert(1)",
+    "data://text/html;base64,PHNjcmlwdD4=",
+    "file://localhost/etc/passwd",
+    "myapp://callback",
+    "https:evil.test/",
+    "https:///evil.test/",
+    "https://app.example.edu:99999/",
+    "https://[zz]/",
+    "https://a..b/",
+]
+
+
+def raw_get(node, path, session, **params):
+    """GET with the query written as given, percent-encoded only where a URL
+    cannot hold the character."""
+    from urllib.parse import quote
+
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    return session.get(f"{node.url}{path}?{query}", allow_redirects=False, timeout=TIMEOUT)
+
+
+def test_hostile_services_get_no_ticket_and_no_redirect(pool):
+    node1, node2, _ = pool.nodes
+    session, _ = login(node1, APP)
+    for hostile in HOSTILE_SERVICES:
+        for node in (node1, node2):
+            sso_answer = raw_get(node, "login", session, service=hostile)
+            assert sso_answer.status_code == 400, hostile
+            assert "Invalid service" in sso_answer.text and "Location" not in sso_answer.headers
+            form = raw_get(node, "login", browser(), service=hostile)
+            assert form.status_code == 400 and "Location" not in form.headers, hostile
+        for param in ("service", "url"):
+            out = raw_get(node2, "logout", browser(), **{param: hostile})
+            assert out.status_code == 200 and "Location" not in out.headers, hostile
+
+
+def test_a_service_is_redirected_to_as_a_browser_reads_it(pool):
+    node1, node2, _ = pool.nodes
+    session, _ = login(node1, APP)
+    spelled = "HTTPS://App.Example.EDU:443/x/../login?target=%2Fhome#top"
+    answer = raw_get(node2, "login", session, service=spelled)
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    assert location.startswith(APP + "&ticket=ST-"), location
+    st = ticket_from(answer, APP)
+    # Both spellings validate: each normalizes to the ticket's service.
+    for service in (APP, spelled):
+        tree = raw(node1, "p3/serviceValidate", ticket=st, service=service)
+        assert tree.findtext("cas:authenticationSuccess/cas:user", namespaces=NS) == USER
+
+
 def test_answers_are_never_cached_and_the_form_cannot_be_framed(pool):
     node1, node2, _ = pool.nodes
     form = browser().get(urljoin(node1.url, "login"), params={"service": APP}, timeout=TIMEOUT)
