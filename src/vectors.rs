@@ -250,17 +250,29 @@ fn vectors() -> Vec<Vector> {
         st.clone(),
         wrong,
     );
-    let other = Keyring::new(
-        vec![key(0x0c03, Alg::Aes256Gcm, 0x00)],
-        KeyId::from_bytes([0x0c, 0x03]),
-    )
-    .unwrap();
+    let other = || {
+        Keyring::new(
+            vec![key(0x0c03, Alg::Aes256Gcm, 0x00)],
+            KeyId::from_bytes([0x0c, 0x03]),
+        )
+        .unwrap()
+    };
     bad(
         "unknown_key",
         "the ticket's key id is not in the keyring (retired)",
         "unknown_key",
         st.clone(),
-        other,
+        other(),
+    );
+    let xchacha_st = Codec::new(&keyring(Alg::XChaCha20Poly1305))
+        .encode_with_nonce(&claims("ST", false, false), NONCE)
+        .unwrap();
+    bad(
+        "unknown_key_xchacha",
+        "an xchacha20poly1305 ST whose key id (0b02) is not in the keyring (retired)",
+        "unknown_key",
+        xchacha_st,
+        other(),
     );
     let relabelled_key = edit(&st, |bytes| bytes[1..3].copy_from_slice(&[0x0b, 0x02]));
     bad(
@@ -438,6 +450,7 @@ fn payload_vectors() -> Vec<Vector> {
             replace(&pt, &[0x19, 0x01, 0x2c, 0x00], &[0x19, 0x01, 0x2c, 0x02]),
         ),
     ];
+    let cases = cases.into_iter().chain(bound_cases());
     cases
         .into_iter()
         .map(|(name, comment, kind, payload)| Vector {
@@ -453,6 +466,206 @@ fn payload_vectors() -> Vec<Vector> {
             extra: Extra::default(),
         })
         .collect()
+}
+
+/// A CBOR head, shortest form.
+fn head(major: u8, n: u64) -> Vec<u8> {
+    let m = major << 5;
+    match n {
+        0..=23 => vec![m | n as u8],
+        24..=0xff => vec![m | 24, n as u8],
+        0x100..=0xffff => [&[m | 25][..], &(n as u16).to_be_bytes()].concat(),
+        0x1_0000..=0xffff_ffff => [&[m | 26][..], &(n as u32).to_be_bytes()].concat(),
+        _ => [&[m | 27][..], &n.to_be_bytes()].concat(),
+    }
+}
+
+fn uint(n: u64) -> Vec<u8> {
+    head(0, n)
+}
+
+/// A text field: a byte string holding the text's phrase code.
+fn text(s: &str) -> Vec<u8> {
+    let code = crate::phrase::encode(s);
+    [head(2, code.len() as u64), code].concat()
+}
+
+fn array(items: &[Vec<u8>]) -> Vec<u8> {
+    [head(4, items.len() as u64), items.concat()].concat()
+}
+
+/// A payload of `public`, `secret` and `chosen` items in one array, padded
+/// as FORMAT.md §7 pads the secret part.
+fn payload(public: &[Vec<u8>], secret: &[Vec<u8>], chosen: &[Vec<u8>]) -> Vec<u8> {
+    let items = public.len() + secret.len() + chosen.len();
+    let secret = secret.concat();
+    let pad = (4 - secret.len() % 4) % 4;
+    [
+        head(4, items as u64),
+        public.concat(),
+        secret,
+        chosen.concat(),
+        vec![0; pad],
+    ]
+    .concat()
+}
+
+/// Authentic payloads that break one bound of FORMAT.md §7 or §8 each; the
+/// other fields are the typical claims', outside any session.
+fn bound_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
+    let issued = || uint(0x6b02_bd20); // 2026-11-22T10:00:00Z
+    let st_public = || vec![issued(), uint(10)];
+    let secret = |principal: Vec<u8>, methods: Vec<u8>| {
+        vec![uint(300), uint(0), principal, methods, vec![0xf6]]
+    };
+    let principal = || text("jdoe@example.edu");
+    let methods = || array(&[text("Password")]);
+    let service = || text("https://app.example.edu/login?target=%2Fhome");
+    let callback = || text("https://portal.example.edu/cas/proxyCallback");
+    let st = |principal, methods, service| {
+        payload(&st_public(), &secret(principal, methods), &[service])
+    };
+    let pgt = |callback, upstream: &[Vec<u8>]| {
+        payload(
+            &[issued(), uint(7200)],
+            &secret(principal(), methods()),
+            &[callback, array(upstream)],
+        )
+    };
+    // The long service's stored form with a head normalization cannot
+    // write: a `..` segment in the path.
+    let long = Service::new(LONG_SERVICE).unwrap();
+    let (long_head, digest) = long.as_str().split_once('#').unwrap();
+    let impossible_head = long_head.replacen("/portal/apps/", "/portal/../s/", 1);
+    assert_eq!(impossible_head.len(), long_head.len());
+    vec![
+        (
+            "payload_principal_too_long",
+            "a principal of 264 bytes, over the bound of 256",
+            Kind::St,
+            st(text(&"@example.edu".repeat(22)), methods(), service()),
+        ),
+        (
+            "payload_principal_control_character",
+            "a principal holding U+0085, a C1 control character (category Cc)",
+            Kind::St,
+            st(text("jdoe\u{85}@example.edu"), methods(), service()),
+        ),
+        (
+            "payload_method_too_long",
+            "a method name of 65 bytes, over the bound of 64",
+            Kind::St,
+            st(principal(), array(&[text(&"P".repeat(65))]), service()),
+        ),
+        (
+            "payload_method_control_character",
+            "a method name holding U+009F, a C1 control character",
+            Kind::St,
+            st(principal(), array(&[text("Pass\u{9f}word")]), service()),
+        ),
+        (
+            "payload_lifetime_zero",
+            "a lifetime of 0 s: the ticket expires when it is issued",
+            Kind::Tgt,
+            payload(&[issued(), uint(0)], &secret(principal(), methods()), &[]),
+        ),
+        (
+            "payload_instant_out_of_range",
+            "issued at 10000-01-01T00:00:00Z, past the years this decoder represents",
+            Kind::St,
+            payload(
+                &[uint(253_402_300_800), uint(10)],
+                &secret(principal(), methods()),
+                &[service()],
+            ),
+        ),
+        (
+            "payload_session_id_short",
+            "a TGT whose session id has 7 bytes instead of 8",
+            Kind::Tgt,
+            payload(
+                &[issued(), uint(28_800)],
+                &[
+                    uint(300),
+                    uint(0),
+                    principal(),
+                    methods(),
+                    [head(2, 7), vec![0x5e; 7]].concat(),
+                ],
+                &[],
+            ),
+        ),
+        (
+            "payload_shortened_head_impossible",
+            "a shortened service whose 40-character head holds a `..` segment, which normalization removes",
+            Kind::St,
+            st(
+                principal(),
+                methods(),
+                text(&format!("{impossible_head}#{digest}")),
+            ),
+        ),
+        (
+            "payload_service_userinfo",
+            "a service stored with userinfo, which normalization refuses",
+            Kind::St,
+            st(
+                principal(),
+                methods(),
+                text("https://jdoe@app.example.edu/"),
+            ),
+        ),
+        (
+            "payload_callback_not_normalized",
+            "a PGT callback with an uppercase host",
+            Kind::Pgt,
+            pgt(text("https://PORTAL.example.edu/cas/proxyCallback"), &[]),
+        ),
+        (
+            "payload_callback_fragment",
+            "a PGT callback with a fragment",
+            Kind::Pgt,
+            pgt(text("https://portal.example.edu/cas/proxyCallback#x"), &[]),
+        ),
+        (
+            "payload_callback_too_long",
+            "a PGT callback of 207 bytes, over the bound of 200",
+            Kind::Pgt,
+            pgt(
+                text(&format!(
+                    "https://portal.example.edu/{}",
+                    "cas/proxyCallback/".repeat(10)
+                )),
+                &[],
+            ),
+        ),
+        (
+            "payload_eight_upstream",
+            "a PGT with 8 upstream proxies, over the bound of 7",
+            Kind::Pgt,
+            pgt(callback(), &vec![callback(); 8]),
+        ),
+        (
+            "payload_nine_proxies",
+            "a PT whose proxy chain has 9 URLs, over the bound of 8",
+            Kind::Pt,
+            payload(
+                &st_public(),
+                &secret(principal(), methods()),
+                &[service(), array(&vec![callback(); 9])],
+            ),
+        ),
+        (
+            "payload_empty_proxy_chain",
+            "a PT whose proxy chain is empty",
+            Kind::Pt,
+            payload(
+                &st_public(),
+                &secret(principal(), methods()),
+                &[service(), array(&[])],
+            ),
+        ),
+    ]
 }
 
 /// `payload` with the first `old` replaced by `new`.
@@ -600,16 +813,121 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Service URLs as given, with their normalized and stored forms, or `null`
+/// where FORMAT.md §8 refuses them: a battery of what browsers read
+/// differently, for a second implementation's normalizer.
+const URLS: &[(&str, &str)] = &[
+    (
+        "https://app.example.edu/login?target=%2Fhome",
+        "already normalized",
+    ),
+    (
+        "HTTPS://App.Example.EDU:443/login?target=%2Fhome#top",
+        "case, default port, fragment",
+    ),
+    ("http://app.example.edu:80/a", "http's default port"),
+    (
+        "http://app.example.edu:443/a",
+        "another scheme's default port stays",
+    ),
+    ("https://app.example.edu:08443/a", "leading zeros of a port"),
+    ("https://app.example.edu:/a", "empty port"),
+    ("https://app.example.edu", "empty path"),
+    ("https://app.example.edu?q=1", "query without a path"),
+    ("https://app.example.edu/?", "empty query stays"),
+    ("https://0x7f.1/", "IPv4 in hex and short form"),
+    ("https://2130706433/", "IPv4 as one number"),
+    ("https://010.0.0.1/", "IPv4 in octal"),
+    (
+        "https://10.0.0.08/",
+        "an octal part with the digit 8: no host",
+    ),
+    ("https://[0:0:0:0:0:0:0:1]:8443/x", "IPv6 compressed"),
+    (
+        "https://[::FFFF:10.0.0.1]/",
+        "IPv6 with embedded IPv4, written in hex",
+    ),
+    ("https://ex%41mple.edu/", "percent-encoded host"),
+    ("https://%CE%B2%CE%B5%CF%84%CE%B1.com/", "IDNA"),
+    ("https://XN--MXABJ4D.com/", "punycode, uppercase"),
+    ("https://xn--zz.com/", "invalid punycode"),
+    ("https://h/a/../b/./c", "dot segments"),
+    (
+        "https://h/a/%2e%2E/b/%2e/c/..",
+        "percent-encoded dot segments",
+    ),
+    ("https://h/a/..%2f/b", "not a dot segment"),
+    ("https://h/a%2Fb?x=%2f", "percent-encodings stay as written"),
+    ("https://h/it's?q='1'", "`'` encoded in the query only"),
+    ("https://h/p?a[]=1&b=|", "brackets and bar stay"),
+    ("https://under_score.example/", "underscore in a label"),
+    (
+        "https://EVIL.TEST\\@GOOD.EXAMPLE:443/X",
+        "backslash: a browser goes to evil.test",
+    ),
+    (
+        "https://evil.test\\.good.example/",
+        "backslash in the authority",
+    ),
+    ("https://h/a\\b", "backslash in the path"),
+    ("https://good.example@evil.test/", "userinfo"),
+    ("https://@good.example/", "empty userinfo"),
+    ("javascript://%0aalert(1)", "not http or https"),
+    ("javascript:alert(1)", "not http or https"),
+    ("data://text/html,x", "not http or https"),
+    ("file://localhost/etc/passwd", "not http or https"),
+    ("myapp://callback", "not http or https"),
+    ("https:evil.test/", "no `//`"),
+    ("https:///evil.test/", "empty authority"),
+    ("https://h:65536/", "port too large"),
+    ("https://[zz]/", "not an IPv6 address"),
+    ("https://a..b/", "empty label"),
+    ("https://a.b./", "trailing dot"),
+    ("https://a!b/", "not a DNS name"),
+    ("https://h.123/", "ends in a number that is not IPv4"),
+    ("https://h/a b", "space"),
+    ("https://h/a^b", "`^` in the path"),
+    ("https://h/{x}", "braces in the path"),
+    ("https://h/?a<b", "`<` in the query"),
+    (
+        "https://App.Example.edu:443/portal/apps/reporting/dashboard?view=monthly&region=emea#top",
+        "long: stored shortened",
+    ),
+];
+
+fn url_vectors() -> String {
+    let cases: Vec<Value> = URLS
+        .iter()
+        .map(|(url, note)| {
+            json!({
+                "url": url,
+                "note": note,
+                "normalized": crate::normalize(url).ok(),
+                "stored": Service::new(url).ok().map(|s| s.as_str().to_owned()),
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "comment": "service URLs (FORMAT.md §8): `normalized` and `stored` are null where the URL is refused",
+        "cases": cases,
+    }))
+    .unwrap();
+    text.push('\n');
+    text
+}
+
 #[test]
 fn vectors_match_the_committed_files() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     let regenerate = std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some();
     if regenerate {
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(dir.join("urls")).unwrap();
     }
-    for v in vectors() {
-        let path = dir.join(format!("{}.json", v.name));
-        let text = to_json(&v);
+    let urls = (dir.join("urls/services.json"), url_vectors());
+    let tickets = vectors()
+        .into_iter()
+        .map(|v| (dir.join(format!("{}.json", v.name)), to_json(&v)));
+    for (path, text) in tickets.chain([urls]) {
         if regenerate {
             std::fs::write(&path, text).unwrap();
         } else {
@@ -639,4 +957,30 @@ fn repad_gives_the_padding_the_encoder_writes() {
         let decoded = crate::stages::from_cbor(Kind::St, &payload).unwrap();
         assert_eq!(decoded.principal(), principal);
     }
+}
+
+#[test]
+fn the_payload_builder_writes_what_the_encoder_writes() {
+    let secret = vec![
+        uint(300),
+        uint(0),
+        text("jdoe@example.edu"),
+        array(&[text("Password")]),
+        vec![0xf6],
+    ];
+    let st = payload(
+        &[uint(0x6b02_bd20), uint(10)],
+        &secret,
+        &[text("https://app.example.edu/login?target=%2Fhome")],
+    );
+    assert_eq!(st, crate::stages::to_cbor(&claims("ST", false, false)));
+    let pgt = payload(
+        &[uint(0x6b02_bd20), uint(7200)],
+        &secret,
+        &[
+            text("https://portal.example.edu/cas/proxyCallback"),
+            array(&[text("https://gateway.example.edu:8443/pgt")]),
+        ],
+    );
+    assert_eq!(pgt, crate::stages::to_cbor(&claims("PGT", false, false)));
 }

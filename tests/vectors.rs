@@ -103,3 +103,34 @@ fn every_vector_decodes_as_recorded() {
         assert!(expects.contains(class), "no vector expects {class}");
     }
 }
+
+/// The service URL battery (FORMAT.md §8), read as a second implementation
+/// would read it.
+#[test]
+fn every_url_vector_normalizes_as_recorded() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/urls/services.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    let mut refused = 0;
+    for case in cases {
+        let url = case["url"].as_str().unwrap();
+        let normalized = case["normalized"].as_str();
+        assert_eq!(
+            cas_ticket_codec::normalize(url).ok().as_deref(),
+            normalized,
+            "{url}"
+        );
+        let stored = Service::new(url).ok();
+        assert_eq!(
+            stored.as_ref().map(Service::as_str),
+            case["stored"].as_str(),
+            "{url}"
+        );
+        match normalized {
+            Some(n) => assert!(cas_ticket_codec::is_normalized(n), "{n}"),
+            None => refused += 1,
+        }
+    }
+    assert!(refused >= 20, "the battery holds refusals");
+}
