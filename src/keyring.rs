@@ -289,6 +289,12 @@ impl Keyring {
 
     /// Parses the key file format from bytes.
     pub fn from_json(json: &[u8]) -> Result<Self, KeyringError> {
+        // serde_json unescapes a string with `\` in a scratch buffer it
+        // never zeroizes: a secret written `\u0041…` or `…\/…` would leave
+        // a copy behind. No key file needs an escape, so none is read.
+        if json.contains(&b'\\') {
+            return Err(KeyringError::Format(NO_ESCAPES));
+        }
         let file: KeyFile = serde_json::from_slice(json).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => KeyringError::Format(
                 "expected {\"version\":1,\"primary\":ID,\"keys\":[{\"id\",\"alg\",\"secret\"}]}",
@@ -376,6 +382,8 @@ impl Keyring {
         result
     }
 }
+
+const NO_ESCAPES: &str = "JSON escapes (\\) are not allowed in a key file";
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -589,5 +597,16 @@ mod tests {
             Keyring::from_json(unknown.as_bytes()),
             Err(KeyringError::Format(_))
         ));
+        // The same secret with `/` escaped, as PHP's json_encode writes it,
+        // and with a \u escape: refused before serde_json copies it.
+        for escaped in [
+            padded.replace('/', "\\/"),
+            format!("\\u0041{}", &padded[1..]),
+        ] {
+            assert_eq!(
+                Keyring::from_json(file(&escaped, "").as_bytes()).unwrap_err(),
+                KeyringError::Format(NO_ESCAPES)
+            );
+        }
     }
 }
