@@ -552,6 +552,26 @@ fn bound_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
             st(text("jdoe\u{85}@example.edu"), methods(), service()),
         ),
         (
+            "payload_raw_run_invalid_utf8",
+            "a principal whose code holds a raw run of the byte ff, which is not UTF-8",
+            Kind::St,
+            st(
+                [head(2, 7), b"jdoe".to_vec(), vec![0x00, 0x01, 0xff]].concat(),
+                methods(),
+                service(),
+            ),
+        ),
+        (
+            "payload_raw_run_ascii",
+            "a principal whose code holds an ASCII letter in a raw run, where a literal belongs",
+            Kind::St,
+            st(
+                [head(2, 7), b"jdoe".to_vec(), vec![0x00, 0x01, b'x']].concat(),
+                methods(),
+                service(),
+            ),
+        ),
+        (
             "payload_method_too_long",
             "a method name of 65 bytes, over the bound of 64",
             Kind::St,
