@@ -24,6 +24,7 @@ use axum::routing::get;
 use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
 use clap::Parser;
 use time::{Duration, OffsetDateTime};
+use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
 mod allow;
 #[path = "../../src/bin/ticketctl/duration.rs"]
@@ -78,6 +79,11 @@ struct Flags {
     /// (loopback tests).
     #[arg(long, value_name = "URL", value_parser = ProxyAllow::parse)]
     proxy_allow: Vec<ProxyAllow>,
+    /// A PEM file of CA certificates that https `pgtUrl` callbacks may chain
+    /// to, besides the system's trust store (repeat for more): a campus's
+    /// private CA.
+    #[arg(long, value_name = "PEM_FILE")]
+    proxy_ca: Vec<PathBuf>,
 }
 
 /// Everything the handlers share. The codec sits behind a lock only so that
@@ -190,7 +196,10 @@ async fn run(flags: Flags) -> Result<(), String> {
     let (codec, summary) = Node::load_codec(&flags)?;
     eprintln!("cas_node: keyring loaded: {summary}");
     users::Directory::load(&flags.users).await?;
+    let (roots, origin) = callback_roots(&flags.proxy_ca)?;
+    eprintln!("cas_node: pgtUrl callbacks trust {origin}");
     let callbacks = ureq::Agent::config_builder()
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
         .timeout_global(Some(std::time::Duration::from_secs(5)))
         .max_redirects(0)
         .http_status_as_error(false)
@@ -221,6 +230,49 @@ async fn run(flags: Flags) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// The roots https callbacks are checked against: the system's trust store
+/// (as OpenSSL finds it, `SSL_CERT_FILE` and `SSL_CERT_DIR` included) and
+/// every `--proxy-ca` file; Mozilla's roots when the system has none and no
+/// file is given. Also says where they came from, for the log.
+fn callback_roots(files: &[PathBuf]) -> Result<(RootCerts, String), String> {
+    let native = rustls_native_certs::load_native_certs();
+    let mut roots: Vec<Certificate<'static>> = native
+        .certs
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    let system = roots.len();
+    for file in files {
+        let pem = std::fs::read(file)
+            .map_err(|e| format!("cannot read --proxy-ca {}: {e}", file.display()))?;
+        let before = roots.len();
+        for item in parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(cert)) => roots.push(cert),
+                Ok(_) => {}
+                Err(e) => return Err(format!("--proxy-ca {}: {e}", file.display())),
+            }
+        }
+        if roots.len() == before {
+            return Err(format!(
+                "--proxy-ca {}: no certificate in it",
+                file.display()
+            ));
+        }
+    }
+    if roots.is_empty() {
+        return Ok((
+            RootCerts::WebPki,
+            "Mozilla's roots (the system has none)".into(),
+        ));
+    }
+    let origin = format!(
+        "{system} system roots and {} from --proxy-ca",
+        roots.len() - system
+    );
+    Ok((RootCerts::Specific(Arc::new(roots)), origin))
 }
 
 async fn reload_on_hangup(node: Arc<Node>, mut hangups: tokio::signal::unix::Signal) {

@@ -58,7 +58,7 @@ def ticketctl(*args, check=True):
 class Node:
     """One cas_node process. `url` is its CAS base URL, ending in `/`."""
 
-    def __init__(self, name, workdir, keys, users, extra_args):
+    def __init__(self, name, workdir, keys, users, extra_args, env=None):
         self.name = name
         self.log_path = workdir / f"{name}.log"
         self._log = open(self.log_path, "w", encoding="utf-8")
@@ -75,6 +75,7 @@ class Node:
             stderr=self._log,
             stdin=subprocess.DEVNULL,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         self.url = self._wait_for_address() + "/"
 
@@ -122,7 +123,7 @@ class Node:
 class Pool:
     """`size` nodes on one keyring and one users file in `workdir`."""
 
-    def __init__(self, workdir, size=3, extra_args=()):
+    def __init__(self, workdir, size=3, extra_args=(), env=None):
         self.workdir = workdir
         self.keys = workdir / "keys.json"
         self.users = workdir / "users.txt"
@@ -132,7 +133,7 @@ class Pool:
         try:
             for i in range(size):
                 self.nodes.append(
-                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args)
+                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args, env)
                 )
         except BaseException:
             self.stop()
@@ -150,10 +151,12 @@ class Pool:
 class CallbackListener:
     """A proxy's pgtUrl endpoint on loopback: `/ok` answers 200 and records
     pgtIou -> pgtId; `/refuse` answers 404. With `tls`, it speaks HTTPS with a
-    certificate from a throwaway CA (trustme) that no node trusts."""
+    certificate from a throwaway CA (trustme) that no node trusts unless told
+    (`ca_pem` is that CA's certificate file)."""
 
-    def __init__(self, tls=False):
+    def __init__(self, tls=False, workdir=None):
         self.pgts = {}
+        self.ca_pem = None
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -176,7 +179,10 @@ class CallbackListener:
         scheme = "http"
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+            ca = trustme.CA()
+            ca.issue_cert("127.0.0.1").configure_cert(context)
+            self.ca_pem = workdir / "proxy-ca.pem"
+            ca.cert_pem.write_to_path(str(self.ca_pem))
             self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
             scheme = "https"
         self.base = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/"
@@ -196,8 +202,8 @@ def callbacks():
 
 
 @pytest.fixture(scope="module")
-def untrusted_callbacks():
-    listener = CallbackListener(tls=True)
+def untrusted_callbacks(tmp_path_factory):
+    listener = CallbackListener(tls=True, workdir=tmp_path_factory.mktemp("ca"))
     yield listener
     listener.stop()
 
@@ -223,8 +229,10 @@ def own_pool(tmp_path):
     """A pool a single test may change (keys, users file)."""
     pools = []
 
-    def start(size=3, extra_args=()):
-        pools.append(Pool(tmp_path, size, extra_args))
+    def start(size=3, extra_args=(), env=None):
+        workdir = tmp_path / f"pool{len(pools) + 1}"
+        workdir.mkdir()
+        pools.append(Pool(workdir, size, extra_args, env))
         return pools[-1]
 
     yield start

@@ -17,7 +17,9 @@ import requests
 from cas import CASClientV1, CASClientV2, CASClientV3
 
 import pytest
-from conftest import PASSWORD, USER, USERS_FILE, Node, ticketctl
+import subprocess
+
+from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, Node, ticketctl
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
 APP = "https://app.example.edu/login?target=%2Fhome"
@@ -519,6 +521,39 @@ def test_proxy_failures(pool, callbacks, untrusted_callbacks):
     )
     code, _ = failure(node3, "proxy", element="proxyFailure", pgt=foreign, targetService=BACKEND)
     assert code == "UNAUTHORIZED_SERVICE"
+
+
+def test_a_private_ca_given_to_the_node_is_trusted_for_callbacks(own_pool, untrusted_callbacks):
+    """A campus pgtUrl with a certificate from its own CA gets its PGT once
+    the node is told the CA: with --proxy-ca, or through the system trust
+    store's SSL_CERT_FILE."""
+    allow = ["--proxy-allow", untrusted_callbacks.base]
+    for extra_args, env in [
+        (["--proxy-ca", str(untrusted_callbacks.ca_pem)], None),
+        ([], {"SSL_CERT_FILE": str(untrusted_callbacks.ca_pem)}),
+    ]:
+        pool = own_pool(size=2, extra_args=allow + extra_args, env=env)
+        node1, node2 = pool.nodes
+        _, st = login(node1, APP)
+        pgt_url = untrusted_callbacks.base + "ok"
+        user, _, iou = client(2, node2, APP, proxy_callback=pgt_url).verify_ticket(st)
+        assert user == USER and iou and iou.startswith("PGTIOU-"), node2.log()
+        assert untrusted_callbacks.pgts[iou].startswith("PGT-")
+        pool.stop()
+    for missing in ["/nonexistent.pem", str(pool.users)]:
+        node = subprocess_node_failure(pool, ["--proxy-ca", missing])
+        assert "--proxy-ca" in node
+
+
+def subprocess_node_failure(pool, extra_args):
+    """Starts a node that must refuse to start; returns what it said."""
+    done = subprocess.run(
+        [str(CAS_NODE), "--listen", "127.0.0.1:0", "--keys", str(pool.keys),
+         "--users", str(pool.users), *extra_args],
+        capture_output=True, text=True, timeout=10, check=False,
+    )
+    assert done.returncode != 0
+    return done.stderr
 
 
 def test_a_chain_too_long_for_a_ticket_gets_a_protocol_error(pool, callbacks):
