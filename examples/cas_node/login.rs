@@ -2,39 +2,53 @@
 //!
 //! The SSO session is a TGT in the `CASTGC` cookie; nothing about it is kept
 //! on the node, so any node of the pool honours a cookie another node set.
+//!
+//! **Login CSRF.** A page elsewhere could post the attacker's credentials to
+//! `/login` and log the victim's browser into the attacker's account. So the
+//! form carries an `execution` token: 128 OS-random bits, also set in a
+//! cookie (`__Host-CASLOGIN`: HttpOnly, SameSite=Strict, Secure, no domain,
+//! so no other site or subdomain can read or plant it, and a cross-site POST
+//! does not even carry it). A POST is honoured only when the field equals
+//! the cookie. No node keeps state, so any node checks a form another served.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Form;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, normalize, rfc3339};
-use serde::Deserialize;
+use rand::TryRng as _;
+use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
 
 use crate::Node;
 use crate::page::{self, escape};
+use crate::request::{Body64, Params};
 use crate::users::Directory;
+
+/// The anti-CSRF cookie behind TLS, and on plain-HTTP loopback
+/// (`--insecure-cookie`), where the `__Host-` prefix is not allowed.
+const LOGIN_COOKIE: &str = "__Host-CASLOGIN";
+const LOGIN_COOKIE_PLAIN: &str = "CASLOGIN";
+/// Bytes of an `execution` token.
+const EXECUTION_BYTES: usize = 16;
 
 /// The authentication method recorded in tickets minted after a form login.
 const METHOD: &str = "Password";
 
-/// `GET /login?service=…&renew=…&gateway=…`.
-pub async fn form(
-    State(node): State<Arc<Node>>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let service = match service_param(query.get("service")) {
+/// `GET /login?service=…&renew=…&gateway=…&method=…`.
+pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderMap) -> Response {
+    if let Some(name) = query.repeated() {
+        return repeated(name);
+    }
+    let service = match service_param(&query) {
         Ok(service) => service,
         Err(invalid) => return invalid.into_response(),
     };
-    let renew = crate::flag(query.get("renew"));
+    let renew = query.flag("renew");
     // Protocol 3.0 §2.1.1: gateway is not compatible with renew; renew wins.
-    let gateway = crate::flag(query.get("gateway")) && !renew;
+    let gateway = query.flag("gateway") && !renew;
     let now = OffsetDateTime::now_utc();
 
     let cookie = page::tgt_from(&headers);
@@ -55,36 +69,48 @@ pub async fn form(
     };
     match service {
         Some(target) if gateway => page::redirect(&target.url, headers),
-        _ => login_page(StatusCode::OK, service.as_ref(), None, headers),
+        _ => login_page(&node, StatusCode::OK, service.as_ref(), None, headers),
     }
 }
 
-/// The login form's fields.
-#[derive(Deserialize)]
-pub struct Credentials {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: Zeroizing<String>,
-    service: Option<String>,
-    #[serde(rename = "rememberMe")]
-    remember_me: Option<String>,
-}
-
-/// `POST /login`: check the credentials, set the TGT cookie, and send the
-/// browser to the service with an ST from a fresh login.
-pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>) -> Response {
-    let service = match service_param(form.service.as_ref()) {
+/// `POST /login`: check the form's token and the credentials, set the TGT
+/// cookie, and send the browser to the service with an ST from a fresh login.
+pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body64) -> Response {
+    let Body64(Some(body)) = body else {
+        return page::error_in_language(
+            "login",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the form is larger than this server reads",
+        );
+    };
+    let form = Params::parse(&body);
+    if let Some(name) = form.repeated() {
+        return repeated(name);
+    }
+    let service = match service_param(&form) {
         Ok(service) => service,
         Err(invalid) => return invalid.into_response(),
     };
+    if !execution_matches(&node, &headers, form.get("execution")) {
+        let message = "This login form has expired or did not come from this server. \
+                       Log in again with the form below.";
+        return login_page(
+            &node,
+            StatusCode::FORBIDDEN,
+            service.as_ref(),
+            Some(message),
+            HeaderMap::new(),
+        );
+    }
     let directory = match Directory::load(&node.flags.users).await {
         Ok(directory) => directory,
         Err(e) => return internal_error(&e),
     };
-    if !directory.check(&form.username, &form.password) {
+    let username = form.get("username").unwrap_or_default();
+    if !directory.check(username, form.get("password").unwrap_or_default()) {
         let message = "The user name or password is not correct.";
         return login_page(
+            &node,
             StatusCode::UNAUTHORIZED,
             service.as_ref(),
             Some(message),
@@ -93,12 +119,11 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
     }
 
     let now = OffsetDateTime::now_utc();
-    let remember_me = form.remember_me.is_some();
-    let auth =
-        match Authentication::new(&form.username, now).and_then(|auth| auth.with_method(METHOD)) {
-            Ok(auth) => auth.with_remember_me(remember_me),
-            Err(e) => return internal_error(&format!("cannot record the login: {e}")),
-        };
+    let remember_me = form.get("rememberMe").is_some();
+    let auth = match Authentication::new(username, now).and_then(|auth| auth.with_method(METHOD)) {
+        Ok(auth) => auth.with_remember_me(remember_me),
+        Err(e) => return internal_error(&format!("cannot record the login: {e}")),
+    };
     let lifetime = if remember_me {
         node.flags.remember_me_ttl
     } else {
@@ -116,29 +141,29 @@ pub async fn submit(State(node): State<Arc<Node>>, Form(form): Form<Credentials>
     };
     // A remember-me session outlives the browser; a plain one ends with it.
     let max_age = remember_me.then(|| lifetime.whole_seconds());
-    let cookie = page::tgt_cookie(
+    let mut cookies = page::tgt_cookie(
         Some(&tgt),
         &node.flags.context,
         !node.flags.insecure_cookie,
         max_age,
     );
+    // The form's token is spent.
+    if let Some(spent) = login_cookie(&node, None) {
+        cookies.append(SET_COOKIE, spent);
+    }
     match service {
-        Some(target) => issue_st(&node, &claims, target, true, now, cookie),
-        None => logged_in(&claims, cookie),
+        Some(target) => issue_st(&node, &claims, target, true, now, cookies),
+        None => logged_in(&claims, cookies),
     }
 }
 
 /// `GET /logout[?service=URL]`: clears the cookie in this browser. The TGT
 /// itself stays valid until it expires: a stateless node cannot revoke it.
-pub async fn logout(
-    State(node): State<Arc<Node>>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: HeaderMap) -> Response {
     let cleared = clear_cookie(&node);
     // CAS 3.0 names the parameter `service`, CAS 2.0 clients send `url`.
     let target = query.get("service").or_else(|| query.get("url"));
-    if let Ok(Some(target)) = service_param(target) {
+    if let Some(Ok(target)) = target.map(Target::new) {
         return page::redirect(&target.url, cleared);
     }
     let now = OffsetDateTime::now_utc();
@@ -171,6 +196,8 @@ fn issue_st(
         fresh_login,
     };
     match node.mint(tgt, grant, now, node.flags.st_ttl) {
+        // `method=POST`: an auto-submitting form posts the ticket.
+        Ok(st) if target.post => page::auto_post(&target.url, &[("ticket", &st)], headers),
         Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),
         Err(e) => internal_error(&format!("cannot issue a service ticket: {e}")),
     }
@@ -183,31 +210,115 @@ fn issue_st(
 struct Target {
     url: String,
     service: Service,
+    /// `method=POST`: deliver the ticket with a form post, not in the URL.
+    post: bool,
 }
 
-/// The `service` parameter, if present and one this node can issue tickets for.
-fn service_param(value: Option<&String>) -> Result<Option<Target>, InvalidService> {
-    match value.map(String::as_str).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(given) => {
-            let url = normalize(given).map_err(|_| InvalidService)?;
-            let service = Service::new(&url).map_err(|_| InvalidService)?;
-            Ok(Some(Target { url, service }))
-        }
+impl Target {
+    fn new(given: &str) -> Result<Self, InvalidService> {
+        let url = normalize(given).map_err(|_| InvalidService::Url)?;
+        let service = Service::new(&url).map_err(|_| InvalidService::Url)?;
+        Ok(Target {
+            url,
+            service,
+            post: false,
+        })
     }
 }
 
-/// A `service` parameter that is not a URL the codec accepts.
-struct InvalidService;
+/// The `service` and `method` parameters: a target if a service is given,
+/// one this node can issue tickets for.
+fn service_param(params: &Params) -> Result<Option<Target>, InvalidService> {
+    let post = match params.get("method") {
+        None => false,
+        Some(m) if m.eq_ignore_ascii_case("GET") => false,
+        Some(m) if m.eq_ignore_ascii_case("POST") => true,
+        Some(_) => return Err(InvalidService::Method),
+    };
+    match params.get("service") {
+        None => Ok(None),
+        Some(given) => Ok(Some(Target {
+            post,
+            ..Target::new(given)?
+        })),
+    }
+}
+
+/// A `service` parameter that is not a URL the codec accepts, or a
+/// `method` other than GET or POST.
+enum InvalidService {
+    Url,
+    Method,
+}
 
 impl IntoResponse for InvalidService {
     fn into_response(self) -> Response {
+        let why = match self {
+            InvalidService::Url => {
+                "<p>The service parameter is not an http or https URL this server accepts.</p>"
+            }
+            InvalidService::Method => "<p>The method parameter must be GET or POST.</p>",
+        };
         page::html(
             StatusCode::BAD_REQUEST,
             "Invalid service",
-            "<p>The service parameter is not an http or https URL this server accepts.</p>",
+            why,
             HeaderMap::new(),
         )
+    }
+}
+
+/// A parameter given twice: refused, never read one way here and another
+/// way by a proxy in front.
+fn repeated(name: &str) -> Response {
+    page::error_in_language(
+        "login",
+        StatusCode::BAD_REQUEST,
+        &format!("the parameter '{name}' is given more than once"),
+    )
+}
+
+/// The anti-CSRF cookie: set to `token`, or cleared with `None`.
+fn login_cookie(node: &Node, token: Option<&str>) -> Option<HeaderValue> {
+    let secure = !node.flags.insecure_cookie;
+    let (name, path, secure_attr) = if secure {
+        (LOGIN_COOKIE, "/", "; Secure")
+    } else {
+        let context = node.flags.context.as_str();
+        (
+            LOGIN_COOKIE_PLAIN,
+            if context.is_empty() { "/" } else { context },
+            "",
+        )
+    };
+    let life = if token.is_some() { "" } else { "; Max-Age=0" };
+    format!(
+        "{name}={}; Path={path}; HttpOnly; SameSite=Strict{secure_attr}{life}",
+        token.unwrap_or_default()
+    )
+    .parse()
+    .ok()
+}
+
+/// A new `execution` token, hex of OS-random bytes.
+fn new_execution() -> Option<String> {
+    let mut bytes = [0_u8; EXECUTION_BYTES];
+    rand::rngs::SysRng.try_fill_bytes(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether the form's `execution` equals the browser's cookie.
+fn execution_matches(node: &Node, headers: &HeaderMap, field: Option<&str>) -> bool {
+    let name = if node.flags.insecure_cookie {
+        LOGIN_COOKIE_PLAIN
+    } else {
+        LOGIN_COOKIE
+    };
+    match (page::cookie(headers, name), field) {
+        (Some(cookie), Some(field)) if cookie.len() == 2 * EXECUTION_BYTES => {
+            bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
+        }
+        _ => false,
     }
 }
 
@@ -225,25 +336,38 @@ fn logged_in(session: &Claims, headers: HeaderMap) -> Response {
     page::html(StatusCode::OK, "Logged in", &body, headers)
 }
 
+/// The login form, with a fresh `execution` token in it and in its cookie.
 fn login_page(
+    node: &Node,
     status: StatusCode,
     service: Option<&Target>,
     message: Option<&str>,
-    headers: HeaderMap,
+    mut headers: HeaderMap,
 ) -> Response {
+    let Some(execution) = new_execution() else {
+        return internal_error("cannot draw a login form token from the OS");
+    };
+    if let Some(cookie) = login_cookie(node, Some(&execution)) {
+        headers.append(SET_COOKIE, cookie);
+    }
     let message = message
         .map(|m| format!("<p role=\"alert\">{}</p>\n", escape(m)))
         .unwrap_or_default();
-    let service = service
-        .map(|target| {
-            format!(
-                "<input type=\"hidden\" name=\"service\" value=\"{}\">\n",
-                escape(&target.url)
-            )
-        })
-        .unwrap_or_default();
+    let hidden = |name: &str, value: &str| {
+        format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">\n",
+            escape(value)
+        )
+    };
+    let mut fields = hidden("execution", &execution);
+    if let Some(target) = service {
+        fields.push_str(&hidden("service", &target.url));
+        if target.post {
+            fields.push_str(&hidden("method", "POST"));
+        }
+    }
     let body = format!(
-        "{message}<form method=\"post\" action=\"login\">\n{service}\
+        "{message}<form method=\"post\" action=\"login\">\n{fields}\
          <p><label>User name <input name=\"username\" autocomplete=\"username\" required autofocus></label></p>\n\
          <p><label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\n\
          <p><label><input name=\"rememberMe\" type=\"checkbox\" value=\"true\"> Remember me</label></p>\n\

@@ -20,17 +20,22 @@ use std::sync::{Arc, RwLock};
 
 use allow::ProxyAllow;
 use axum::Router;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
 use clap::Parser;
 use time::{Duration, OffsetDateTime};
+use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
 mod allow;
 #[path = "../../src/bin/ticketctl/duration.rs"]
 mod duration;
+mod front;
 mod login;
 mod page;
+mod request;
+mod saml;
 mod users;
 mod validate;
 
@@ -145,11 +150,6 @@ impl Node {
     }
 }
 
-/// A protocol flag such as `renew=true`: set unless empty or `false`.
-pub fn flag(value: Option<&String>) -> bool {
-    value.is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false"))
-}
-
 fn parse_context(text: &str) -> Result<String, String> {
     let trimmed = text.trim_end_matches('/');
     if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ']) {
@@ -172,12 +172,18 @@ fn routes(node: Arc<Node>) -> Router {
         )
         .route("/p3/proxyValidate", get(validate::validate::<true, true>))
         .route("/proxy", get(validate::proxy))
+        .route("/samlValidate", post(saml::validate))
         .with_state(Arc::clone(&node));
-    if node.flags.context.is_empty() {
+    let app = if node.flags.context.is_empty() {
         cas
     } else {
         Router::new().nest(&node.flags.context, cas)
-    }
+    };
+    // Unknown paths and wrong methods get a page (front::answer_everything),
+    // and so does a panic.
+    app.fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(CatchPanicLayer::custom(front::panicked))
+        .layer(axum::middleware::from_fn(front::answer_everything))
 }
 
 #[tokio::main]
@@ -211,11 +217,10 @@ async fn run(flags: Flags) -> Result<(), String> {
         callbacks,
     });
 
-    let listener = tokio::net::TcpListener::bind(node.flags.listen)
+    let listener = front::Front::bind(node.flags.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", node.flags.listen))?;
-    let addr = listener
-        .local_addr()
+    let addr = axum::serve::Listener::local_addr(&listener)
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     // Watch SIGHUP before saying we listen: a SIGHUP that came earlier
     // would end the process (the default action).

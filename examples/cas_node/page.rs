@@ -87,12 +87,38 @@ pub fn html(status: StatusCode, title: &str, body: &str, mut headers: HeaderMap)
         HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
     );
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    let page = format!(
+    (status, headers, document(title, body)).into_response()
+}
+
+/// An HTML document with a heading; `body` is markup, `title` is text.
+pub fn document(title: &str, body: &str) -> String {
+    format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>{title} - CAS</title></head>\n<body>\n<h1>{title}</h1>\n{body}\n</body></html>\n",
         title = escape(title),
-    );
-    (status, headers, page).into_response()
+    )
+}
+
+/// An error answer in the language of `endpoint` (the last path segment):
+/// a CAS XML failure on the CAS 2.0/3.0 back channel, `no` on CAS 1.0's
+/// `/validate`, a SAML failure on `/samlValidate`, else an HTML page. The
+/// status is `status`; the body always says why.
+pub fn error_in_language(endpoint: &str, status: StatusCode, message: &str) -> Response {
+    let mut response = match endpoint {
+        "serviceValidate" | "proxyValidate" => {
+            failure("authenticationFailure", "INVALID_REQUEST", message)
+        }
+        "proxy" => failure("proxyFailure", "INVALID_REQUEST", message),
+        "validate" => plain("no\n\n".to_owned()),
+        "samlValidate" => crate::saml::failure(crate::saml::REQUESTER, message),
+        _ => {
+            let title = status.canonical_reason().unwrap_or("Error");
+            let body = format!("<p>The request failed: {}.</p>", escape(message));
+            html(status, title, &body, HeaderMap::new())
+        }
+    };
+    *response.status_mut() = status;
+    response
 }
 
 /// The `Set-Cookie` headers that store a TGT (or clear it, with `None`).
@@ -124,14 +150,65 @@ pub fn tgt_cookie(
 
 /// The TGT in the request's `CASTGC` cookie, if any.
 pub fn tgt_from(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, TGT_COOKIE)
+}
+
+/// The first non-empty value of the cookie `wanted`, if any.
+pub fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == TGT_COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == wanted && !value.is_empty())
         .map(|(_, value)| value.to_owned())
+}
+
+/// The script that submits an [`auto_post`] form, allowed by its hash alone.
+const SUBMIT_SCRIPT: &str = "document.forms[0].submit();";
+
+/// `method=POST` (Apereo CAS's response type): a page whose form posts
+/// `fields` to `url` as soon as it loads, with a button for browsers
+/// without scripts. The page's policy allows that one script and nothing
+/// else.
+pub fn auto_post(url: &str, fields: &[(&str, &str)], headers: HeaderMap) -> Response {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(SUBMIT_SCRIPT.as_bytes()));
+    let policy = format!("default-src 'none'; script-src 'sha256-{hash}'; frame-ancestors 'none'");
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<form method=\"post\" action=\"{}\">\n{inputs}\
+         <noscript><p><button type=\"submit\">Continue</button></p></noscript>\n</form>\n\
+         <script>{SUBMIT_SCRIPT}</script>",
+        escape(url)
+    );
+    let mut response = html(StatusCode::OK, "Continue", &body, HeaderMap::new());
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(CONTENT_SECURITY_POLICY, value);
+    }
+    // A name stands for the values after it that come without one.
+    let mut name = None;
+    for (next, value) in headers {
+        name = next.or(name);
+        if let Some(name) = &name {
+            response.headers_mut().append(name.clone(), value);
+        }
+    }
+    response
 }
 
 /// A CAS 2.0/3.0 XML service response (`cas:serviceResponse`) around `inner`.
@@ -153,12 +230,35 @@ fn back_channel(content_type: &'static str, body: String) -> Response {
     (StatusCode::OK, headers, body).into_response()
 }
 
+/// How a validation endpoint answers: CAS XML, or the JSON of CAS 3.0
+/// §2.5 (`format=JSON`, as Apereo CAS writes it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    Xml,
+    Json,
+}
+
+/// A CAS 2.0/3.0 JSON service response.
+fn json(value: &serde_json::Value) -> Response {
+    back_channel("application/json; charset=utf-8", format!("{value}\n"))
+}
+
 /// `<cas:authenticationFailure>` or `<cas:proxyFailure>` with a protocol code.
 pub fn failure(element: &str, code: &str, message: &str) -> Response {
-    xml(&format!(
-        "  <cas:{element} code=\"{code}\">{}</cas:{element}>\n",
-        escape(message)
-    ))
+    failure_as(Format::Xml, element, code, message)
+}
+
+/// A failure in `format`.
+pub fn failure_as(format: Format, element: &str, code: &str, message: &str) -> Response {
+    match format {
+        Format::Xml => xml(&format!(
+            "  <cas:{element} code=\"{code}\">{}</cas:{element}>\n",
+            escape(message)
+        )),
+        Format::Json => json(&serde_json::json!({
+            "serviceResponse": { element: { "code": code, "description": message } }
+        })),
+    }
 }
 
 /// A successful validation.
@@ -172,7 +272,39 @@ pub struct Success<'a> {
 }
 
 impl Success<'_> {
-    pub fn into_response(self) -> Response {
+    pub fn into_response(self, format: Format) -> Response {
+        match format {
+            Format::Xml => self.into_xml(),
+            Format::Json => self.into_json(),
+        }
+    }
+
+    fn into_json(self) -> Response {
+        let mut success = serde_json::Map::new();
+        success.insert("user".into(), self.user.into());
+        if let Some(attributes) = self.attributes {
+            let mut by_name = serde_json::Map::new();
+            for (name, value) in attributes {
+                let values = by_name.entry(name).or_insert_with(|| serde_json::json!([]));
+                if let Some(values) = values.as_array_mut() {
+                    values.push(value.into());
+                }
+            }
+            success.insert("attributes".into(), by_name.into());
+        }
+        if let Some(iou) = self.pgt_iou {
+            success.insert("proxyGrantingTicket".into(), iou.into());
+        }
+        if !self.proxies.is_empty() {
+            let proxies: Vec<&str> = self.proxies.iter().map(CallbackUrl::as_str).collect();
+            success.insert("proxies".into(), proxies.into());
+        }
+        json(&serde_json::json!({
+            "serviceResponse": { "authenticationSuccess": success }
+        }))
+    }
+
+    fn into_xml(self) -> Response {
         let mut inner = format!(
             "  <cas:authenticationSuccess>\n    <cas:user>{}</cas:user>\n",
             escape(self.user)

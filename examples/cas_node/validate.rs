@@ -7,10 +7,9 @@
 //! said where it matters: a ticket validates as often as it is presented
 //! until it expires, and `INVALID_SERVICE` cannot invalidate the ticket.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cas_ticket_codec::{
     CallbackUrl, Claims, Error, Grant, InvalidClaims, Kind, ProxyChain, Service, Ticket,
@@ -19,19 +18,18 @@ use cas_ticket_codec::{
 use time::OffsetDateTime;
 
 use crate::Node;
-use crate::page::{self, Success};
+use crate::page::{self, Format, Success};
+use crate::request::Params;
 use crate::users::Directory;
-
-type Params = Query<HashMap<String, String>>;
 
 /// A protocol error code and its human message.
 type Failure = (&'static str, String);
 
 /// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets only.
-pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
-    let answer = match (param(&q, "ticket"), param(&q, "service")) {
-        (Some(ticket), Some(service)) => {
-            let renew = crate::flag(q.get("renew"));
+pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
+    let answer = match (q.get("ticket"), q.get("service"), q.repeated()) {
+        (Some(ticket), Some(service), None) => {
+            let renew = q.flag("renew");
             match check_ticket(&node, ticket, service, false, renew) {
                 Ok(ticket) => format!("yes\n{}\n", ticket.claims().principal()),
                 Err(_) => "no\n\n".to_owned(),
@@ -47,16 +45,33 @@ pub async fn cas1(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
 /// releases `<cas:attributes>` (`/p3/`, CAS 3.0).
 pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
     State(node): State<Arc<Node>>,
-    Query(q): Params,
+    q: Params,
 ) -> Response {
-    let failed = |(code, message): Failure| page::failure("authenticationFailure", code, &message);
-    let (Some(ticket), Some(service)) = (param(&q, "ticket"), param(&q, "service")) else {
+    let format = match q.get("format") {
+        None => Format::Xml,
+        Some(f) if f.eq_ignore_ascii_case("XML") => Format::Xml,
+        Some(f) if f.eq_ignore_ascii_case("JSON") => Format::Json,
+        Some(_) => {
+            return page::failure(
+                "authenticationFailure",
+                "INVALID_REQUEST",
+                "format must be XML or JSON",
+            );
+        }
+    };
+    let failed = |(code, message): Failure| {
+        page::failure_as(format, "authenticationFailure", code, &message)
+    };
+    if let Some(name) = q.repeated() {
+        return failed(repeated(name));
+    }
+    let (Some(ticket), Some(service)) = (q.get("ticket"), q.get("service")) else {
         return failed((
             "INVALID_REQUEST",
             "'ticket' and 'service' parameters are both required".to_owned(),
         ));
     };
-    let renew = crate::flag(q.get("renew"));
+    let renew = q.flag("renew");
     let ticket = match check_ticket(&node, ticket, service, PROXY_TICKETS, renew) {
         Ok(ticket) => ticket,
         Err(failure) => return failed(failure),
@@ -71,7 +86,7 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
     } else {
         None
     };
-    let pgt_iou = match param(&q, "pgtUrl") {
+    let pgt_iou = match q.get("pgtUrl") {
         Some(url) => match grant_pgt(&node, claims, url).await {
             Ok(iou) => iou,
             Err(failure) => return failed(failure),
@@ -88,13 +103,22 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
         pgt_iou,
         proxies,
     }
-    .into_response()
+    .into_response(format)
+}
+
+/// The failure for a parameter given twice: refused, never read one way
+/// here and another way by a proxy in front.
+fn repeated(name: &str) -> Failure {
+    (
+        "INVALID_REQUEST",
+        format!("the parameter '{name}' is given more than once"),
+    )
 }
 
 /// Decodes a ticket presented for validation and checks, in order: it is
 /// authentic and unexpired, it is a kind this endpoint accepts, it was issued
 /// for `service`, and it satisfies `renew`.
-fn check_ticket(
+pub fn check_ticket(
     node: &Node,
     text: &str,
     service: &str,
@@ -144,7 +168,7 @@ fn check_ticket(
 
 /// CAS 3.0 attributes: the protocol's own first, then the user's, read from
 /// the users file now (attributes are never carried in tickets).
-async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, String)>, Failure> {
+pub async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, String)>, Failure> {
     let auth = claims.authentication();
     let from_new_login = matches!(
         claims.grant(),
@@ -256,9 +280,12 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
 
 /// `GET /proxy?pgt=…&targetService=…`: a PT for the target service, whose
 /// proxy chain is the PGT's callback URL and the proxies upstream of it.
-pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response {
+pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
     let failed = |code: &str, message: &str| page::failure("proxyFailure", code, message);
-    let (Some(pgt), Some(target)) = (param(&q, "pgt"), param(&q, "targetService")) else {
+    if let Some(name) = q.repeated() {
+        return failed("INVALID_REQUEST", &repeated(name).1);
+    }
+    let (Some(pgt), Some(target)) = (q.get("pgt"), q.get("targetService")) else {
         return failed(
             "INVALID_REQUEST",
             "'pgt' and 'targetService' parameters are both required",
@@ -302,9 +329,4 @@ pub async fn proxy(State(node): State<Arc<Node>>, Query(q): Params) -> Response 
             failed("INTERNAL_ERROR", "cannot issue a proxy ticket")
         }
     }
-}
-
-/// A request parameter, if present and not empty.
-fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    q.get(name).map(String::as_str).filter(|v| !v.is_empty())
 }

@@ -8,16 +8,18 @@ Run by `tests/e2e/run`, which builds the binaries and installs the client.
 import json
 import os
 import re
+import socket
+import subprocess
 import time
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
+from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
-from cas import CASClientV1, CASClientV2, CASClientV3
+from cas import CASClientV1, CASClientV2, CASClientV3, CASClientWithSAMLV1
 
 import pytest
-import subprocess
 
 from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, Node, ticketctl
 
@@ -40,7 +42,7 @@ def login(node, service, session=None, remember_me=False):
     params = {"service": service, **({"renew": "true"} if "CASTGC" in session.cookies else {})}
     form = session.get(urljoin(node.url, "login"), params=params, allow_redirects=False, timeout=TIMEOUT)
     assert form.status_code == 200 and 'name="password"' in form.text
-    fields = {"username": USER, "password": PASSWORD, "service": service}
+    fields = {**hidden_fields(form.text), "username": USER, "password": PASSWORD}
     if remember_me:
         fields["rememberMe"] = "true"
     answer = session.post(
@@ -49,6 +51,14 @@ def login(node, service, session=None, remember_me=False):
     assert answer.status_code == 302, answer.text
     assert "CASTGC" in session.cookies
     return session, ticket_from(answer, service)
+
+
+def hidden_fields(html):
+    """The hidden inputs of a page's form, as a browser would post them."""
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    }
 
 
 def sso(node, service, session, **params):
@@ -214,15 +224,64 @@ def test_remember_me_is_carried_to_validation(pool):
 
 
 def test_wrong_password_shows_the_form_again(pool):
-    node1 = pool.nodes[0]
-    answer = requests.post(
-        urljoin(node1.url, "login"),
-        data={"username": USER, "password": "wrong", "service": APP},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+    node1, node2, _ = pool.nodes
+    session = browser()
+    form = session.get(urljoin(node1.url, "login"), params={"service": APP}, timeout=TIMEOUT)
+    fields = {**hidden_fields(form.text), "username": USER, "password": "wrong"}
+    # Posted to another node: the form's token needs no server state.
+    answer = session.post(urljoin(node2.url, "login"), data=fields, allow_redirects=False, timeout=TIMEOUT)
     assert answer.status_code == 401
-    assert "not correct" in answer.text and "Set-Cookie" not in answer.headers
+    assert "not correct" in answer.text and "CASTGC" not in session.cookies
+    assert hidden_fields(answer.text)["execution"] != fields["execution"], "a fresh token"
+
+
+def test_a_login_post_without_the_forms_token_is_refused(pool):
+    """Login CSRF: a page elsewhere posting the attacker's credentials gets
+    no session into the victim's browser."""
+    node1, node2, _ = pool.nodes
+    session = browser()
+    form = session.get(urljoin(node1.url, "login"), params={"service": APP}, timeout=TIMEOUT)
+    token = hidden_fields(form.text)["execution"]
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    credentials = {"username": USER, "password": PASSWORD, "service": APP}
+    for label, poster, fields in [
+        ("no token, no cookie (a cross-site form)", browser(), credentials),
+        ("the token without its cookie", browser(), {**credentials, "execution": token}),
+        ("the cookie without the token", session, credentials),
+        ("another token", session, {**credentials, "execution": "0" * 32}),
+    ]:
+        answer = poster.post(urljoin(node2.url, "login"), data=fields, allow_redirects=False, timeout=TIMEOUT)
+        assert answer.status_code == 403, label
+        assert "expired or did not come from this server" in answer.text, label
+        assert "CASTGC" not in poster.cookies and "Location" not in answer.headers, label
+    # Each refusal served a new form with a new token; that one logs in.
+    token = hidden_fields(answer.text)["execution"]
+    ok = session.post(urljoin(node2.url, "login"), data={**credentials, "execution": token},
+                      allow_redirects=False, timeout=TIMEOUT)
+    assert ok.status_code == 302 and "CASTGC" in session.cookies
+    assert "CASLOGIN" not in session.cookies, "the token is spent"
+
+
+def test_method_post_delivers_the_ticket_in_a_self_submitting_form(pool):
+    node1, node2, _ = pool.nodes
+    session, _ = login(node1, APP)
+    answer = sso(node2, APP, session, method="POST")
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    assert f'<form method="post" action="{APP}">' in unescape(answer.text)
+    st = hidden_fields(answer.text)["ticket"]
+    assert st.startswith("ST-") and st not in answer.headers.get("Location", "")
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'sha256-" in policy and "unsafe-inline" not in policy
+    assert client(3, node1, APP).verify_ticket(st)[0] == USER
+    # Through the form: the method survives the login.
+    fresh = browser()
+    form = fresh.get(urljoin(node1.url, "login"), params={"service": APP, "method": "POST"}, timeout=TIMEOUT)
+    fields = {**hidden_fields(form.text), "username": USER, "password": PASSWORD}
+    assert fields["method"] == "POST"
+    posted = fresh.post(urljoin(node2.url, "login"), data=fields, allow_redirects=False, timeout=TIMEOUT)
+    assert posted.status_code == 200 and hidden_fields(posted.text)["ticket"].startswith("ST-")
+    bad = sso(node2, APP, session, method="HEADER")
+    assert bad.status_code == 400 and "GET or POST" in bad.text
 
 
 def test_logout_clears_the_cookie_but_cannot_revoke_the_tgt(pool):
@@ -302,6 +361,129 @@ def test_a_service_is_redirected_to_as_a_browser_reads_it(pool):
     for service in (APP, spelled):
         tree = raw(node1, "p3/serviceValidate", ticket=st, service=service)
         assert tree.findtext("cas:authenticationSuccess/cas:user", namespaces=NS) == USER
+
+
+# --- SAML 1.1 and JSON ---------------------------------------------------------
+
+SAMLP = "{urn:oasis:names:tc:SAML:1.0:protocol}"
+SAML = "{urn:oasis:names:tc:SAML:1.0:assertion}"
+
+
+def saml_status(answer):
+    tree = ElementTree.fromstring(answer.content)
+    return tree.find(f".//{SAMLP}StatusCode").get("Value"), tree.findtext(f".//{SAMLP}StatusMessage")
+
+
+def test_saml_validation_with_python_cas(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    saml = CASClientWithSAMLV1(server_url=node2.url, service_url=APP)
+    user, attributes, _ = saml.verify_ticket(st)
+    assert user == USER
+    assert attributes["memberOf"] == ["staff", "faculty"]
+    assert attributes["displayName"] == "Jane <Doe> & Co"
+    assert attributes["isFromNewLogin"] == "true"
+
+    answer = saml.fetch_saml_validation(st)
+    assert answer.headers["Content-Type"].startswith("text/xml")
+    tree = ElementTree.fromstring(answer.content)
+    assertion = tree.find(f".//{SAML}Assertion")
+    audience = assertion.findtext(f"{SAML}Conditions/{SAML}AudienceRestrictionCondition/{SAML}Audience")
+    assert audience == APP
+    statement = assertion.find(f"{SAML}AuthenticationStatement")
+    assert statement.get("AuthenticationMethod") == "urn:oasis:names:tc:SAML:1.0:am:password"
+    assert tree.find(f".//{SAMLP}Response").get("InResponseTo")
+
+    # Failures are SAML failures, with a body.
+    assert CASClientWithSAMLV1(server_url=node2.url, service_url=OTHER_APP).verify_ticket(st)[0] is None
+    wrong = CASClientWithSAMLV1(server_url=node2.url, service_url=OTHER_APP).fetch_saml_validation(st)
+    assert saml_status(wrong)[0] == "samlp:Requester" and "INVALID_SERVICE" in saml_status(wrong)[1]
+    assert saml.verify_ticket(tamper(st))[0] is None
+    for answer in [
+        requests.post(urljoin(node2.url, "samlValidate"), data=saml.get_saml_assertion(st), timeout=TIMEOUT),
+        requests.post(urljoin(node2.url, "samlValidate"), params={"TARGET": APP}, data=b"<x/>", timeout=TIMEOUT),
+        requests.post(urljoin(node2.url, "samlValidate"), params={"TARGET": APP},
+                      data=b"<!DOCTYPE x [<!ENTITY e 'x'>]><x>&e;</x>", timeout=TIMEOUT),
+    ]:
+        assert answer.status_code == 200 and saml_status(answer)[0] == "samlp:Requester", answer.text
+    get = requests.get(urljoin(node2.url, "samlValidate"), params={"TARGET": APP}, timeout=TIMEOUT)
+    assert get.status_code == 405 and saml_status(get)[0] == "samlp:Requester"
+
+
+def test_json_format_on_the_validation_endpoints(pool):
+    node1, node2, _ = pool.nodes
+    _, st = login(node1, APP)
+    answer = requests.get(
+        urljoin(node2.url, "p3/serviceValidate"),
+        params={"ticket": st, "service": APP, "format": "JSON"},
+        timeout=TIMEOUT,
+    )
+    assert answer.headers["Content-Type"].startswith("application/json")
+    success = answer.json()["serviceResponse"]["authenticationSuccess"]
+    assert success["user"] == USER
+    assert success["attributes"]["memberOf"] == ["staff", "faculty"]
+    assert success["attributes"]["displayName"] == ["Jane <Doe> & Co"]
+    failed = requests.get(
+        urljoin(node2.url, "serviceValidate"),
+        params={"ticket": tamper(st), "service": APP, "format": "json"},
+        timeout=TIMEOUT,
+    ).json()["serviceResponse"]["authenticationFailure"]
+    assert failed["code"] == "INVALID_TICKET" and failed["description"]
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=APP, format="YAML")
+    assert code == "INVALID_REQUEST"
+
+
+# --- every answer has a body ---------------------------------------------------
+
+
+def raw_request(node, data):
+    """Sends raw bytes to the node; returns (status, headers text, body)."""
+    host, port = urlsplit(node.url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as conn:
+        conn.sendall(data)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    return status, head.decode("latin-1"), body
+
+
+def test_every_answer_has_a_body(pool):
+    """mod_auth_cas 1.2 crashes on an empty body: every answer has one, in
+    the endpoint's language, also for what the HTTP layer refuses."""
+    node = pool.nodes[0]
+    path = urlsplit(node.url).path  # /cas/
+    cases = [
+        (b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404, b"<html"),
+        (f"GET {path}nowhere HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 404, b"<html"),
+        (f"POST {path}serviceValidate HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode(),
+         405, b'<cas:authenticationFailure code="INVALID_REQUEST">'),
+        (f"POST {path}validate HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode(), 405, b"no\n\n"),
+        (f"DELETE {path}login HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 405, b"<html"),
+        (f"GET {path}serviceValidate?ticket=\0 HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400, b"<html"),
+        (f"GET {path}serviceValidate?service=x&ticket=".encode() + b"\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+         400, b"<html"),
+        (f"GET {path}serviceValidate?service={'a' * 100_000} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         414, b"<html"),
+        (f"GET {path}login HTTP/1.1\r\n{'X-A: 1' + chr(13) + chr(10)}".encode() * 1 + b"X-B: 2\r\n" * 200 + b"\r\n",
+         431, b"<html"),
+        (b"NOT HTTP AT ALL\r\n\r\n", 400, b"<html"),
+        (f"GET {path}serviceValidate?ticket=%ff&service=%zz HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         200, b'code="INVALID_TICKET"'),
+        (f"GET {path}serviceValidate?ticket=ST-1&service=a&service=b HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         200, b"given more than once"),
+        (f"GET {path}validate?ticket=ST-1&service=a&service=b HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         200, b"no\n\n"),
+        (f"GET {path}login?service=a&service=b HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         400, b"given more than once"),
+    ]
+    for request, status, needle in cases:
+        got, head, body = raw_request(node, request)
+        assert got == status, (request[:80], got, body[:200])
+        assert needle in body, (request[:80], body[:300])
+        assert "content-length: 0\r" not in head.lower()
+    assert node.process.poll() is None
 
 
 def test_answers_are_never_cached_and_the_form_cannot_be_framed(pool):
