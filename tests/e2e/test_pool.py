@@ -705,6 +705,25 @@ def test_proxy_failures(pool, callbacks, untrusted_callbacks):
     assert code == "UNAUTHORIZED_SERVICE"
 
 
+def test_the_proxy_allowlist_cannot_be_walked_around(own_pool, callbacks):
+    """--proxy-allow …/cb: none of these reaches a PGT outside /cb (the
+    listener records PGTs delivered to /ok)."""
+    pool = own_pool(size=1, extra_args=["--proxy-allow", callbacks.base + "cb"])
+    node = pool.nodes[0]
+    base = callbacks.base.rstrip("/")
+    before = dict(callbacks.pgts)
+    for hostile in [
+        f"{base}/cb/../ok", f"{base}/cb/%2e%2e/ok", f"{base}/cb%2F..%2Fok", f"{base}/cb/..%2fok",
+        f"{base}/cb/..;/ok", f"{base}/cb/..\\ok", f"{base}/cbok", f"{base}/cb-other",
+        f"{base}/cb;x", f"{base}/cb@127.0.0.1/ok", base.replace("127.0.0.1", "127.0.0.1@127.0.0.1") + "/cb",
+        base.replace("http://", "https://") + "/cb",
+    ]:
+        _, st = login(node, APP)
+        code, message = failure(node, "serviceValidate", ticket=st, service=APP, pgtUrl=hostile)
+        assert code in ("UNAUTHORIZED_SERVICE_PROXY", "INVALID_PROXY_CALLBACK"), (hostile, code, message)
+    assert callbacks.pgts == before
+
+
 def test_a_private_ca_given_to_the_node_is_trusted_for_callbacks(own_pool, untrusted_callbacks):
     """A campus pgtUrl with a certificate from its own CA gets its PGT once
     the node is told the CA: with --proxy-ca, or through the system trust
