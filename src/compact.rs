@@ -151,11 +151,7 @@ pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
 }
 
 fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
-    let mut r = Reader {
-        bytes,
-        at: 0,
-        scratch: Vec::with_capacity(64),
-    };
+    let mut r = Reader { bytes, at: 0 };
     if r.array(array_len(kind))? != array_len(kind) {
         return None;
     }
@@ -237,8 +233,6 @@ const NULL: u64 = 22;
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
-    /// Re-encodes a text to check that its code is the canonical one.
-    scratch: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
@@ -291,7 +285,7 @@ impl<'a> Reader<'a> {
     /// code is the one the encoder writes.
     fn text(&mut self, max: usize) -> Option<String> {
         let code = self.bytes(phrase::max_code_len(max))?;
-        phrase::decode_with(code, max, &mut self.scratch).ok()
+        phrase::decode(code, max).ok()
     }
 
     fn urls(&mut self, min: usize, max: usize) -> Option<Vec<CallbackUrl>> {

@@ -303,37 +303,81 @@ fn longest_phrase(pairs: &Pairs, rest: &[u8]) -> Option<usize> {
     None
 }
 
-/// Appends the code of `text` to `out`. `text` must hold no control
-/// character of `0x00..=0x1F` or `0x7F`; the claims' constructors ensure it.
-pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
+/// Where the encoder's output goes: a buffer, or a comparison with a code
+/// already written.
+trait Sink {
+    /// Takes `bytes`; `false` stops the encoding.
+    fn take(&mut self, bytes: &[u8]) -> bool;
+}
+
+impl Sink for Vec<u8> {
+    fn take(&mut self, bytes: &[u8]) -> bool {
+        self.extend_from_slice(bytes);
+        true
+    }
+}
+
+/// Compares the encoder's output with `code`, byte for byte, as it comes.
+struct SameAs<'a> {
+    code: &'a [u8],
+}
+
+impl Sink for SameAs<'_> {
+    fn take(&mut self, bytes: &[u8]) -> bool {
+        match self.code.split_at_checked(bytes.len()) {
+            Some((head, rest)) if head == bytes => {
+                self.code = rest;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Encodes `text` into `sink`, greedily; `false` if the sink stopped it.
+/// `text` must hold no control character of `0x00..=0x1F` or `0x7F`; the
+/// claims' constructors ensure it.
+fn encode_to(text: &[u8], sink: &mut impl Sink) -> bool {
     let pairs = pairs();
-    let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(rest) = bytes.get(at..).filter(|r| !r.is_empty()) {
+    while let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
         let first = rest.first().copied().unwrap_or(0);
-        if first >= 0x80 {
+        let taken = if first >= 0x80 {
             let run = rest
                 .iter()
                 .take(MAX_RAW_RUN)
                 .take_while(|&&b| b >= 0x80)
                 .count();
-            out.push(RAW);
-            out.push(run as u8);
-            out.extend_from_slice(rest.get(..run).unwrap_or_default());
             at += run;
-            continue;
-        }
-        match longest_phrase(pairs, rest) {
-            Some(i) => {
-                out.push(code_of(i));
-                at += PHRASES.get(i).map_or(1, |p| p.len());
+            sink.take(&[RAW, run as u8]) && sink.take(rest.get(..run).unwrap_or_default())
+        } else {
+            match longest_phrase(pairs, rest) {
+                Some(i) => {
+                    at += PHRASES.get(i).map_or(1, |p| p.len());
+                    sink.take(&[code_of(i)])
+                }
+                None => {
+                    at += 1;
+                    sink.take(&[first])
+                }
             }
-            None => {
-                out.push(first);
-                at += 1;
-            }
+        };
+        if !taken {
+            return false;
         }
     }
+    true
+}
+
+/// Appends the code of `text` to `out`.
+pub(crate) fn encode_into(text: &str, out: &mut Vec<u8>) {
+    encode_to(text.as_bytes(), out);
+}
+
+/// Whether `code` is exactly what the greedy encoder writes for `text`.
+fn is_greedy_code(text: &[u8], code: &[u8]) -> bool {
+    let mut same = SameAs { code };
+    encode_to(text, &mut same) && same.code.is_empty()
 }
 
 /// The longest code of a text of `max_text` bytes. A raw run costs 2 bytes
@@ -355,21 +399,9 @@ pub fn encode(text: &str) -> Vec<u8> {
 /// empty, holds ASCII or could have been longer, a phrase where the greedy
 /// encoder would have chosen otherwise), invalid UTF-8, and text past the bound.
 pub fn decode(code: &[u8], max_bytes: usize) -> Result<String, Malformed> {
-    decode_with(code, max_bytes, &mut Vec::with_capacity(code.len()))
-}
-
-/// [`decode`] with a caller's buffer for the re-encoding, reused across the
-/// fields of a payload.
-pub(crate) fn decode_with(
-    code: &[u8],
-    max_bytes: usize,
-    scratch: &mut Vec<u8>,
-) -> Result<String, Malformed> {
     let text = expand(code, max_bytes)?;
     // One text, one code: anything but the greedy encoding is refused.
-    scratch.clear();
-    encode_into(&text, scratch);
-    if *scratch != code {
+    if !is_greedy_code(text.as_bytes(), code) {
         return Err(Malformed::Payload);
     }
     Ok(text)

@@ -239,13 +239,13 @@ fn grammar(url: &str, extent: Extent) -> bool {
     } else {
         return head && ("https://".starts_with(url) || "http://".starts_with(url));
     };
-    let (authority, path, query) = match rest.find(['/', '?']) {
+    let (authority, path, query) = match rest.bytes().position(|b| b == b'/' || b == b'?') {
         // A normalized path is never empty.
         Some(0) | None if !head => return false,
         None => return authority_ok(rest, default_port, false),
         Some(end) => {
             let (authority, path_query) = rest.split_at(end);
-            match path_query.split_once('?') {
+            match split_at_byte(path_query, b'?') {
                 Some((path, query)) => (authority, path, Some(query)),
                 None => (authority, path_query, None),
             }
@@ -253,14 +253,20 @@ fn grammar(url: &str, extent: Extent) -> bool {
     };
     authority_ok(authority, default_port, true)
         && path.starts_with('/')
-        && path_ok(path, !head || query.is_some())
-        && query.is_none_or(query_ok)
+        && path_ok(path.as_bytes(), !head || query.is_some())
+        && query.is_none_or(|q| q.bytes().all(query_byte))
+}
+
+/// `text` cut around its first `byte` (ASCII), which neither part keeps.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// Host and port; `complete` when the authority's end was seen.
 fn authority_ok(authority: &str, default_port: u16, complete: bool) -> bool {
     let (host_ok, port) = if authority.starts_with('[') {
-        match authority.split_once(']') {
+        match split_at_byte(authority, b']') {
             Some((literal, after)) => {
                 let port = match after.strip_prefix(':') {
                     Some(port) => Some(port),
@@ -279,12 +285,15 @@ fn authority_ok(authority: &str, default_port: u16, complete: bool) -> bool {
             }
         }
     } else {
-        let (host, port) = match authority.split_once(':') {
+        let (host, port) = match split_at_byte(authority, b':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         };
         let ok = if complete || port.is_some() {
-            is_canonical_ipv4(host) || (is_dns_name(host) && idna_unchanged(host))
+            match dns_name(host) {
+                Some(punycode) => !punycode || idna_unchanged(host),
+                None => is_canonical_ipv4(host),
+            }
         } else {
             labels_so_far(host)
         };
@@ -314,12 +323,35 @@ fn port_ok(port: &str, default_port: u16, complete: bool) -> bool {
 /// 1–63 lowercase letters, digits, `-` and `_`, at most 253 characters, the
 /// last not a number (the URL Standard would read the host as IPv4).
 fn is_dns_name(domain: &str) -> bool {
-    domain.len() <= MAX_DOMAIN_CHARS
-        && domain.split('.').all(is_label)
-        && domain
-            .rsplit('.')
-            .next()
-            .is_some_and(|last| !is_number(last))
+    dns_name(domain).is_some()
+}
+
+/// [`is_dns_name`] in one pass, and whether a label is punycode (`xn--`).
+fn dns_name(domain: &str) -> Option<bool> {
+    let bytes = domain.as_bytes();
+    if bytes.len() > MAX_DOMAIN_CHARS {
+        return None;
+    }
+    let mut punycode = false;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' {
+            let label = bytes.get(start..i)?;
+            if label.is_empty() || label.len() > MAX_LABEL_CHARS {
+                return None;
+            }
+            punycode |= label.starts_with(b"xn--");
+            start = i + 1;
+        } else if !is_label_byte(b) {
+            return None;
+        }
+    }
+    let last = bytes.get(start..)?;
+    let number = std::str::from_utf8(last).is_ok_and(is_number);
+    if last.is_empty() || last.len() > MAX_LABEL_CHARS || number {
+        return None;
+    }
+    Some(punycode || last.starts_with(b"xn--"))
 }
 
 fn is_label(label: &str) -> bool {
@@ -391,39 +423,49 @@ fn is_canonical_ipv6(literal: &str) -> bool {
         == Some(inside)
 }
 
+/// Path bytes step 1 accepts, delimiters aside.
+fn path_byte(b: u8) -> bool {
+    matches!(b, 0x21..=0x7E)
+        && !matches!(
+            b,
+            b'\\' | b'#' | b'?' | b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'^'
+        )
+}
+
+/// Query bytes normalization writes (`'` is written `%27`).
+fn query_byte(b: u8) -> bool {
+    matches!(b, 0x21..=0x7E) && !matches!(b, b'\\' | b'#' | b'\'' | b'"' | b'<' | b'>')
+}
+
 /// A normalized path: `/`-separated segments of the characters step 1
 /// accepts, none a dot segment; `last_complete` when the path's end was seen.
-fn path_ok(path: &str, last_complete: bool) -> bool {
-    let refused =
-        |b: u8| !b.is_ascii_graphic() || b"\\#?".contains(&b) || PATH_REFUSED.contains(&b);
-    if path.bytes().any(refused) {
-        return false;
-    }
-    let mut segments = path.split('/').skip(1).peekable();
-    while let Some(segment) = segments.next() {
-        let finished = last_complete || segments.peek().is_some();
-        if finished && is_dot_segment(segment) {
+fn path_ok(path: &[u8], last_complete: bool) -> bool {
+    let mut start = 1;
+    for (i, &b) in path.iter().enumerate().skip(1) {
+        if b == b'/' {
+            if path.get(start..i).is_none_or(is_dot_segment) {
+                return false;
+            }
+            start = i + 1;
+        } else if !path_byte(b) {
             return false;
         }
     }
-    true
+    !last_complete || path.get(start..).is_some_and(|last| !is_dot_segment(last))
 }
 
 /// `.` or `..`, either dot possibly written `%2e` or `%2E`.
-fn is_dot_segment(segment: &str) -> bool {
-    let dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
-    dot(segment)
-        || [1, 3].iter().any(|&cut| {
+fn is_dot_segment(segment: &[u8]) -> bool {
+    let dot = |s: &[u8]| s == b"." || s.eq_ignore_ascii_case(b"%2e");
+    match segment.len() {
+        1 | 3 => dot(segment),
+        2 | 4 | 6 => [1, 3].iter().any(|&cut| {
             segment
                 .split_at_checked(cut)
                 .is_some_and(|(a, b)| dot(a) && dot(b))
-        })
-}
-
-fn query_ok(query: &str) -> bool {
-    !query
-        .bytes()
-        .any(|b| !b.is_ascii_graphic() || b"\\#'".contains(&b) || QUERY_REFUSED.contains(&b))
+        }),
+        _ => false,
+    }
 }
 
 fn shorten(normalized: String) -> String {
