@@ -1,0 +1,354 @@
+"""Real CAS clients against a pool of three cas_node processes deployed as an
+operator would: HAProxy terminating TLS and balancing round robin without
+stickiness, Apache httpd with mod_auth_cas 1.2 (CAS 2.0, CAS 3.0 attributes,
+SAML 1.1) and phpCAS 1.6 (a CAS 3.0 client and a proxy with an https
+pgtUrl), python-cas, and a browser going through all of it over https.
+
+The site (clients.py) is started once for the module and stopped by pid.
+Needs the Debian packages of tests/e2e/clients/install; without them every
+test fails and says so.
+"""
+
+import re
+import xml.etree.ElementTree as ElementTree
+from urllib.parse import quote
+
+import pytest
+import requests
+from cas import CASClientV3, CASClientWithSAMLV1
+
+from clients import (  # noqa: F401 (site is a fixture)
+    CAS_NS,
+    SAML_PROTOCOL,
+    Apache,
+    auth_cas_vhost,
+    free_ports,
+    hidden_fields,
+    site,
+    trusting_session,
+)
+from conftest import PASSWORD, USER
+
+APP = "https://app.example.edu/login?target=%2Fhome"
+BACKEND = "https://backend.example.edu/api"
+TIMEOUT = 10
+TICKET = re.compile(r"\b(?:ST|TGT|PT|PGT|PGTIOU)-[0-9A-Za-z]{20,}")
+# The users file's attributes of USER (conftest.USERS_FILE), as mod_auth_cas
+# passes them: one CAS-<name> header each, several values joined with ",".
+USER_HEADERS = {
+    "CAS-mail": "jdoe@example.edu",
+    "CAS-displayName": "Jane <Doe> & Co",
+    "CAS-memberOf": "staff,faculty",
+}
+# What mod_auth_cas 1.2 POSTs to CASValidateURL with CASValidateSAML On
+# (getResponseFromServer), with %s the ticket: no RequestID, no IssueInstant.
+MOD_AUTH_CAS_SAML_REQUEST = (
+    '<?xml version="1.0" encoding="utf-8"?><SOAP-ENV:Envelope '
+    'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/>'
+    '<SOAP-ENV:Body><samlp:Request xmlns:samlp="urn:oasis:names:tc:SAML:1.0:protocol"  '
+    'MajorVersion="1" MinorVersion="1"><samlp:AssertionArtifact>%s</samlp:AssertionArtifact>'
+    "</samlp:Request></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+)
+
+
+def visit(site, browser, url, apache=None):
+    """`browser.visit(url)`; a dropped connection (an Apache child that
+    died) fails with the parent's error-log lines that say so."""
+    apache = apache or site.apache
+    try:
+        return browser.visit(url)
+    except requests.ConnectionError as e:
+        died = apache.deaths(wait=2.0)
+        raise AssertionError(
+            f"connection dropped ({e}); Apache children that died: {died}\n"
+            f"{browser.history()}\nerror log:\n{apache.error_log()[-3000:]}"
+        ) from None
+
+
+def whoami(site, browser, app):
+    """Logs in to a mod_auth_cas location and returns what the app saw."""
+    page = visit(site, browser, site.apps[app])
+    assert page.status_code == 200, f"{page.status_code}\n{browser.history()}\n{page.text[:2000]}"
+    return page.json()
+
+
+def cas_validation(site, endpoint, **params):
+    answer = requests.get(site.cas + endpoint, params=params, verify=str(site.authority.pem), timeout=TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    return ElementTree.fromstring(answer.content)
+
+
+# --- HAProxy, python-cas and the browser -------------------------------------
+
+
+def test_haproxy_balances_round_robin_over_tls_without_stickiness(site):
+    browser = site.browser()
+    st = browser.cas_login(site.cas, APP)
+    form_node, post_node = (hop.node for hop in browser.hops[:2])
+    assert form_node and post_node and form_node != post_node, (
+        "the form and its POST go to different nodes (no stickiness):\n" + browser.history()
+    )
+
+    cookie = next(c for c in browser.session.cookies if c.name == "CASTGC")
+    assert cookie.secure, "behind TLS the nodes set a Secure cookie"
+    assert cookie.path == "/cas"
+
+    # python-cas validates through HAProxy, trusting the test CA.
+    client = CASClientV3(server_url=site.cas, service_url=APP, verify_ssl_certificate=str(site.authority.pem))
+    user, attributes, _ = client.verify_ticket(st)
+    assert user == USER
+    assert attributes["memberOf"] == ["staff", "faculty"]
+    assert attributes["isFromNewLogin"] == "true"
+
+    # Single sign-on: each request lands on the next node, and the ST one
+    # node mints is validated by whichever node comes next.
+    for _ in range(4):
+        answer = browser.request("GET", site.cas + "login", params={"service": APP})
+        assert answer.status_code == 302, browser.history()
+        st = answer.headers["Location"].split("ticket=")[1]
+        user, attributes, _ = client.verify_ticket(st)
+        assert (user, attributes["isFromNewLogin"]) == (USER, "false")
+    nodes = [hop.node for hop in browser.hops]
+    assert set(nodes) == {node.name for node in site.pool.nodes}, browser.history()
+
+
+def test_the_login_form_carries_an_execution_field(site):
+    """The CSRF `execution` hidden input (as Apereo CAS has); the browser
+    posts it back, so the login works whichever node checks it."""
+    browser = site.browser()
+    browser.cas_login(site.cas, APP)
+    fields = hidden_fields(browser.forms[0])
+    assert fields.get("execution"), f"no hidden execution input; hidden inputs: {fields}"
+
+    # The same fields posted from a browser without the form's cookies, or
+    # with another form's execution value, log nobody in.
+    credentials = {**fields, "username": USER, "password": PASSWORD}
+    stranger = site.browser()
+    answer = stranger.request("POST", site.cas + "login", data=credentials)
+    assert answer.status_code != 302 and "CASTGC" not in stranger.session.cookies, stranger.history()
+    other = site.browser()
+    other.request("GET", site.cas + "login", params={"service": APP})
+    answer = other.request("POST", site.cas + "login", data=credentials)
+    assert answer.status_code != 302 and "CASTGC" not in other.session.cookies, other.history()
+
+
+# --- mod_auth_cas -------------------------------------------------------------
+
+
+def test_mod_auth_cas_validates_through_service_validate(site):
+    mark = site.apache.mark()
+    # Headers a browser forges are scrubbed (CASScrubRequestHeaders).
+    browser = site.browser(**{"CAS-User": "mallory", "CAS-mail": "mallory@evil.test"})
+    seen = whoami(site, browser, "cas2")
+    assert seen["remote_user"] == USER
+    # CAS 2.0 /serviceValidate releases no attributes: only CASAuthNHeader.
+    assert seen["headers"] == {"CAS-User": USER}
+
+    # app -> CAS login form -> POST -> app?ticket= -> app without the ticket.
+    statuses = [hop.status for hop in browser.hops]
+    assert statuses == [302, 200, 302, 302, 200], browser.history()
+    assert "ticket=" in browser.hops[3].url and "ticket=" not in browser.hops[4].url
+    session = next(c for c in browser.session.cookies if c.name == "MOD_AUTH_CAS_S")
+    assert session.secure and session.path == "/cas2/"
+
+    # mod_auth_cas's own session: the next request does not go to CAS.
+    before = len(browser.hops)
+    again = visit(site, browser, site.apps["cas2"])
+    assert again.status_code == 200 and len(browser.hops) == before + 1
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_mod_auth_cas_passes_cas3_attributes_as_headers(site):
+    """CASVersion 2 parses <cas:attributes> too (mod_auth_cas 1.2), so a
+    CASValidateURL on /p3/serviceValidate releases the users-file attributes."""
+    mark = site.apache.mark()
+    seen = whoami(site, site.browser(), "p3")
+    assert seen["remote_user"] == USER
+    headers = seen["headers"]
+    assert headers["CAS-User"] == USER
+    for name, value in USER_HEADERS.items():
+        assert headers.get(name) == value, headers
+    assert headers["CAS-isFromNewLogin"] == "true"
+    assert headers["CAS-authenticationMethod"] == "Password"
+    assert headers["CAS-longTermAuthenticationRequestTokenUsed"] == "false"
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_mod_auth_cas_checks_the_cas_server_certificate(site):
+    """CASCertificatePath names another CA: the ticket never validates."""
+    mark = site.apache.mark()
+    browser = site.browser()
+    page = visit(site, browser, site.apps["wrong_ca"])
+    assert page.status_code == 401, browser.history()
+    assert "ticket=" in browser.hops[-1].url
+    log = site.apache.error_log(mark)
+    assert "curl_easy_perform() failed" in log and "certificate" in log, log[-3000:]
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_mod_auth_cas_saml_request_as_captured(site):
+    """What mod_auth_cas sends with CASValidateSAML On, recorded by the stub
+    (clients.CasStub), which answers as Apereo CAS would after validating the
+    artifact on the pool's /p3/serviceValidate."""
+    mark = site.apache.mark()
+    browser = site.browser()
+    recorded = len(site.stub.recorded)
+    seen = whoami(site, browser, "bridge")
+    assert seen["remote_user"] == USER
+    for name, value in USER_HEADERS.items():
+        assert seen["headers"].get(name) == value, seen["headers"]
+    # mod_auth_cas 1.2 also turns both attributes of the
+    # AuthenticationStatement into attributes (its test reads `!= ... ||
+    # != ...`, always true).
+    assert seen["headers"]["CAS-AuthenticationMethod"] == "urn:oasis:names:tc:SAML:1.0:am:password"
+    assert "CAS-AuthenticationInstant" in seen["headers"]
+
+    requests_seen = site.stub.recorded[recorded:]
+    assert len(requests_seen) == 1, requests_seen
+    request = requests_seen[0]
+    ticket_hop = next(hop for hop in browser.hops if "ticket=" in hop.url)
+    ticket = ticket_hop.url.split("ticket=")[1]
+    service = ticket_hop.url.split("?ticket=")[0]
+    assert request.method == "POST" and request.path == "/bridge/samlValidate"
+    assert request.query == {"TARGET": [service]}, request.query
+    # The service percent-encoded in lower case, the ticket only in the body.
+    assert request.target.startswith("/bridge/samlValidate?TARGET=https%3a%2f%2f127.0.0.1%3a"), request.target
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["content-type"] == "text/xml"
+    assert headers["soapaction"] == "http://www.oasis-open.org/committees/security"
+    assert request.body.decode() == MOD_AUTH_CAS_SAML_REQUEST % ticket
+    artifact = ElementTree.fromstring(request.body).find(f".//{{{SAML_PROTOCOL}}}AssertionArtifact")
+    assert artifact.text == ticket
+    (site.work / "mod_auth_cas-samlValidate-request.txt").write_text(
+        f"{request.method} {request.target} HTTP/1.1\n"
+        + "".join(f"{k}: {v}\n" for k, v in request.headers.items())
+        + "\n"
+        + request.body.decode(),
+        encoding="utf-8",
+    )
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_mod_auth_cas_validates_saml11_through_the_pool(site):
+    mark = site.apache.mark()
+    seen = whoami(site, site.browser(), "saml")
+    assert seen["remote_user"] == USER
+    assert seen["headers"]["CAS-User"] == USER
+    for name, value in USER_HEADERS.items():
+        assert seen["headers"].get(name) == value, seen["headers"]
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_python_cas_validates_saml11_through_the_pool(site):
+    browser = site.browser()
+    st = browser.cas_login(site.cas, APP)
+    session = trusting_session(site.authority.pem)
+    client = CASClientWithSAMLV1(server_url=site.cas, service_url=APP, session=session)
+    user, attributes, _ = client.verify_ticket(st)
+    assert user == USER
+    assert attributes["mail"] == "jdoe@example.edu"
+    assert attributes["displayName"] == "Jane <Doe> & Co"
+    assert attributes["memberOf"] == ["staff", "faculty"]
+    # The same ticket presented for another service is refused.
+    other = CASClientWithSAMLV1(server_url=site.cas, service_url=BACKEND, session=session)
+    assert other.verify_ticket(st) == (None, {}, None)
+
+
+# --- phpCAS ---------------------------------------------------------------------
+
+
+def test_phpcas_logs_in_through_the_pool_with_cas3(site):
+    mark = site.apache.mark()
+    browser = site.browser()
+    page = visit(site, browser, site.php + "client.php")
+    assert page.status_code == 200, f"{browser.history()}\n{page.text[:3000]}\n{site.web.log('php-errors.log')}"
+    seen = page.json()
+    assert seen["user"] == USER
+    attributes = seen["attributes"]
+    assert attributes["mail"] == "jdoe@example.edu"
+    assert attributes["displayName"] == "Jane <Doe> & Co"
+    assert attributes["memberOf"] == ["staff", "faculty"]
+    assert attributes["isFromNewLogin"] == "true"
+    site.apache.assert_no_child_died(since=mark)
+
+
+def test_phpcas_proxy_gets_a_pt_the_pool_validates(site):
+    """phpCAS as a proxy: its pgtUrl is an https page of this Apache (test CA
+    certificate, which the nodes trust with --proxy-ca); it asks the pool for
+    a PT for the back end, and the back end validates it on the pool."""
+    assert site.proxy_ca, (
+        "cas_node has no --proxy-ca flag yet: the nodes cannot trust the phpCAS "
+        "callback's certificate (test CA), so phpCAS never gets a PGT"
+    )
+    mark = site.apache.mark()
+    browser = site.browser()
+    page = visit(site, browser, site.php + "proxy.php?target=" + quote(BACKEND, safe=""))
+    details = (
+        f"{browser.history()}\n{page.text[:3000]}\nphp errors:\n{site.web.log('php-errors.log')[-2000:]}\n"
+        + "".join(f"{node.name}:\n{node.log()[-1500:]}\n" for node in site.pool.nodes)
+    )
+    assert page.status_code == 200 and "json" in page.headers.get("Content-Type", ""), details
+    seen = page.json()
+    assert seen["user"] == USER
+    assert seen["callback"] == site.callback
+    pt = seen["pt"]
+    assert pt and pt.startswith("PT-"), seen
+
+    tree = cas_validation(site, "p3/proxyValidate", ticket=pt, service=BACKEND)
+    success = tree.find("cas:authenticationSuccess", CAS_NS)
+    assert success is not None, ElementTree.tostring(tree)
+    assert success.findtext("cas:user", namespaces=CAS_NS) == USER
+    proxies = [p.text for p in success.findall("cas:proxies/cas:proxy", CAS_NS)]
+    assert proxies == [site.callback]
+    site.apache.assert_no_child_died(since=mark)
+
+
+# --- mod_auth_cas and empty answers -------------------------------------------
+
+
+@pytest.fixture
+def crashing_apache(site, tmp_path):
+    """A second Apache whose mod_auth_cas validates against the stub's
+    /empty/ endpoint: 200 with an empty body."""
+    port = free_ports(1)[0]
+    cert, key, _ = site.authority.issue(tmp_path, "apache")
+    vhost = auth_cas_vhost(
+        site.web, "empty", port, cert, key, site.cas, site.stub.base + "empty/serviceValidate",
+        site.authority.pem, "/empty/", title="CAS 2.0 against an empty answer",
+    )
+    apache = Apache(tmp_path, site.web, [vhost], f"https://127.0.0.1:{port}/ping.txt", site.authority.pem)
+    yield apache, f"https://127.0.0.1:{port}/empty/whoami.php"
+    apache.stop()
+
+
+def test_an_empty_validation_answer_kills_a_mod_auth_cas_child(site, crashing_apache):
+    """mod_auth_cas 1.2 takes strlen() of the body it did not get: the child
+    dies. Shows that the error-log check of the other tests sees it."""
+    apache, url = crashing_apache
+    browser = site.browser()
+    with pytest.raises(requests.ConnectionError):
+        browser.visit(url)
+    assert apache.deaths(wait=3.0), apache.error_log()[-3000:]
+    assert any(r.path == "/empty/serviceValidate" for r in site.stub.recorded)
+
+
+# --- after everything -----------------------------------------------------------
+
+
+def test_no_mod_auth_cas_child_died(site):
+    """Runs after the flows above: any child killed by a signal (an empty
+    answer from the pool, say) is in the error log."""
+    site.apache.assert_no_child_died(wait=1.2)
+
+
+def test_no_log_of_the_deployment_carries_a_ticket(site):
+    """The nodes', HAProxy's and Apache's access logs (query strings left
+    out on purpose, see the templates)."""
+    logs = {node.name: node.log() for node in site.pool.nodes}
+    logs["haproxy"] = site.haproxy.output()
+    logs["apache access"] = (site.apache.logs / "access.log").read_text(encoding="utf-8")
+    for name, text in logs.items():
+        assert text, f"{name}: empty log"
+        found = TICKET.search(text)
+        assert not found, f"{name} logged a ticket: ...{text[max(0, found.start() - 200):found.end()]}"
+
