@@ -29,6 +29,8 @@ pub struct Ticket {
     claims: Claims,
     key_id: KeyId,
     alg: Alg,
+    /// A keyed digest of the ticket's nonce (see [`Ticket::replay_id`]).
+    replay_id: [u8; 16],
 }
 
 impl Ticket {
@@ -50,6 +52,15 @@ impl Ticket {
     /// The algorithm that sealed it.
     pub fn alg(&self) -> Alg {
         self.alg
+    }
+
+    /// A name for this ticket that a store may keep without the ticket:
+    /// HMAC-SHA256, under a key derived from the sealing key, of the kind's
+    /// prefix and the ticket's nonce, cut to 16 bytes. Every node of a pool
+    /// computes the same one; nobody without the keys can link it to the
+    /// ticket.
+    pub fn replay_id(&self) -> [u8; 16] {
+        self.replay_id
     }
 
     /// Checks that an ST or PT was issued for `service` (the `service`
@@ -186,6 +197,7 @@ impl Codec {
             });
         }
         Ok(Ticket {
+            replay_id: ciphers.replay_id(header.kind(), &nonce),
             claims,
             key_id: header.key_id(),
             alg: ciphers.alg(),

@@ -63,10 +63,14 @@ mod error;
 mod format;
 mod keyring;
 pub mod phrase;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod seal;
 mod service;
 #[doc(hidden)]
 pub mod stages;
+#[cfg(feature = "store")]
+pub mod store;
 #[cfg(test)]
 mod vectors;
 
@@ -84,6 +88,8 @@ pub use compact::SECRET_QUANTUM;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 pub use service::{
     CallbackUrl, KEPT_PREFIX_CHARS, MAX_CALLBACK_URL_BYTES, MAX_FULL_SERVICE_CHARS,
     MAX_SERVICE_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service, is_normalized, normalize,

@@ -14,6 +14,7 @@
 
 use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
+use hmac::Hmac;
 use sha2::Sha256;
 use xaes_256_gcm::Xaes256Gcm;
 use xaes_256_gcm::aead::{AeadInOut, KeyInit};
@@ -41,10 +42,13 @@ enum Cipher {
     XChaCha(Box<XChaCha20Poly1305>),
 }
 
-/// The four per-kind ciphers of one master key.
+/// The four per-kind ciphers of one master key, and its replay-id MAC.
 pub(crate) struct KindCiphers {
     alg: Alg,
     ciphers: [Cipher; 4],
+    /// HMAC-SHA256 keyed with the subkey `"<alg> replay"`: names a spent
+    /// ticket in a store without the ticket (FORMAT.md §13).
+    replay: Hmac<Sha256>,
 }
 
 impl KindCiphers {
@@ -61,7 +65,35 @@ impl KindCiphers {
                 Alg::XChaCha20Poly1305 => Cipher::XChaCha(Box::new(XChaCha20Poly1305::new(subkey))),
             }
         });
-        KindCiphers { alg, ciphers }
+        let mut replay_key = Zeroizing::new([0_u8; 32]);
+        let _ = hkdf.expand(
+            format!("{} replay", alg.name()).as_bytes(),
+            replay_key.as_mut_slice(),
+        );
+        // Any key length suits HMAC, so this cannot fail; the fallback
+        // (an empty key) is never taken.
+        let replay = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(replay_key.as_slice())
+            .unwrap_or_else(|_| <Hmac<Sha256> as hmac::KeyInit>::new(&Default::default()));
+        KindCiphers {
+            alg,
+            ciphers,
+            replay,
+        }
+    }
+
+    /// The replay id of the ticket of `kind` sealed with `nonce`: the first
+    /// 16 bytes of HMAC(replay key, prefix || nonce).
+    pub(crate) fn replay_id(&self, kind: Kind, nonce: &[u8; NONCE_BYTES]) -> [u8; 16] {
+        use hmac::Mac as _;
+        let mut mac = self.replay.clone();
+        mac.update(kind.prefix().as_bytes());
+        mac.update(nonce);
+        let digest = mac.finalize().into_bytes();
+        let mut id = [0_u8; 16];
+        for (slot, b) in id.iter_mut().zip(digest.iter()) {
+            *slot = *b;
+        }
+        id
     }
 
     pub(crate) fn alg(&self) -> Alg {

@@ -1,0 +1,148 @@
+//! The store's contract (feature `store`), on the in-process store: one
+//! validation per ticket, ended sessions, single-logout records, expiry and
+//! the memory bound; and replay ids, which every node must agree on.
+mod common;
+
+use std::time::Duration as StdDuration;
+
+use cas_ticket_codec::store::{MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::{Alg, Claims, Codec, Grant, Service, Session, SessionId, Ticket};
+use common::{NOW, SERVICE, auth, keyring};
+use time::Duration;
+
+fn codec() -> Codec {
+    Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
+}
+
+/// An ST of `session` (or none), freshly sealed: a new nonce each time.
+fn st(session: Option<SessionId>) -> (String, Ticket) {
+    let grant = Grant::Service {
+        service: Service::new(SERVICE).unwrap(),
+        fresh_login: false,
+    };
+    let mut claims = Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap();
+    if let Some(id) = session {
+        claims = claims
+            .with_session(Session::new(id, NOW + Duration::hours(8)))
+            .unwrap();
+    }
+    let text = codec().encode(&claims).unwrap();
+    let ticket = codec().decode(&text, NOW).unwrap();
+    (text, ticket)
+}
+
+fn use_of(ticket: &Ticket) -> TicketUse {
+    TicketUse::new(ticket, NOW, Duration::ZERO)
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    // The in-process store answers without waiting: one poll is enough.
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => panic!("the in-process store never waits"),
+    }
+}
+
+#[test]
+fn replay_ids_are_the_same_on_every_node_and_differ_between_tickets() {
+    let (text, ticket) = st(None);
+    // Another node: the same keyring, plus a newer key that is now primary.
+    let mut ring = keyring(0x0001, Alg::Aes256Gcm, 0x11);
+    let newer = ring.add_generated(Alg::XChaCha20Poly1305).unwrap();
+    ring.promote(newer).unwrap();
+    let elsewhere = Codec::new(&ring).decode(&text, NOW).unwrap();
+    assert_eq!(elsewhere.replay_id(), ticket.replay_id());
+    // The same claims sealed again: another nonce, another id.
+    let (_, again) = st(None);
+    assert_ne!(again.replay_id(), ticket.replay_id());
+    // Without the keys, the id cannot be computed from the ticket: it is
+    // not the nonce, nor any 16 bytes of the ticket's text.
+    let body = cas_ticket_codec::base62::decode(&text.as_bytes()[3..]).unwrap();
+    assert!(!body.windows(16).any(|w| w == ticket.replay_id()));
+}
+
+#[test]
+fn a_ticket_validates_once() {
+    let store = MemoryStore::new(100);
+    let (_, ticket) = st(Some(SessionId::generate().unwrap()));
+    let first = use_of(&ticket);
+    assert_eq!(block_on(store.spend(&first, None)), Ok(Verdict::First));
+    assert_eq!(block_on(store.spend(&first, None)), Ok(Verdict::Replayed));
+    let (_, other) = st(first.session());
+    assert_eq!(
+        block_on(store.spend(&use_of(&other), None)),
+        Ok(Verdict::First)
+    );
+}
+
+#[test]
+fn an_ended_session_refuses_its_tickets_and_gives_its_visits() {
+    let store = MemoryStore::new(100);
+    let session = SessionId::generate().unwrap();
+    let (text, ticket) = st(Some(session));
+    let visit = ServiceVisit {
+        service: SERVICE.to_owned(),
+        ticket: text,
+    };
+    assert_eq!(
+        block_on(store.spend(&use_of(&ticket), Some(&visit))),
+        Ok(Verdict::First)
+    );
+    assert_eq!(block_on(store.session_ended(session)), Ok(false));
+    let visits = block_on(store.end_session(session, StdDuration::from_secs(60))).unwrap();
+    assert_eq!(visits, vec![visit]);
+    assert_eq!(block_on(store.session_ended(session)), Ok(true));
+    let (_, later) = st(Some(session));
+    assert_eq!(
+        block_on(store.spend(&use_of(&later), None)),
+        Ok(Verdict::SessionEnded)
+    );
+    // Another session is untouched; a ticket without one too.
+    let (_, elsewhere) = st(Some(SessionId::generate().unwrap()));
+    assert_eq!(
+        block_on(store.spend(&use_of(&elsewhere), None)),
+        Ok(Verdict::First)
+    );
+    let (_, sessionless) = st(None);
+    assert_eq!(
+        block_on(store.spend(&use_of(&sessionless), None)),
+        Ok(Verdict::First)
+    );
+    // Visits are handed out once.
+    assert_eq!(
+        block_on(store.end_session(session, StdDuration::from_secs(60))),
+        Ok(vec![])
+    );
+}
+
+#[test]
+fn marks_last_as_long_as_their_ticket_and_no_longer() {
+    let store = MemoryStore::new(1);
+    let (_, ticket) = st(None);
+    // Validated 30 ms before it expires: the mark lasts 30 ms.
+    let late = TicketUse::new(
+        &ticket,
+        ticket.claims().expires_at() - Duration::milliseconds(30),
+        Duration::ZERO,
+    );
+    assert_eq!(late.keep_for(), StdDuration::from_millis(30));
+    assert_eq!(block_on(store.spend(&late, None)), Ok(Verdict::First));
+    // Full (capacity 1) while the mark lives...
+    let (_, other) = st(None);
+    assert_eq!(
+        block_on(store.spend(&use_of(&other), None)),
+        Err(StoreError::Full)
+    );
+    std::thread::sleep(StdDuration::from_millis(60));
+    // ...and room again once it expired: no cleaner needed.
+    assert_eq!(
+        block_on(store.spend(&use_of(&other), None)),
+        Ok(Verdict::First)
+    );
+    // The leeway lengthens the mark.
+    let with_leeway = TicketUse::new(&ticket, NOW, Duration::seconds(5));
+    assert_eq!(with_leeway.keep_for(), StdDuration::from_secs(15));
+}

@@ -1,0 +1,436 @@
+//! The store on real Redis servers (feature `redis`): redis-server and
+//! redis-cli from Debian (`.ci/run` installs them), started here on free
+//! loopback ports and stopped by pid. Two `RedisStore`s on one server stand
+//! for two nodes of a pool. These tests fail, never skip, without Redis.
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use cas_ticket_codec::store::{ServiceVisit, Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::{
+    Alg, Claims, Codec, Grant, RedisStore, Service, Session, SessionId, Ticket,
+};
+use common::{NOW, SERVICE, auth, keyring};
+use time::Duration;
+
+const TIMEOUT: StdDuration = StdDuration::from_millis(500);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A redis-server process, stopped (SIGKILL, by pid) when dropped.
+struct Server {
+    port: u16,
+    dir: PathBuf,
+    extra: Vec<String>,
+    /// For a TLS-only server: the CA that redis-cli trusts.
+    tls_ca: Option<PathBuf>,
+    child: Option<Child>,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str]) -> Server {
+        Server::start_on(free_port(), None, dir, extra)
+    }
+
+    fn start_on(port: u16, tls_ca: Option<PathBuf>, dir: &Path, extra: &[&str]) -> Server {
+        let mut server = Server {
+            port,
+            dir: dir.to_owned(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            tls_ca,
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    fn restart(&mut self) {
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--dir", self.dir.to_str().unwrap()])
+            .args(&self.extra);
+        if self.tls_ca.is_none() {
+            cmd.args(["--port", &self.port.to_string()]);
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server: install Debian's redis-server (.ci/run does)");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        while self.cli(&["PING"]) != "PONG" {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on {} did not start",
+                self.port
+            );
+            std::thread::sleep(StdDuration::from_millis(20));
+        }
+    }
+
+    fn cli(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("redis-cli");
+        cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        if let Some(ca) = &self.tls_ca {
+            cmd.arg("--tls").arg("--cacert").arg(ca);
+        }
+        let out = cmd
+            .args(args)
+            .output()
+            .expect("redis-cli: install Debian's redis-tools (.ci/run does)");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn codec() -> Codec {
+    Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
+}
+
+fn st(session: Option<SessionId>, lifetime: Duration) -> (String, Ticket) {
+    let grant = Grant::Service {
+        service: Service::new(SERVICE).unwrap(),
+        fresh_login: false,
+    };
+    let mut claims = Claims::with_lifetime(auth(), grant, NOW, lifetime).unwrap();
+    if let Some(id) = session {
+        claims = claims
+            .with_session(Session::new(id, NOW + Duration::hours(8)))
+            .unwrap();
+    }
+    let text = codec().encode(&claims).unwrap();
+    (text.clone(), codec().decode(&text, NOW).unwrap())
+}
+
+fn use_of(ticket: &Ticket) -> TicketUse {
+    TicketUse::new(ticket, NOW, Duration::ZERO)
+}
+
+/// The contract, on any store that two nodes share.
+async fn contract(node1: &dyn Store, node2: &dyn Store) {
+    // One validation per ticket, pool-wide.
+    let session = SessionId::generate().unwrap();
+    let (text, ticket) = st(Some(session), Duration::seconds(10));
+    let visit = ServiceVisit {
+        service: SERVICE.to_owned(),
+        ticket: text,
+    };
+    assert_eq!(
+        node1.spend(&use_of(&ticket), Some(&visit)).await,
+        Ok(Verdict::First)
+    );
+    assert_eq!(
+        node2.spend(&use_of(&ticket), None).await,
+        Ok(Verdict::Replayed)
+    );
+    assert_eq!(
+        node1.spend(&use_of(&ticket), None).await,
+        Ok(Verdict::Replayed)
+    );
+    // Logout on one node ends the session on every node.
+    assert_eq!(node2.session_ended(session).await, Ok(false));
+    let visits = node2
+        .end_session(session, StdDuration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(visits, vec![visit]);
+    assert_eq!(node1.session_ended(session).await, Ok(true));
+    let (_, later) = st(Some(session), Duration::seconds(10));
+    assert_eq!(
+        node1.spend(&use_of(&later), None).await,
+        Ok(Verdict::SessionEnded)
+    );
+    // Other sessions, and tickets without one, are untouched.
+    for other in [Some(SessionId::generate().unwrap()), None] {
+        let (_, t) = st(other, Duration::seconds(10));
+        assert_eq!(node2.spend(&use_of(&t), None).await, Ok(Verdict::First));
+    }
+}
+
+#[test]
+fn two_nodes_share_one_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let node1 = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let node2 = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        contract(&node1, &node2).await;
+    });
+}
+
+#[test]
+fn every_key_expires_with_what_it_guards() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let session = SessionId::generate().unwrap();
+        let (text, ticket) = st(Some(session), Duration::seconds(10));
+        // Validated 200 ms before expiry, in a session that ends then too.
+        let at = ticket.claims().expires_at() - Duration::milliseconds(200);
+        let late = TicketUse::new(&ticket, at, Duration::ZERO);
+        let visit = ServiceVisit {
+            service: SERVICE.to_owned(),
+            ticket: text,
+        };
+        assert_eq!(store.spend(&late, Some(&visit)).await, Ok(Verdict::First));
+        assert_eq!(server.cli(&["DBSIZE"]), "2", "a spent mark and the visits");
+        let keys = server.cli(&["KEYS", "*"]);
+        assert!(
+            !keys.contains(&visit.ticket) && !keys.contains("ST-"),
+            "{keys}"
+        );
+        for key in keys.lines() {
+            let ttl: i64 = server.cli(&["PTTL", key]).parse().unwrap();
+            assert!(ttl > 0 && ttl <= 8 * 3600 * 1000, "{key}: {ttl}");
+        }
+        store
+            .end_session(session, StdDuration::from_millis(200))
+            .await
+            .unwrap();
+        tokio::time::sleep(StdDuration::from_millis(450)).await;
+        assert_eq!(
+            server.cli(&["DBSIZE"]),
+            "0",
+            "nothing outlives its ticket or session"
+        );
+    });
+}
+
+#[test]
+fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let (_, ticket) = st(None, Duration::seconds(10));
+        assert_eq!(
+            store.spend(&use_of(&ticket), None).await,
+            Ok(Verdict::First)
+        );
+        server.stop();
+        let (_, other) = st(None, Duration::seconds(10));
+        let started = Instant::now();
+        let failed = store.spend(&use_of(&other), None).await;
+        assert!(
+            matches!(
+                failed,
+                Err(StoreError::Timeout | StoreError::Unavailable(_))
+            ),
+            "{failed:?}"
+        );
+        assert!(started.elapsed() < TIMEOUT * 3, "{:?}", started.elapsed());
+        // Redis returns (empty: a lost store forgets) and the same store
+        // object works again, without a restart.
+        server.restart();
+        let deadline = Instant::now() + StdDuration::from_secs(10);
+        loop {
+            match store.spend(&use_of(&other), None).await {
+                Ok(verdict) => {
+                    assert_eq!(verdict, Verdict::First);
+                    break;
+                }
+                Err(e) => assert!(Instant::now() < deadline, "never reconnected: {e}"),
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+    });
+}
+
+#[test]
+fn a_redis_cluster_of_three_masters() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers: Vec<Server> = (0..3)
+        .map(|i| {
+            let sub = dir.path().join(format!("n{i}"));
+            std::fs::create_dir(&sub).unwrap();
+            Server::start(
+                &sub,
+                &["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"],
+            )
+        })
+        .collect();
+    let nodes: Vec<String> = servers
+        .iter()
+        .map(|s| format!("127.0.0.1:{}", s.port))
+        .collect();
+    let mut create = Command::new("redis-cli");
+    create
+        .arg("--cluster")
+        .arg("create")
+        .args(&nodes)
+        .arg("--cluster-yes");
+    let out = create.output().expect("redis-cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let deadline = Instant::now() + StdDuration::from_secs(20);
+    while !servers
+        .iter()
+        .all(|s| s.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+    {
+        assert!(Instant::now() < deadline, "the cluster did not form");
+        std::thread::sleep(StdDuration::from_millis(100));
+    }
+    let seeds: Vec<String> = servers.iter().map(Server::url).collect();
+    let rt = runtime();
+    rt.block_on(async {
+        let node1 = RedisStore::cluster(&seeds, StdDuration::from_secs(2), None)
+            .await
+            .unwrap();
+        let node2 = RedisStore::cluster(&seeds[1..], StdDuration::from_secs(2), None)
+            .await
+            .unwrap();
+        // Enough sessions to land on every master.
+        for _ in 0..12 {
+            contract(&node1, &node2).await;
+        }
+    });
+    let spread: Vec<u64> = servers
+        .iter()
+        .map(|s| s.cli(&["DBSIZE"]).parse().unwrap())
+        .collect();
+    assert!(spread.iter().filter(|&&n| n > 0).count() >= 2, "{spread:?}");
+}
+
+#[test]
+fn rediss_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let port = free_port();
+    let path = |f: &str| d.join(f).to_str().unwrap().to_owned();
+    let server = Server::start_on(
+        port,
+        Some(d.join("ca.pem")),
+        d,
+        &[
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &path("server.pem"),
+            "--tls-key-file",
+            &path("server.key"),
+            "--tls-ca-cert-file",
+            &path("ca.pem"),
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let ca = std::fs::read(d.join("ca.pem")).unwrap();
+    let url = format!("rediss://127.0.0.1:{port}/");
+    let rt = runtime();
+    rt.block_on(async {
+        let node1 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca)).unwrap();
+        let node2 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca)).unwrap();
+        contract(&node1, &node2).await;
+        // A store that does not trust the CA gets no answer.
+        let stranger = RedisStore::single(&url, StdDuration::from_secs(2), None).unwrap();
+        let (_, t) = st(None, Duration::seconds(10));
+        assert!(stranger.spend(&use_of(&t), None).await.is_err());
+    });
+    drop(server);
+}
