@@ -52,9 +52,18 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
     let now = OffsetDateTime::now_utc();
 
     let cookie = page::tgt_from(&headers);
-    let session = cookie
+    let mut session = cookie
         .as_deref()
         .and_then(|tgt| node.codec().decode_kind(tgt, Kind::Tgt, now).ok());
+    // With --store, a session ended by a logout on any node is no session.
+    if let (Some(state), Some(tgt)) = (&node.state, &session)
+        && state
+            .live(tgt.claims().session().map(|s| s.id()))
+            .await
+            .is_err()
+    {
+        session = None;
+    }
     if let (Some(tgt), false) = (&session, renew) {
         return match service {
             // Single sign-on: an ST at once, not from a fresh login.
@@ -161,22 +170,36 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
 /// itself stays valid until it expires: a stateless node cannot revoke it.
 pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: HeaderMap) -> Response {
     let cleared = clear_cookie(&node);
+    let now = OffsetDateTime::now_utc();
+    let tgt = page::tgt_from(&headers)
+        .and_then(|tgt| node.codec().decode_kind(&tgt, Kind::Tgt, now).ok());
+    // With --store: the session ends on every node, and the services it
+    // reached are told (single logout).
+    let mut ended = false;
+    if let (Some(state), Some(tgt)) = (&node.state, &tgt)
+        && let Some(session) = tgt.claims().session()
+    {
+        let principal = tgt.claims().principal();
+        ended = state
+            .end(&node, session.id(), principal, session.ends_at(), now)
+            .await;
+    }
     // CAS 3.0 names the parameter `service`, CAS 2.0 clients send `url`.
     let target = query.get("service").or_else(|| query.get("url"));
     if let Some(Ok(target)) = target.map(Target::new) {
         return page::redirect(&target.url, cleared);
     }
-    let now = OffsetDateTime::now_utc();
-    let expiry = page::tgt_from(&headers)
-        .and_then(|tgt| node.codec().decode_kind(&tgt, Kind::Tgt, now).ok())
-        .map(|tgt| rfc3339(tgt.claims().expires_at()));
-    let caveat = match expiry {
-        Some(at) => format!(
+    let expiry = tgt.map(|tgt| rfc3339(tgt.claims().expires_at()));
+    let caveat = match (ended, expiry) {
+        (true, _) => "<p>Your session has ended on every node of the pool, and the \
+                      applications you used were told.</p>"
+            .to_owned(),
+        (false, Some(at)) => format!(
             "<p>The session cookie is removed from this browser. The session \
              ticket itself cannot be revoked: a copy of it stays valid on every \
              node until {at}.</p>"
         ),
-        None => "<p>The session cookie is removed from this browser.</p>".to_owned(),
+        (false, None) => "<p>The session cookie is removed from this browser.</p>".to_owned(),
     };
     page::html(StatusCode::OK, "Logged out", &caveat, cleared)
 }

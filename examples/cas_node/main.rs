@@ -22,8 +22,10 @@ use allow::ProxyAllow;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use cas_ticket_codec::store::FailurePolicy;
 use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
 use clap::Parser;
+use pool_state::PoolState;
 use time::{Duration, OffsetDateTime};
 use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
@@ -34,6 +36,7 @@ mod duration;
 mod front;
 mod login;
 mod page;
+mod pool_state;
 mod request;
 mod saml;
 mod users;
@@ -89,6 +92,35 @@ struct Flags {
     /// private CA.
     #[arg(long, value_name = "PEM_FILE")]
     proxy_ca: Vec<PathBuf>,
+    /// The pool-wide ticket store: `redis://HOST:PORT`, `rediss://…` (TLS),
+    /// or `memory` (this node only). With it an ST or PT validates once
+    /// pool-wide and logout ends the session on every node; without it the
+    /// node is stateless. Repeat with --store-cluster for a Redis Cluster's
+    /// seed nodes.
+    #[arg(long = "store", value_name = "URL")]
+    store: Vec<String>,
+    /// The --store URLs are nodes of a Redis Cluster.
+    #[arg(long)]
+    store_cluster: bool,
+    /// A PEM file of the CA a `rediss://` store's certificate chains to
+    /// (default: the system's trust store).
+    #[arg(long, value_name = "PEM_FILE")]
+    store_ca: Option<PathBuf>,
+    /// How long one call to the store may take.
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = duration::parse_duration)]
+    store_timeout: Duration,
+    /// When the store cannot answer: `closed` refuses the validation
+    /// (INTERNAL_ERROR: nothing is accepted twice), `open` answers as a
+    /// stateless node would.
+    #[arg(long, value_enum, default_value = "closed")]
+    store_failure: StoreFailure,
+}
+
+/// `--store-failure`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum StoreFailure {
+    Closed,
+    Open,
 }
 
 /// Everything the handlers share. The codec sits behind a lock only so that
@@ -97,6 +129,8 @@ pub struct Node {
     codec: RwLock<Arc<Codec>>,
     flags: Flags,
     callbacks: ureq::Agent,
+    /// The pool-wide store (`--store`), if any.
+    state: Option<PoolState>,
 }
 
 impl Node {
@@ -211,10 +245,12 @@ async fn run(flags: Flags) -> Result<(), String> {
         .http_status_as_error(false)
         .build()
         .new_agent();
+    let state = open_store(&flags).await?;
     let node = Arc::new(Node {
         codec: RwLock::new(Arc::new(codec)),
         flags,
         callbacks,
+        state,
     });
 
     let listener = front::Front::bind(node.flags.listen)
@@ -235,6 +271,42 @@ async fn run(flags: Flags) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// The store `--store` names, if any.
+async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
+    let ca = match &flags.store_ca {
+        Some(file) => Some(
+            std::fs::read(file)
+                .map_err(|e| format!("cannot read --store-ca {}: {e}", file.display()))?,
+        ),
+        None => None,
+    };
+    let timeout = std::time::Duration::try_from(flags.store_timeout)
+        .map_err(|_| "--store-timeout must be positive".to_owned())?;
+    let policy = match flags.store_failure {
+        StoreFailure::Closed => FailurePolicy::Closed,
+        StoreFailure::Open => FailurePolicy::Open,
+    };
+    let state = PoolState::open(
+        &flags.store,
+        flags.store_cluster,
+        ca.as_deref(),
+        timeout,
+        policy,
+    )
+    .await?;
+    if state.is_some() {
+        eprintln!(
+            "cas_node: ticket store on, failing {}",
+            if policy == FailurePolicy::Closed {
+                "closed"
+            } else {
+                "open"
+            }
+        );
+    }
+    Ok(state)
 }
 
 /// The roots https callbacks are checked against: the system's trust store

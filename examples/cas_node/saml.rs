@@ -25,7 +25,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Node;
 use crate::request::{Body64, Params};
-use crate::validate::{attributes, check_ticket};
+use crate::validate::{attributes, check_ticket, spend};
 
 const SOAP_NS: &[u8] = b"http://schemas.xmlsoap.org/soap/envelope/";
 const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:1.0:protocol";
@@ -70,10 +70,20 @@ pub async fn validate(State(node): State<Arc<Node>>, query: Params, body: Body64
         }
     };
     let in_response_to = request.request_id.as_deref();
-    let ticket = match check_ticket(&node, &request.artifact, target, false, query.flag("renew")) {
+    let renew = query.flag("renew");
+    let checked = match check_ticket(&node, &request.artifact, target, false, renew) {
+        Ok(ticket) => spend(&node, ticket, &request.artifact, target).await,
+        Err(failure) => Err(failure),
+    };
+    let ticket = match checked {
         Ok(ticket) => ticket,
         Err((code, message)) => {
-            return failure_to(REQUESTER, &format!("{code}: {message}"), in_response_to);
+            let status = if code == "INTERNAL_ERROR" {
+                RESPONDER
+            } else {
+                REQUESTER
+            };
+            return failure_to(status, &format!("{code}: {message}"), in_response_to);
         }
     };
     let attributes = match attributes(&node, ticket.claims()).await {

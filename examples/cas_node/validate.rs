@@ -30,7 +30,11 @@ pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
     let answer = match (q.get("ticket"), q.get("service"), q.repeated()) {
         (Some(ticket), Some(service), None) => {
             let renew = q.flag("renew");
-            match check_ticket(&node, ticket, service, false, renew) {
+            let checked = match check_ticket(&node, ticket, service, false, renew) {
+                Ok(checked) => spend(&node, checked, ticket, service).await,
+                Err(failure) => Err(failure),
+            };
+            match checked {
                 Ok(ticket) => format!("yes\n{}\n", ticket.claims().principal()),
                 Err(_) => "no\n\n".to_owned(),
             }
@@ -72,7 +76,12 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
         ));
     };
     let renew = q.flag("renew");
-    let ticket = match check_ticket(&node, ticket, service, PROXY_TICKETS, renew) {
+    let text = ticket;
+    let ticket = match check_ticket(&node, text, service, PROXY_TICKETS, renew) {
+        Ok(ticket) => ticket,
+        Err(failure) => return failed(failure),
+    };
+    let ticket = match spend(&node, ticket, text, service).await {
         Ok(ticket) => ticket,
         Err(failure) => return failed(failure),
     };
@@ -113,6 +122,22 @@ fn repeated(name: &str) -> Failure {
         "INVALID_REQUEST",
         format!("the parameter '{name}' is given more than once"),
     )
+}
+
+/// With `--store`, the last check of a validation: the ticket is spent
+/// pool-wide, and its session has not ended.
+pub async fn spend(
+    node: &Node,
+    ticket: Ticket,
+    text: &str,
+    service: &str,
+) -> Result<Ticket, Failure> {
+    if let Some(state) = &node.state {
+        state
+            .spend(node, &ticket, text, service, OffsetDateTime::now_utc())
+            .await?;
+    }
+    Ok(ticket)
 }
 
 /// Decodes a ticket presented for validation and checks, in order: it is
@@ -302,6 +327,11 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
         Ok(pgt) => pgt,
         Err(e) => return failed("INVALID_TICKET", &format!("pgt rejected: {e}")),
     };
+    if let Some(state) = &node.state
+        && let Err((code, message)) = state.live(pgt.claims().session().map(|s| s.id())).await
+    {
+        return failed(code, &message);
+    }
     let Grant::ProxyGranting { callback, .. } = pgt.claims().grant() else {
         return failed(
             "INVALID_TICKET",

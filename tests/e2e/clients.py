@@ -7,7 +7,7 @@ redirects by hand) goes through all of it.
 
 Everything listens on 127.0.0.1 on ports found free at run time, is started
 by the `site` fixture and stopped by its pid when the module ends; every wait
-is bounded. The Debian packages come from tests/e2e/clients/install.
+is bounded. The Debian packages come from tests/install-packages.
 """
 
 import contextlib
@@ -39,7 +39,7 @@ from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, Node, ticketctl
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 INSTALL_HINT = (
-    "run `bash tests/e2e/clients/install` as root: it installs haproxy, apache2, "
+    "run `bash tests/install-packages` as root: it installs haproxy, apache2, "
     "libapache2-mod-auth-cas, libapache2-mod-php, php-cas, php-curl and php-xml"
 )
 APACHE_BIN = Path("/usr/sbin/apache2")

@@ -194,6 +194,99 @@ class CallbackListener:
         self.server.server_close()
 
 
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server on a free loopback port (Debian's, from
+    tests/install-packages), no persistence; stopped by its pid."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/"
+
+    def start(self):
+        try:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise AssertionError("redis-server is missing: run `bash tests/install-packages` as root")
+        deadline = time.monotonic() + NODE_START_SECONDS
+        while self.cli("PING") != "PONG":
+            assert self.process.poll() is None, "redis-server died"
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+
+    def cli(self, *args):
+        done = subprocess.run(["redis-cli", "-p", str(self.port), *args],
+                              capture_output=True, text=True, timeout=10, check=False)
+        return done.stdout.strip()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=NODE_STOP_SECONDS)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+class LogoutListener:
+    """A service on loopback that records the single-logout requests POSTed
+    to it (the `logoutRequest` form field) and answers 200 to anything."""
+
+    def __init__(self):
+        self.requests = []
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                fields = parse_qs(self.rfile.read(length).decode())
+                listener.requests.extend(fields.get("logoutRequest", []))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/app"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def logout_listener():
+    listener = LogoutListener()
+    yield listener
+    listener.stop()
+
+
 @pytest.fixture(scope="module")
 def callbacks():
     listener = CallbackListener()

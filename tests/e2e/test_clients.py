@@ -5,7 +5,7 @@ SAML 1.1) and phpCAS 1.6 (a CAS 3.0 client and a proxy with an https
 pgtUrl), python-cas, and a browser going through all of it over https.
 
 The site (clients.py) is started once for the module and stopped by pid.
-Needs the Debian packages of tests/e2e/clients/install; without them every
+Needs the Debian packages of tests/install-packages; without them every
 test fails and says so.
 """
 

@@ -820,3 +820,94 @@ def test_node_logs_never_carry_tickets(pool):
         log = node.log()
         assert "keyring loaded" in log
         assert not ticket.search(log), f"{node.name} logged a ticket"
+
+
+# --- with a store: one validation per ticket, logout on every node ---------------
+
+
+def test_with_a_store_a_ticket_validates_once_pool_wide(own_pool, redis_server):
+    node1, node2, node3 = own_pool(extra_args=["--store", redis_server.url]).nodes
+    _, st = login(node1, APP)
+    assert client(3, node2, APP).verify_ticket(st)[0] == USER
+    for node in (node3, node2):
+        code, message = failure(node, "serviceValidate", ticket=st, service=APP)
+        assert code == "INVALID_TICKET" and "validated before" in message
+    assert client(1, node3, APP).verify_ticket(st) == (None, None, None)
+    assert CASClientWithSAMLV1(server_url=node1.url, service_url=APP).verify_ticket(st)[0] is None
+    # Each new ST validates once, on whichever node.
+    session, _ = login(node1, APP)
+    for node in (node1, node2, node3):
+        st = ticket_from(sso(node, APP, session), APP)
+        assert client(2, node, APP).verify_ticket(st)[0] == USER
+    # Only spent marks and no tickets are in Redis.
+    keys = redis_server.cli("KEYS", "*").split()
+    assert keys and all(k.startswith("cas:{") for k in keys) and not any("ST-" in k for k in keys)
+
+
+def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_server, logout_listener, callbacks):
+    pool = own_pool(extra_args=["--store", redis_server.url, "--proxy-allow", callbacks.base])
+    node1, node2, node3 = pool.nodes
+    app = logout_listener.url
+    session, st = login(node1, app)
+    copy = session.cookies["CASTGC"]
+    # The service validates its ST (and gets a PGT); another ST waits unvalidated.
+    pgt_url = callbacks.base + "ok"
+    user, _, iou = client(2, node2, app, proxy_callback=pgt_url).verify_ticket(st)
+    assert user == USER and iou
+    pgt = callbacks.pgts[iou]
+    waiting = ticket_from(sso(node3, APP, session), APP)
+
+    page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
+    assert page.status_code == 200 and "ended on every node" in page.text
+
+    # A copy of the cookie opens nothing, on any node.
+    thief = browser()
+    thief.cookies.set("CASTGC", copy)
+    for node in (node1, node2, node3):
+        assert sso(node, APP, thief).status_code == 200, "the form, not single sign-on"
+    # Nor do the session's other tickets.
+    code, message = failure(node1, "serviceValidate", ticket=waiting, service=APP)
+    assert code == "INVALID_TICKET" and "session has ended" in message
+    code, message = failure(node3, "proxy", element="proxyFailure", pgt=pgt, targetService=BACKEND)
+    assert code == "INVALID_TICKET" and "session has ended" in message
+
+    # Single logout: the service that validated an ST is told, by name.
+    deadline = time.monotonic() + TIMEOUT
+    while not logout_listener.requests:
+        assert time.monotonic() < deadline, node2.log()
+        time.sleep(0.05)
+    [request] = logout_listener.requests
+    tree = ElementTree.fromstring(request)
+    assert tree.tag == "{urn:oasis:names:tc:SAML:2.0:protocol}LogoutRequest"
+    assert tree.findtext("{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == st
+
+
+def test_a_lost_store_fails_closed_and_the_node_recovers(own_pool, redis_server):
+    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url, "--store-timeout", "300ms"]).nodes
+    session, st = login(node1, APP)
+    redis_server.stop()
+    code, message = failure(node2, "serviceValidate", ticket=st, service=APP)
+    assert code == "INTERNAL_ERROR" and "store is unavailable" in message
+    assert client(1, node2, APP).verify_ticket(st) == (None, None, None)
+    assert node2.process.poll() is None
+    # Redis returns, empty; the nodes find it again without a restart. The ST
+    # refused while it was away was never accepted, so it validates now, once.
+    redis_server.start()
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        tree = raw(node2, "serviceValidate", ticket=st, service=APP)
+        if tree.find("cas:authenticationSuccess", NS) is not None:
+            break
+        assert time.monotonic() < deadline, ElementTree.tostring(tree)
+        time.sleep(0.1)
+    code, _ = failure(node1, "serviceValidate", ticket=st, service=APP)
+    assert code == "INVALID_TICKET"
+
+
+def test_a_lost_store_fails_open_when_told(own_pool, redis_server):
+    node1, node2 = own_pool(size=2, extra_args=[
+        "--store", redis_server.url, "--store-timeout", "300ms", "--store-failure", "open"]).nodes
+    _, st = login(node1, APP)
+    redis_server.stop()
+    assert client(2, node2, APP).verify_ticket(st)[0] == USER
+    assert "answering as a stateless node" in node2.log()

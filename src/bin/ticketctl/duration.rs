@@ -1,27 +1,32 @@
-//! Durations on the command line: `45`, `30s`, `5m`, `8h`, `1d`.
+//! Durations on the command line: `45`, `30s`, `5m`, `8h`, `1d`, `500ms`.
 //!
 //! Shared by `ticketctl` and the `cas_node` example (through `#[path]`), so
 //! that an operator writes a lifetime the same way to both.
 
 use time::Duration;
 
-/// A duration that is more than zero seconds.
+/// A whole number of seconds, more than zero: tickets count in seconds.
 pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
-        d if d.is_positive() => Ok(d),
-        _ => Err(format!("'{text}' is not a positive lifetime")),
+        d if d.is_positive() && d.subsec_nanoseconds() == 0 => Ok(d),
+        _ => Err(format!(
+            "'{text}' is not a positive lifetime in whole seconds"
+        )),
     }
 }
 
-/// `45`, `30s`, `5m`, `8h`, `1d`: a positive whole number of seconds, minutes,
-/// hours or days.
+/// `45`, `30s`, `5m`, `8h`, `1d`, `500ms`: a whole number of seconds,
+/// minutes, hours, days or milliseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("'{text}' is not a duration like 30s, 5m, 8h or 1d");
+    let invalid = || format!("'{text}' is not a duration like 30s, 5m, 8h, 1d or 500ms");
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let value: i64 = digits.parse().map_err(|_| invalid())?;
+    if unit == "ms" {
+        return Ok(Duration::milliseconds(value));
+    }
     let seconds_per_unit = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -45,8 +50,11 @@ mod tests {
         assert_eq!(parse_duration("8h"), Ok(Duration::hours(8)));
         assert_eq!(parse_duration("1d"), Ok(Duration::days(1)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::milliseconds(500)));
         assert!(parse_lifetime("0s").is_err());
         assert_eq!(parse_lifetime("1s"), Ok(Duration::SECOND));
+        assert_eq!(parse_lifetime("2000ms"), Ok(Duration::seconds(2)));
+        assert!(parse_lifetime("1500ms").is_err());
         for bad in [
             "",
             "s",
@@ -56,6 +64,7 @@ mod tests {
             "1.5h",
             "99999999999999999999s",
             "5mm",
+            "5msec",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }

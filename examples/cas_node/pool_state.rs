@@ -1,0 +1,234 @@
+//! `--store`: the pool-wide state the codec's store keeps (one validation per
+//! ST and PT, logout on every node, single logout), as the node uses it.
+//!
+//! Without `--store` the node is stateless, as before. With it, every
+//! validation of an ST or PT is one round trip to the store; a TGT or PGT
+//! presented is checked against ended sessions; `/logout` ends the session
+//! and posts a SAML `LogoutRequest` naming each ST to each service that
+//! validated one in the session (CAS 3.0 Appendix C), in the background,
+//! each with a timeout.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use cas_ticket_codec::store::{
+    FailurePolicy, MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict,
+};
+use cas_ticket_codec::{RedisStore, SessionId, Ticket, normalize, rfc3339};
+use quick_xml::Writer;
+use quick_xml::events::BytesText;
+use rand::TryRng as _;
+use time::OffsetDateTime;
+
+use crate::Node;
+
+/// A protocol error code and its message.
+type Failure = (&'static str, String);
+
+/// Entries the in-process store (`--store memory`) holds at most.
+const MEMORY_STORE_ENTRIES: usize = 1_000_000;
+/// How long a single-logout POST may take.
+const LOGOUT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+
+/// The store and what to do when it cannot answer.
+pub struct PoolState {
+    store: Arc<dyn Store>,
+    policy: FailurePolicy,
+}
+
+impl PoolState {
+    /// Opens the store `--store` names: `memory`, `redis://…`, `rediss://…`,
+    /// or several seeds of a Redis Cluster with `--store-cluster`.
+    pub async fn open(
+        urls: &[String],
+        cluster: bool,
+        ca: Option<&[u8]>,
+        timeout: StdDuration,
+        policy: FailurePolicy,
+    ) -> Result<Option<PoolState>, String> {
+        let store: Arc<dyn Store> = match urls {
+            [] => return Ok(None),
+            [memory] if memory == "memory" => Arc::new(MemoryStore::new(MEMORY_STORE_ENTRIES)),
+            _ if cluster => Arc::new(
+                RedisStore::cluster(urls, timeout, ca)
+                    .await
+                    .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))?,
+            ),
+            [url] => Arc::new(
+                RedisStore::single(url, timeout, ca)
+                    .map_err(|e| format!("cannot use the store {}: {e}", redact(url)))?,
+            ),
+            _ => return Err("several --store URLs need --store-cluster".to_owned()),
+        };
+        Ok(Some(PoolState { store, policy }))
+    }
+
+    /// What the log says of a store failure, and what the client is told
+    /// when the policy is to fail closed.
+    fn failed(&self, e: &StoreError) -> Result<(), Failure> {
+        eprintln!("cas_node: {e}");
+        match self.policy {
+            FailurePolicy::Open => {
+                eprintln!("cas_node: --store-failure open: answering as a stateless node");
+                Ok(())
+            }
+            FailurePolicy::Closed => Err((
+                "INTERNAL_ERROR",
+                "the ticket store is unavailable; try again".to_owned(),
+            )),
+        }
+    }
+
+    /// The one round trip of a validation: the ST or PT `text` (decoded as
+    /// `ticket`) is spent, and was issued in a live session.
+    pub async fn spend(
+        &self,
+        node: &Node,
+        ticket: &Ticket,
+        text: &str,
+        service: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Failure> {
+        let usage = TicketUse::new(ticket, now, node.flags.leeway);
+        let visit = normalize(service).ok().map(|service| ServiceVisit {
+            service,
+            ticket: text.to_owned(),
+        });
+        match self.store.spend(&usage, visit.as_ref()).await {
+            Ok(Verdict::First) => Ok(()),
+            Ok(Verdict::Replayed) => Err((
+                "INVALID_TICKET",
+                "ticket rejected: it was validated before (a service or proxy ticket is valid \
+                 for one validation)"
+                    .to_owned(),
+            )),
+            Ok(Verdict::SessionEnded) => Err(session_ended()),
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    /// Whether the session of a TGT or PGT is still live. A store that
+    /// cannot answer counts as "ended" when failing closed.
+    pub async fn live(&self, session: Option<SessionId>) -> Result<(), Failure> {
+        let Some(session) = session else {
+            return Ok(());
+        };
+        match self.store.session_ended(session).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(session_ended()),
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    /// Ends the session on every node until it would have ended anyway, and
+    /// sends single-logout requests to the services it reached. Whether it
+    /// ended pool-wide.
+    pub async fn end(
+        &self,
+        node: &Arc<Node>,
+        session: SessionId,
+        principal: &str,
+        ends_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> bool {
+        let lasting = StdDuration::try_from(ends_at + node.flags.leeway - now).unwrap_or_default();
+        match self.store.end_session(session, lasting).await {
+            Ok(visits) => {
+                for visit in visits {
+                    let agent = node.callbacks.clone();
+                    let principal = principal.to_owned();
+                    tokio::task::spawn_blocking(move || single_logout(&agent, &visit, &principal));
+                }
+                true
+            }
+            Err(e) => {
+                eprintln!("cas_node: cannot end the session pool-wide: {e}");
+                false
+            }
+        }
+    }
+}
+
+fn session_ended() -> Failure {
+    (
+        "INVALID_TICKET",
+        "ticket rejected: its session has ended (logout)".to_owned(),
+    )
+}
+
+/// A store URL for the log: without its password.
+fn redact(url: &str) -> String {
+    match url
+        .split_once("://")
+        .and_then(|(s, r)| r.split_once('@').map(|(_, h)| (s, h)))
+    {
+        Some((scheme, host)) => format!("{scheme}://…@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// POSTs a SAML 2.0 `LogoutRequest` naming `visit.ticket` to `visit.service`
+/// (`logoutRequest=…`, as Apereo CAS sends it). Failures are logged: a
+/// service that does not answer keeps its own session.
+fn single_logout(agent: &ureq::Agent, visit: &ServiceVisit, principal: &str) {
+    let Some(request) = logout_request(principal, &visit.ticket) else {
+        return;
+    };
+    let sent = agent
+        .post(&visit.service)
+        .config()
+        .timeout_global(Some(LOGOUT_TIMEOUT))
+        .build()
+        .send_form([("logoutRequest", request.as_str())]);
+    match sent {
+        Ok(response) => eprintln!(
+            "cas_node: single logout sent to {} ({})",
+            visit.service,
+            response.status()
+        ),
+        // The error may quote the URL, never the ticket: it is in the body.
+        Err(e) => eprintln!("cas_node: single logout to {} failed: {e}", visit.service),
+    }
+}
+
+fn logout_request(principal: &str, ticket: &str) -> Option<String> {
+    let mut id = [0_u8; 16];
+    let _ = rand::rngs::SysRng.try_fill_bytes(&mut id);
+    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let instant = rfc3339(OffsetDateTime::now_utc());
+    let mut w = Writer::new(Vec::new());
+    w.create_element("samlp:LogoutRequest")
+        .with_attribute(("xmlns:samlp", "urn:oasis:names:tc:SAML:2.0:protocol"))
+        .with_attribute(("xmlns:saml", "urn:oasis:names:tc:SAML:2.0:assertion"))
+        .with_attribute(("ID", format!("LR-{id}").as_str()))
+        .with_attribute(("Version", "2.0"))
+        .with_attribute(("IssueInstant", instant.as_str()))
+        .write_inner_content(|w| {
+            w.create_element("saml:NameID")
+                .write_text_content(BytesText::new(principal))?;
+            w.create_element("samlp:SessionIndex")
+                .write_text_content(BytesText::new(ticket))?;
+            Ok::<(), std::io::Error>(())
+        })
+        .ok()?;
+    String::from_utf8(w.into_inner()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logout_request_names_the_ticket_and_escapes_the_user() {
+        let request = logout_request("a<b&c", "ST-abc").unwrap();
+        assert!(request.starts_with("<samlp:LogoutRequest "), "{request}");
+        assert!(request.contains("<samlp:SessionIndex>ST-abc</samlp:SessionIndex>"));
+        assert!(request.contains("<saml:NameID>a&lt;b&amp;c</saml:NameID>"));
+    }
+
+    #[test]
+    fn store_urls_are_logged_without_passwords() {
+        assert_eq!(redact("redis://:s3cret@h:6379/"), "redis://…@h:6379/");
+        assert_eq!(redact("redis://h:6379/"), "redis://h:6379/");
+    }
+}
