@@ -58,8 +58,12 @@ impl RedisStore {
     /// by itself: a node starts, and goes on, while Redis is down (each call
     /// then fails within `timeout`). For `rediss://`, the server's
     /// certificate must chain to `ca_pem` if given, else to the system's
-    /// trust store.
-    pub fn single(url: &str, timeout: Duration, ca_pem: Option<&[u8]>) -> Result<Self, StoreError> {
+    /// trust store. Runs its connection in the current Tokio runtime.
+    pub async fn single(
+        url: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, StoreError> {
         // rediss:// needs a process-wide TLS provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = match ca_pem {

@@ -203,7 +203,16 @@ pub(crate) fn parse_visit(value: &str) -> Option<ServiceVisit> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        for nibble in [b >> 4, b & 0x0F] {
+            out.push(char::from(
+                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    out
 }
 
 /// The in-process store, for a single node: entries expire, and at most

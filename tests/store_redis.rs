@@ -189,8 +189,12 @@ fn two_nodes_share_one_redis() {
     let server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let node1 = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
-        let node2 = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let node1 = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        let node2 = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
         contract(&node1, &node2).await;
     });
 }
@@ -201,7 +205,9 @@ fn every_key_expires_with_what_it_guards() {
     let server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
         let session = SessionId::generate().unwrap();
         let (text, ticket) = st(Some(session), Duration::seconds(10));
         // Validated 200 ms before expiry, in a session that ends then too.
@@ -241,7 +247,9 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
     let mut server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None).unwrap();
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
         let (_, ticket) = st(None, Duration::seconds(10));
         assert_eq!(
             store.spend(&use_of(&ticket), None).await,
@@ -424,11 +432,17 @@ fn rediss_with_a_private_ca() {
     let url = format!("rediss://127.0.0.1:{port}/");
     let rt = runtime();
     rt.block_on(async {
-        let node1 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca)).unwrap();
-        let node2 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca)).unwrap();
+        let node1 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca))
+            .await
+            .unwrap();
+        let node2 = RedisStore::single(&url, StdDuration::from_secs(2), Some(&ca))
+            .await
+            .unwrap();
         contract(&node1, &node2).await;
         // A store that does not trust the CA gets no answer.
-        let stranger = RedisStore::single(&url, StdDuration::from_secs(2), None).unwrap();
+        let stranger = RedisStore::single(&url, StdDuration::from_secs(2), None)
+            .await
+            .unwrap();
         let (_, t) = st(None, Duration::seconds(10));
         assert!(stranger.spend(&use_of(&t), None).await.is_err());
     });

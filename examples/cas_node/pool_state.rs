@@ -56,6 +56,7 @@ impl PoolState {
             ),
             [url] => Arc::new(
                 RedisStore::single(url, timeout, ca)
+                    .await
                     .map_err(|e| format!("cannot use the store {}: {e}", redact(url)))?,
             ),
             _ => return Err("several --store URLs need --store-cluster".to_owned()),

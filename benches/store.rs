@@ -1,0 +1,130 @@
+//! What the store costs a validation (issue 13): decode alone, decode and
+//! `spend` on the in-process store, and decode and `spend` on a real Redis
+//! on loopback (a redis-server this bench starts on a free port and stops),
+//! next to what a Redis ticket registry does at validation (`GETDEL` of the
+//! ticket it stored at issue). Each iteration validates a ticket of its own:
+//! 20 000 typical STs are sealed beforehand, each with its own nonce.
+//!
+//! `cargo bench --features redis --bench store`
+
+use std::hint::black_box;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use cas_ticket_codec::store::{MemoryStore, Store, TicketUse};
+use cas_ticket_codec::{Alg, RedisStore};
+use criterion::{Criterion, criterion_group, criterion_main};
+use time::Duration;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{NOW, codec, st};
+
+const TICKETS: usize = 20_000;
+
+fn store(c: &mut Criterion) {
+    let codec = codec(Alg::Aes256Gcm);
+    let claims = st();
+    let tickets: Vec<String> = (0..TICKETS)
+        .map(|_| codec.encode(&claims).unwrap())
+        .collect();
+    let mut next = tickets.iter().cycle();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut group = c.benchmark_group("validation");
+    group.bench_function("decode", |b| {
+        b.iter(|| codec.decode(black_box(next.next().unwrap()), NOW).unwrap())
+    });
+    let memory = MemoryStore::new(10 * TICKETS);
+    group.bench_function("decode_and_spend_in_memory", |b| {
+        b.iter(|| {
+            let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
+            let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
+            runtime.block_on(memory.spend(&usage, None)).unwrap()
+        })
+    });
+
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server (tests/install-packages installs it)");
+    let url = format!("redis://127.0.0.1:{port}/");
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    let redis = runtime
+        .block_on(RedisStore::single(&url, StdDuration::from_secs(1), None))
+        .unwrap();
+    let probe = TicketUse::new(
+        &codec.decode(&tickets[0], NOW).unwrap(),
+        NOW,
+        Duration::ZERO,
+    );
+    while runtime.block_on(redis.spend(&probe, None)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+    group.bench_function("decode_and_spend_on_redis", |b| {
+        b.iter(|| {
+            let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
+            let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
+            runtime.block_on(redis.spend(&usage, None)).unwrap()
+        })
+    });
+    // The registry baseline: at validation, one GETDEL of the stored ticket.
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = runtime
+        .block_on(client.get_multiplexed_async_connection())
+        .unwrap();
+    // What the registry stored at issue: every ticket, with its claims.
+    let mut issue = redis::pipe();
+    for ticket in &tickets {
+        let value = serde_json::to_string(codec.decode(ticket, NOW).unwrap().claims()).unwrap();
+        issue
+            .cmd("SET")
+            .arg(ticket)
+            .arg(value)
+            .arg("PX")
+            .arg(600_000)
+            .ignore();
+    }
+    runtime
+        .block_on(issue.query_async::<()>(&mut connection))
+        .unwrap();
+    group.bench_function("registry_getdel_on_redis", |b| {
+        b.iter(|| {
+            let ticket = next.next().unwrap();
+            let found: Option<String> = runtime
+                .block_on(
+                    redis::cmd("GETDEL")
+                        .arg(ticket)
+                        .query_async(&mut connection),
+                )
+                .unwrap();
+            black_box(found)
+        })
+    });
+    group.finish();
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+criterion_group!(benches, store);
+criterion_main!(benches);
