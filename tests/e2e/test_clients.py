@@ -10,6 +10,7 @@ test fails and says so.
 """
 
 import re
+import time
 import xml.etree.ElementTree as ElementTree
 from urllib.parse import quote
 
@@ -21,9 +22,14 @@ from clients import (  # noqa: F401 (site is a fixture)
     CAS_NS,
     SAML_PROTOCOL,
     Apache,
+    Authority,
+    Browser,
+    HAProxy,
+    TlsPool,
     auth_cas_vhost,
     free_ports,
     hidden_fields,
+    require_tools,
     site,
     trusting_session,
 )
@@ -352,3 +358,43 @@ def test_no_log_of_the_deployment_carries_a_ticket(site):
         found = TICKET.search(text)
         assert not found, f"{name} logged a ticket: ...{text[max(0, found.start() - 200):found.end()]}"
 
+
+
+def test_a_node_killed_mid_traffic_fails_no_login_beyond_those_in_flight(tmp_path, redis_server):
+    """Three nodes with a shared store behind HAProxy; node 2 is killed by
+    pid while browsers log in and applications validate, one after another.
+    Only a login whose request was on node 2 at that moment may fail."""
+    require_tools()
+    authority = Authority(tmp_path)
+    (tmp_path / "pool").mkdir()
+    pool = TlsPool(tmp_path / "pool", ["--store", redis_server.url])
+    proxy = None
+    try:
+        port = free_ports(1)[0]
+        _, _, pem = authority.issue(tmp_path, "haproxy")
+        proxy = HAProxy(tmp_path, port, pem, pool.nodes, authority.pem)
+        client = CASClientV3(server_url=proxy.url, service_url=APP,
+                             verify_ssl_certificate=str(authority.pem))
+        done, failed, killed_at = 0, [], None
+        deadline = time.monotonic() + 60
+        while done < 60 and time.monotonic() < deadline:
+            if done == 20:
+                killed_at = done
+                pool.nodes[1].process.kill()
+            browser = Browser(authority.pem, USER, PASSWORD)
+            try:
+                st = browser.cas_login(proxy.url, APP)
+                assert client.verify_ticket(st)[0] == USER, "validation failed"
+            except (AssertionError, requests.RequestException) as e:
+                failed.append((done, str(e)[:300]))
+            done += 1
+        assert done == 60, f"only {done} logins in 60 s"
+        # After the kill, the survivors answered everything.
+        assert {hop.node for hop in browser.hops} <= {"node1", "node3"}, browser.history()
+        assert killed_at is not None and pool.nodes[1].process.poll() is not None
+        # Sequential traffic: at most the one login in flight at the kill.
+        assert len(failed) <= 1 and all(i == killed_at for i, _ in failed), failed
+    finally:
+        if proxy:
+            proxy.stop()
+        pool.stop()
