@@ -46,6 +46,26 @@ fn codec() -> Codec {
     Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
 }
 
+/// FORMAT.md §13's replay id, computed from the text with hkdf and hmac
+/// alone, equals the decoder's.
+#[test]
+fn an_independent_replay_id_matches() {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut replay_key = [0_u8; 32];
+    Hkdf::<Sha256>::new(Some(b"cas-ticket-codec v2"), &SECRET)
+        .expand(b"aes256gcm replay", &mut replay_key)
+        .unwrap();
+    for claims in common::all_kinds() {
+        let ticket = seal(claims.kind(), &stages::to_cbor(&claims));
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&replay_key).unwrap();
+        mac.update(claims.kind().prefix().as_bytes());
+        mac.update(b"hostile-nonce-16");
+        let expected = &mac.finalize().into_bytes()[..16];
+        let decoded = codec().decode(&ticket, NOW).unwrap();
+        assert_eq!(&decoded.replay_id()[..], expected, "{}", claims.kind());
+    }
+}
+
 #[test]
 fn an_independent_seal_of_real_claims_decodes() {
     for claims in common::all_kinds() {
