@@ -1,0 +1,504 @@
+/*
+ * C test of the C ABI: load, encode, decode every kind, every rejection the
+ * brief names (tampered, expired, wrong service, wrong kind, unknown key,
+ * malformed, too long), encode-side errors, NULL arguments, the per-thread
+ * last error, and 4 threads sharing one codec. Frees everything it gets:
+ * bindings/test runs it under valgrind --leak-check=full --error-exitcode=1.
+ *
+ * usage: test_codec KEYS.json OTHER_KEYS.json SCRATCH_DIR
+ *   KEYS.json and OTHER_KEYS.json: two key files from `ticketctl keygen`
+ *   (mode 0600, different key ids); SCRATCH_DIR: a directory for a copy of
+ *   the key file with unsafe permissions.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cas_ticket_codec.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (cond) {                                                              \
+      passed++;                                                              \
+    } else {                                                                 \
+      failed++;                                                              \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
+    }                                                                        \
+  } while (0)
+
+/* The status and the message of a call that must fail with `want`. */
+#define CHECK_STATUS(call, want)                                             \
+  do {                                                                       \
+    CtcStatus got_ = (call);                                                 \
+    if (got_ == (want)) {                                                    \
+      passed++;                                                              \
+    } else {                                                                 \
+      failed++;                                                              \
+      char *m_ = ctc_last_error_message();                                   \
+      fprintf(stderr, "FAIL %s:%d: %s = %d, want %d (%s)\n", __FILE__,       \
+              __LINE__, #call, (int)got_, (int)(want), m_ ? m_ : "-");       \
+      ctc_string_free(m_);                                                   \
+    }                                                                        \
+  } while (0)
+
+static const char *SERVICE = "https://app.example.edu/login?target=%2Fhome";
+static const char *METHODS[] = {"Password"};
+
+/* The typical ST of the design, issued at `at`, 10 s. */
+static CtcClaims typical_st(int64_t at) {
+  CtcClaims c = {0};
+  c.kind = CTC_KIND_ST;
+  c.principal = "jdoe@example.edu";
+  c.authenticated_at = at - 300;
+  c.methods = METHODS;
+  c.methods_len = 1;
+  c.service = SERVICE;
+  c.issued_at = at;
+  c.lifetime_seconds = 10;
+  return c;
+}
+
+static char *encode(const CtcCodec *codec, const CtcClaims *c) {
+  char *ticket = NULL;
+  CHECK_STATUS(ctc_encode(codec, c, &ticket), CTC_STATUS_OK);
+  return ticket;
+}
+
+/* The last error's message contains `word` (and is freed). */
+static int message_has(const char *word) {
+  char *m = ctc_last_error_message();
+  int ok = m != NULL && strstr(m, word) != NULL;
+  if (!ok) fprintf(stderr, "  message: %s (want \"%s\")\n", m ? m : "NULL", word);
+  ctc_string_free(m);
+  return ok;
+}
+
+static void test_load(const char *keys, const char *scratch) {
+  CtcCodec *codec = (CtcCodec *)1;
+  CHECK_STATUS(ctc_codec_load(NULL, &codec), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(codec == NULL);
+  CHECK_STATUS(ctc_codec_load(keys, NULL), CTC_STATUS_NULL_ARGUMENT);
+
+  char missing[4096];
+  snprintf(missing, sizeof missing, "%s/missing.json", scratch);
+  CHECK_STATUS(ctc_codec_load(missing, &codec), CTC_STATUS_KEYRING_IO);
+  CHECK(codec == NULL);
+
+  /* A copy readable by group and others is refused, as ssh refuses it. */
+  char open_copy[4096];
+  snprintf(open_copy, sizeof open_copy, "%s/open.json", scratch);
+  FILE *in = fopen(keys, "rb");
+  int fd = open(open_copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(in != NULL && fd >= 0);
+  if (in != NULL && fd >= 0) {
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    CHECK(write(fd, buf, n) == (ssize_t)n);
+    CHECK(fchmod(fd, 0644) == 0);
+  }
+  if (in) fclose(in);
+  if (fd >= 0) close(fd);
+  CHECK_STATUS(ctc_codec_load(open_copy, &codec), CTC_STATUS_KEYRING_INSECURE_PERMISSIONS);
+  CHECK(message_has("chmod 600"));
+  CHECK(message_has("mode 0644"));
+  unlink(open_copy);
+
+  /* Not a key file. */
+  char junk[4096];
+  snprintf(junk, sizeof junk, "%s/junk.json", scratch);
+  fd = open(junk, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0 && write(fd, "{\"version\":", 11) == 11);
+  if (fd >= 0) close(fd);
+  CHECK_STATUS(ctc_codec_load(junk, &codec), CTC_STATUS_KEYRING_SYNTAX);
+  unlink(junk);
+
+  CHECK_STATUS(ctc_codec_load(keys, &codec), CTC_STATUS_OK);
+  CHECK(codec != NULL);
+  CHECK(ctc_last_error_status() == CTC_STATUS_OK);
+  CHECK(ctc_last_error_message() == NULL);
+  ctc_codec_free(codec);
+}
+
+static void test_st_round_trip(const CtcCodec *codec, int64_t now) {
+  CtcClaims c = typical_st(now);
+  char *ticket = encode(codec, &c);
+  CHECK(ticket != NULL && strncmp(ticket, "ST-", 3) == 0 && strlen(ticket) == 97);
+  if (ticket == NULL) return;
+
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 5, 0, &t), CTC_STATUS_OK);
+  CHECK(t != NULL);
+  if (t != NULL) {
+    CHECK(t->kind == CTC_KIND_ST);
+    CHECK(strcmp(t->principal, "jdoe@example.edu") == 0);
+    CHECK(t->authenticated_at == now - 300);
+    CHECK(t->issued_at == now && t->expires_at == now + 10);
+    CHECK(t->methods_len == 1 && strcmp(t->methods[0], "Password") == 0);
+    CHECK(t->remember_me == 0 && t->fresh_login == 0);
+    CHECK(strcmp(t->service, SERVICE) == 0);
+    CHECK(t->proxies == NULL && t->proxies_len == 0);
+    CHECK(t->pgt_url == NULL && t->upstream == NULL && t->upstream_len == 0);
+    CHECK(t->session_id == NULL && t->session_ends_at == 0);
+    CHECK(strlen(t->key_id) == 4 && strcmp(t->alg, "aes256gcm") == 0);
+    /* Every string lies in text: principal, key id, alg, method, service. */
+    const char *strings[] = {t->principal, t->key_id, t->alg, t->methods[0], t->service};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+      CHECK(strings[i] >= t->text && strings[i] + strlen(strings[i]) < t->text + t->text_len);
+      total += strlen(strings[i]) + 1;
+    }
+    CHECK(total == t->text_len);
+  }
+  ctc_ticket_free(t);
+
+  /* The service after normalization (FORMAT.md §8): host case, default port. */
+  CHECK_STATUS(ctc_decode(codec, ticket, "HTTPS://APP.example.edu:443/login?target=%2Fhome",
+                          CTC_KIND_ANY, now, 0, &t), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  /* CTC_NOW: the ticket was issued now, so it is valid now. */
+  CtcClaims fresh = typical_st(time(NULL));
+  char *fresh_ticket = encode(codec, &fresh);
+  CHECK_STATUS(ctc_decode(codec, fresh_ticket, NULL, CTC_KIND_ANY, CTC_NOW, 0, &t), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  ctc_string_free(fresh_ticket);
+  /* CTC_NOW in the claims. */
+  fresh.authenticated_at = CTC_NOW;
+  fresh.issued_at = CTC_NOW;
+  fresh_ticket = encode(codec, &fresh);
+  CHECK_STATUS(ctc_decode(codec, fresh_ticket, SERVICE, CTC_KIND_ST, CTC_NOW, 0, &t), CTC_STATUS_OK);
+  CHECK(t != NULL && t->authenticated_at == t->issued_at && t->expires_at == t->issued_at + 10);
+  ctc_ticket_free(t);
+  ctc_string_free(fresh_ticket);
+
+  /* Wrong service. */
+  t = (CtcTicket *)1;
+  CHECK_STATUS(ctc_decode(codec, ticket, "https://app.example.edu/login?target=%2Fother",
+                          CTC_KIND_ANY, now, 0, &t), CTC_STATUS_SERVICE_MISMATCH);
+  CHECK(t == NULL);
+  CHECK(message_has("service does not match"));
+  CHECK(ctc_last_error_status() == CTC_STATUS_SERVICE_MISMATCH);
+  /* A service that is not UTF-8 names no service. */
+  CHECK_STATUS(ctc_decode(codec, ticket, "https://app.example.edu/\xff", CTC_KIND_ANY, now, 0, &t),
+               CTC_STATUS_SERVICE_MISMATCH);
+
+  /* Expired: at the expiration instant, and with details. */
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 10, 0, &t), CTC_STATUS_EXPIRED);
+  CtcErrorDetail d;
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK);
+  CHECK(d.status == CTC_STATUS_EXPIRED && d.expired_at == now + 10 && d.now == now + 10);
+  CHECK(message_has("expired at"));
+  CHECK(ctc_last_error_detail(NULL) == CTC_STATUS_NULL_ARGUMENT);
+  /* Leeway: 2 s past expiry with 5 s of leeway is valid, 6 s past is not. */
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 12, 5, &t), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 15, 5, &t), CTC_STATUS_EXPIRED);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.now == now + 15 && d.expired_at == now + 10);
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 10, -5, &t), CTC_STATUS_EXPIRED);
+
+  /* Wrong kind, refused before any cryptographic work. */
+  CHECK_STATUS(ctc_decode(codec, ticket, NULL, CTC_KIND_PT, now, 0, &t), CTC_STATUS_WRONG_KIND);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK);
+  CHECK(d.expected_kind == CTC_KIND_PT && d.found_kind == CTC_KIND_ST);
+  CHECK_STATUS(ctc_decode(codec, ticket, NULL, 9, now, 0, &t), CTC_STATUS_INVALID_ARGUMENT);
+
+  /* Tampered: a body character lowered (the text stays canonical base62). */
+  char *tampered = strdup(ticket);
+  size_t pos = 40;
+  while (tampered[pos] == '0') pos++;
+  tampered[pos] = '0';
+  CHECK_STATUS(ctc_decode(codec, tampered, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_AUTHENTICATION_FAILED);
+  CHECK(message_has("authentication failed"));
+  /* Relabelled: the same body as a PT. */
+  size_t n = strlen(ticket);
+  char *relabelled = strdup(ticket);
+  relabelled[0] = 'P'; /* "PT-…" */
+  CHECK_STATUS(ctc_decode(codec, relabelled, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_AUTHENTICATION_FAILED);
+  free(relabelled);
+  free(tampered);
+
+  /* Malformed, each with its own code. */
+  CHECK_STATUS(ctc_decode(codec, "", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_EMPTY);
+  CHECK_STATUS(ctc_decode(codec, "XT-abc", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_PREFIX);
+  CHECK_STATUS(ctc_decode(codec, "ST-abc_def", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_ALPHABET);
+  CHECK_STATUS(ctc_decode(codec, "ST-\xff\xfe", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_ALPHABET);
+  /* Cut to a body length no byte count has (length mod 11 is 1, 4 or 8). */
+  char *truncated = strdup(ticket);
+  size_t cut = n;
+  while ((cut - 3) % 11 != 1 && (cut - 3) % 11 != 4 && (cut - 3) % 11 != 8) cut--;
+  truncated[cut] = '\0';
+  CHECK_STATUS(ctc_decode(codec, truncated, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_LENGTH);
+  free(truncated);
+  char long_ticket[301];
+  memset(long_ticket, 'A', 300);
+  memcpy(long_ticket, "ST-", 3);
+  long_ticket[300] = '\0';
+  CHECK_STATUS(ctc_decode(codec, long_ticket, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 300 && d.max == 256);
+
+  /* NULL arguments. */
+  CHECK_STATUS(ctc_decode(NULL, ticket, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_decode(codec, NULL, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_decode(codec, ticket, NULL, CTC_KIND_ANY, now, 0, NULL), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_decode(codec, ticket, NULL, CTC_KIND_ANY, INT64_MAX, 0, &t), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(t == NULL);
+
+  ctc_string_free(ticket);
+}
+
+static void test_unknown_key(const CtcCodec *codec, const char *other_keys, int64_t now) {
+  CtcCodec *other = NULL;
+  CHECK_STATUS(ctc_codec_load(other_keys, &other), CTC_STATUS_OK);
+  CtcClaims c = typical_st(now);
+  char *ticket = encode(other, &c);
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, ticket, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_UNKNOWN_KEY);
+  CtcErrorDetail d;
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.key_id >= 0 && d.key_id <= 0xffff);
+  CHECK(message_has("unknown key id"));
+  ctc_string_free(ticket);
+  ctc_codec_free(other);
+}
+
+static void test_every_kind(const CtcCodec *codec, int64_t now) {
+  /* A TGT opening a session. */
+  CtcClaims tgt = {0};
+  tgt.kind = CTC_KIND_TGT;
+  tgt.principal = "jdoe@example.edu";
+  tgt.authenticated_at = now;
+  tgt.methods = METHODS;
+  tgt.methods_len = 1;
+  tgt.remember_me = 1;
+  tgt.issued_at = now;
+  tgt.lifetime_seconds = 8 * 3600;
+  tgt.session_id = "new";
+  char *tgt_ticket = encode(codec, &tgt);
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, tgt_ticket, NULL, CTC_KIND_TGT, now, 0, &t), CTC_STATUS_OK);
+  char session[17] = {0};
+  if (t != NULL) {
+    CHECK(t->kind == CTC_KIND_TGT && t->remember_me == 1 && t->service == NULL);
+    CHECK(t->session_id != NULL && strlen(t->session_id) == 16);
+    CHECK(t->session_ends_at == now + 8 * 3600 && t->expires_at == t->session_ends_at);
+    if (t->session_id) memcpy(session, t->session_id, 16);
+  }
+  ctc_ticket_free(t);
+  /* An ST of the session, marked as a fresh login. */
+  CtcClaims st = typical_st(now);
+  st.session_id = session;
+  st.session_ends_at = now + 8 * 3600;
+  st.fresh_login = 1;
+  char *st_ticket = encode(codec, &st);
+  CHECK(st_ticket != NULL && strlen(st_ticket) == 113);
+  CHECK_STATUS(ctc_decode(codec, st_ticket, SERVICE, CTC_KIND_ST, now, 0, &t), CTC_STATUS_OK);
+  CHECK(t != NULL && t->fresh_login == 1 && t->session_id && strcmp(t->session_id, session) == 0);
+  ctc_ticket_free(t);
+  /* A PGT with one upstream proxy. */
+  const char *upstream[] = {"https://portal.example.edu/cas/proxyCallback"};
+  CtcClaims pgt = typical_st(now);
+  pgt.kind = CTC_KIND_PGT;
+  pgt.service = NULL;
+  pgt.pgt_url = "https://mail-gateway.example.edu:8443/pgtCallback";
+  pgt.upstream = upstream;
+  pgt.upstream_len = 1;
+  pgt.lifetime_seconds = 7200;
+  char *pgt_ticket = encode(codec, &pgt);
+  CHECK_STATUS(ctc_decode(codec, pgt_ticket, NULL, CTC_KIND_PGT, now, 0, &t), CTC_STATUS_OK);
+  if (t != NULL) {
+    CHECK(t->kind == CTC_KIND_PGT && t->service == NULL);
+    CHECK(strcmp(t->pgt_url, "https://mail-gateway.example.edu:8443/pgtCallback") == 0);
+    CHECK(t->upstream_len == 1 && strcmp(t->upstream[0], upstream[0]) == 0);
+  }
+  ctc_ticket_free(t);
+  /* A PGT is not an ST: asking for a service fails. */
+  CHECK_STATUS(ctc_decode(codec, pgt_ticket, SERVICE, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_SERVICE_MISMATCH);
+  /* A PT through two proxies. */
+  const char *proxies[] = {"https://mail-gateway.example.edu:8443/pgtCallback", upstream[0]};
+  CtcClaims pt = typical_st(now);
+  pt.kind = CTC_KIND_PT;
+  pt.service = "https://imap.example.edu/webmail/inbox?folder=INBOX";
+  pt.proxies = proxies;
+  pt.proxies_len = 2;
+  char *pt_ticket = encode(codec, &pt);
+  CHECK_STATUS(ctc_decode(codec, pt_ticket, pt.service, CTC_KIND_PT, now, 0, &t), CTC_STATUS_OK);
+  if (t != NULL) {
+    CHECK(t->kind == CTC_KIND_PT && t->proxies_len == 2);
+    CHECK(strcmp(t->proxies[0], proxies[0]) == 0 && strcmp(t->proxies[1], proxies[1]) == 0);
+  }
+  ctc_ticket_free(t);
+  ctc_string_free(tgt_ticket);
+  ctc_string_free(st_ticket);
+  ctc_string_free(pgt_ticket);
+  ctc_string_free(pt_ticket);
+}
+
+static void test_encode_errors(const CtcCodec *codec, int64_t now) {
+  char *ticket = (char *)1;
+  CtcClaims c = typical_st(now);
+  c.principal = "";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_PRINCIPAL);
+  CHECK(ticket == NULL);
+  c = typical_st(now);
+  c.principal = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  c = typical_st(now);
+  c.principal = "jdoe\xff";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("principal is not UTF-8"));
+  c = typical_st(now);
+  c.principal = "jdoe\n";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_PRINCIPAL);
+  const char *nine[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
+  c = typical_st(now);
+  c.methods = nine;
+  c.methods_len = 9;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_TOO_MANY_METHODS);
+  c.methods = NULL;
+  c.methods_len = 2;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  const char *empty_method[] = {""};
+  c.methods = empty_method;
+  c.methods_len = 1;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_METHOD);
+  c = typical_st(now);
+  c.service = "javascript://%0aalert(1)";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_SERVICE);
+  c.service = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  c = typical_st(now);
+  c.lifetime_seconds = 0;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_VALIDITY);
+  c = typical_st(now);
+  c.issued_at = INT64_MAX;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_VALIDITY);
+  c = typical_st(now);
+  c.kind = 7;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  c.kind = CTC_KIND_ANY;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  c = typical_st(now);
+  c.kind = CTC_KIND_TGT; /* a TGT has no service */
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("service applies to ST and PT only"));
+  c = typical_st(now);
+  c.kind = CTC_KIND_PT; /* a PT needs a proxy chain */
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_PROXY_CHAIN);
+  const char *bad_proxy[] = {"ftp://proxy.example.edu/"};
+  c.proxies = bad_proxy;
+  c.proxies_len = 1;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_URL);
+  c.proxies_len = 9;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_PROXY_CHAIN);
+  c = typical_st(now);
+  c.session_id = "xyz";
+  c.session_ends_at = now + 60;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_SESSION);
+  c.session_id = "00112233445566ff";
+  c.session_ends_at = now + 5; /* the ST would outlive its session */
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_SESSION);
+  c.session_id = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  /* Over 256 characters: a PGT with a long callback and seven upstream proxies. */
+  const char *seven[7];
+  char urls[7][200];
+  for (int i = 0; i < 7; i++) {
+    snprintf(urls[i], sizeof urls[i], "https://proxy%d.qzxv%djwkq.example.edu/cb%dxqzv", i, i * 7919, i * 104729);
+    seven[i] = urls[i];
+  }
+  c = typical_st(now);
+  c.kind = CTC_KIND_PGT;
+  c.service = NULL;
+  c.pgt_url = "https://callback.example.edu/cb";
+  c.upstream = seven;
+  c.upstream_len = 7;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_TOO_LONG);
+  c.upstream_len = 8;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_PROXY_CHAIN);
+  CHECK_STATUS(ctc_encode(NULL, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_encode(codec, NULL, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  c = typical_st(now);
+  CHECK_STATUS(ctc_encode(codec, &c, NULL), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(ticket == NULL);
+}
+
+/* Threads sharing one codec; each thread's last error is its own. */
+struct worker {
+  const CtcCodec *codec;
+  int64_t now;
+  int ok;
+};
+
+static void *work(void *arg) {
+  struct worker *w = arg;
+  w->ok = 1;
+  for (int i = 0; i < 200; i++) {
+    CtcClaims c = typical_st(w->now);
+    char *ticket = NULL;
+    if (ctc_encode(w->codec, &c, &ticket) != CTC_STATUS_OK) w->ok = 0;
+    CtcTicket *t = NULL;
+    if (ctc_decode(w->codec, ticket, SERVICE, CTC_KIND_ST, w->now + 1, 0, &t) != CTC_STATUS_OK) w->ok = 0;
+    if (t == NULL || strcmp(t->principal, "jdoe@example.edu") != 0) w->ok = 0;
+    ctc_ticket_free(t);
+    if (ctc_decode(w->codec, ticket, SERVICE, CTC_KIND_ST, w->now + 60, 0, &t) != CTC_STATUS_EXPIRED) w->ok = 0;
+    CtcErrorDetail d;
+    if (ctc_last_error_detail(&d) != CTC_STATUS_OK || d.now != w->now + 60) w->ok = 0;
+    ctc_string_free(ticket);
+  }
+  return NULL;
+}
+
+static void test_threads(const CtcCodec *codec, int64_t now) {
+  enum { N = 4 };
+  pthread_t threads[N];
+  struct worker workers[N];
+  for (int i = 0; i < N; i++) {
+    workers[i] = (struct worker){codec, now + i * 1000, 0};
+    CHECK(pthread_create(&threads[i], NULL, work, &workers[i]) == 0);
+  }
+  for (int i = 0; i < N; i++) {
+    CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(workers[i].ok);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s KEYS.json OTHER_KEYS.json SCRATCH_DIR\n", argv[0]);
+    return 2;
+  }
+  CHECK(ctc_abi_version() == CTC_ABI_VERSION);
+  CHECK(ctc_last_error_status() == CTC_STATUS_OK);
+  ctc_codec_free(NULL);
+  ctc_ticket_free(NULL);
+  ctc_string_free(NULL);
+
+  test_load(argv[1], argv[3]);
+  CtcCodec *codec = NULL;
+  CHECK_STATUS(ctc_codec_load(argv[1], &codec), CTC_STATUS_OK);
+  if (codec == NULL) {
+    fprintf(stderr, "cannot load %s\n", argv[1]);
+    return 1;
+  }
+  const int64_t now = 1795341600; /* 2026-11-22T10:00:00Z */
+  test_st_round_trip(codec, now);
+  test_unknown_key(codec, argv[2], now);
+  test_every_kind(codec, now);
+  test_encode_errors(codec, now);
+  /* This thread's last failure is kept while the workers fail on theirs. */
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, "", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_EMPTY);
+  test_threads(codec, now);
+  CHECK(ctc_last_error_status() == CTC_STATUS_MALFORMED_EMPTY);
+  ctc_codec_free(codec);
+
+  printf("c: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

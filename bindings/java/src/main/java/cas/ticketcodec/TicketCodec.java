@@ -1,0 +1,351 @@
+package cas.ticketcodec;
+
+import static cas.ticketcodec.NativeLib.*;
+
+import com.sun.jna.Pointer;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Encodes and decodes stateless CAS tickets with the keys of one key file.
+ *
+ * <pre>{@code
+ * try (TicketCodec codec = TicketCodec.load(Path.of("/etc/cas/keys.json"))) {
+ *     String st = codec.encode(Claims.serviceTicket("jdoe@example.edu", service).build());
+ *     Ticket t = codec.decode(st, service);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: load one codec per process and share it; any number of threads may encode
+ * and decode at once (the native codec holds nothing mutable). {@link #close()} frees the
+ * native keys once the calls in flight have returned; later calls throw {@link
+ * IllegalStateException}. A codec that is never closed is freed when it is garbage
+ * collected.
+ */
+public final class TicketCodec implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The native handle and its lifecycle, shared with the cleaner (never with {@code this}). */
+    private static final class Handle implements Runnable {
+        final long codec;
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicBoolean freed = new AtomicBoolean();
+        volatile boolean closed;
+
+        Handle(long codec) {
+            this.codec = codec;
+        }
+
+        /** Frees the native codec, once. */
+        @Override
+        public void run() {
+            if (freed.compareAndSet(false, true)) {
+                ctc_codec_free(codec);
+            }
+        }
+
+        void enter() {
+            inFlight.incrementAndGet();
+            if (closed) {
+                exit();
+                throw new IllegalStateException("the codec is closed");
+            }
+        }
+
+        void exit() {
+            if (inFlight.decrementAndGet() == 0 && closed) {
+                run();
+            }
+        }
+    }
+
+    private final Handle handle;
+    private final Cleaner.Cleanable cleanable;
+
+    private TicketCodec(long codec) {
+        handle = new Handle(codec);
+        cleanable = CLEANER.register(this, handle);
+    }
+
+    /**
+     * Loads the key file at {@code path}. It must belong to the running user and be closed
+     * to group and others (mode 0600), as ssh requires of a private key.
+     *
+     * @throws KeyringException when the file is missing, unreadable, readable by others, or
+     *     not a key file
+     */
+    public static TicketCodec load(Path path) {
+        Objects.requireNonNull(path, "path");
+        byte[] bytes = utf8(path.toString());
+        if (contains(bytes, (byte) 0)) {
+            throw new IllegalArgumentException("path holds a NUL character");
+        }
+        Scratch s = SCRATCH.get();
+        s.reset(bytes.length + 64L);
+        int slot = s.reserve(8);
+        long text = s.put(bytes);
+        s.flush();
+        int status = ctc_codec_load(text, s.base + slot);
+        if (status != 0) {
+            throw lastError(status);
+        }
+        return new TicketCodec(s.slot(slot));
+    }
+
+    /**
+     * Seals {@code claims} under the primary key into a ticket ({@code ST-…}, {@code TGT-…},
+     * …).
+     *
+     * @throws InvalidClaimsException when a field is not acceptable ({@link
+     *     InvalidClaimsException#reason()} names it)
+     * @throws TicketTooLongException when the ticket would exceed 256 characters
+     * @throws IllegalArgumentException when a field does not apply to the kind, or a string
+     *     holds a NUL character
+     */
+    public String encode(Claims claims) {
+        Objects.requireNonNull(claims, "claims");
+        byte[] principal = text(claims.principal, "principal");
+        byte[][] methods = texts(claims.methods, "method");
+        byte[] service = claims.service == null ? null : text(claims.service, "service");
+        byte[][] proxies = texts(claims.proxies, "proxy");
+        byte[] pgtUrl = claims.pgtUrl == null ? null : text(claims.pgtUrl, "pgtUrl");
+        byte[][] upstream = texts(claims.upstream, "upstream");
+        byte[] session = claims.sessionId == null ? null : text(claims.sessionId, "session id");
+        long bytes = C_SIZE + 64L + size(principal) + size(service) + size(pgtUrl) + size(session)
+                + size(methods) + size(proxies) + size(upstream);
+
+        handle.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            s.reset(bytes);
+            int c = s.reserve(C_SIZE);
+            int slot = s.reserve(8);
+            ByteBuffer b = s.image;
+            b.putInt(c + C_KIND, claims.kind.code);
+            b.putLong(c + C_PRINCIPAL, s.put(principal));
+            b.putLong(c + C_AUTHENTICATED_AT, seconds(claims.authenticatedAt));
+            b.putLong(c + C_METHODS, s.putArray(methods));
+            b.putInt(c + C_METHODS_LEN, methods.length);
+            b.putInt(c + C_REMEMBER_ME, claims.rememberMe ? 1 : 0);
+            b.putLong(c + C_SERVICE, service == null ? 0 : s.put(service));
+            b.putInt(c + C_FRESH_LOGIN, claims.freshLogin ? 1 : 0);
+            b.putLong(c + C_PROXIES, s.putArray(proxies));
+            b.putInt(c + C_PROXIES_LEN, proxies.length);
+            b.putLong(c + C_PGT_URL, pgtUrl == null ? 0 : s.put(pgtUrl));
+            b.putLong(c + C_UPSTREAM, s.putArray(upstream));
+            b.putInt(c + C_UPSTREAM_LEN, upstream.length);
+            b.putLong(c + C_ISSUED_AT, seconds(claims.issuedAt));
+            b.putLong(c + C_LIFETIME, claims.lifetime.getSeconds());
+            b.putLong(c + C_SESSION_ID, session == null ? 0 : s.put(session));
+            if (session != null && claims.sessionEndsAt != null) {
+                b.putLong(c + C_SESSION_ENDS_AT, claims.sessionEndsAt.getEpochSecond());
+            }
+            s.flush();
+            int status = ctc_encode(handle.codec, s.base + c, s.base + slot);
+            if (status != 0) {
+                throw lastError(status);
+            }
+            long ticket = s.slot(slot);
+            try {
+                return string(ticket);
+            } finally {
+                ctc_string_free(ticket);
+            }
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Validates a ticket of any kind as of now, without leeway, and (when {@code service} is
+     * not null) checks that it is an ST or PT issued for that service.
+     *
+     * @throws TicketException the subclass names the rejection
+     */
+    public Ticket decode(String ticket, String service) {
+        return decode(ticket, service, null, null, Duration.ZERO);
+    }
+
+    /**
+     * Validates a ticket: its kind when {@code kind} is not null (before any cryptographic
+     * work), its format, key and seal, its payload, its expiry as of {@code now} (null: the
+     * current time) accepting {@code leeway} past it (null or negative: none), then, when
+     * {@code service} is not null, that an ST or PT was issued for that service (after the
+     * normalization of FORMAT.md §8).
+     *
+     * @throws TicketException one subclass per rejection: {@link MalformedTicketException},
+     *     {@link TicketTooLongException}, {@link UnsupportedVersionException}, {@link
+     *     UnknownKeyException}, {@link AuthenticationFailedException}, {@link
+     *     TicketExpiredException}, {@link WrongKindException}, {@link ServiceMismatchException}
+     * @throws IllegalArgumentException when {@code now} is out of the range of instants
+     */
+    public Ticket decode(String ticket, String service, Kind kind, Instant now, Duration leeway) {
+        Objects.requireNonNull(ticket, "ticket");
+        // A NUL would cut the C string short: the text is read with it replaced (it is then
+        // malformed, as the library says), and a service holding one names no service.
+        byte[] text = utf8(ticket.indexOf('\0') < 0 ? ticket : ticket.replace('\0', '\uFFFD'));
+        boolean serviceHasNul = service != null && service.indexOf('\0') >= 0;
+        byte[] svc = service == null || serviceHasNul ? null : utf8(service);
+        long at = now == null ? NOW : now.getEpochSecond();
+        long leewaySeconds = leeway == null ? 0 : Math.max(0, leeway.getSeconds());
+
+        handle.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            s.reset(text.length + size(svc) + 64L);
+            int slot = s.reserve(8);
+            long ticketAt = s.put(text);
+            long serviceAt = svc == null ? 0 : s.put(svc);
+            s.flush();
+            int status = ctc_decode(handle.codec, ticketAt, serviceAt,
+                    kind == null ? 0 : kind.code, at, leewaySeconds, s.base + slot);
+            if (status != 0) {
+                throw lastError(status);
+            }
+            long t = s.slot(slot);
+            try {
+                Ticket decoded = read(t, s.view);
+                if (serviceHasNul) {
+                    throw new ServiceMismatchException(7, "service does not match");
+                }
+                return decoded;
+            } finally {
+                ctc_ticket_free(t);
+            }
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Frees the native keys once the calls in flight have returned. Idempotent. */
+    @Override
+    public void close() {
+        handle.closed = true;
+        if (handle.inFlight.get() == 0) {
+            cleanable.clean();
+        }
+    }
+
+    /**
+     * A {@code CtcTicket}: the struct in one read, all its strings (which the ABI keeps back
+     * to back in {@code text}) in another, then the string arrays.
+     */
+    private static Ticket read(long address, byte[] view) {
+        new Pointer(address).read(0, view, 0, view.length);
+        ByteBuffer t = ByteBuffer.wrap(view).order(ByteOrder.nativeOrder());
+        Text text = new Text(t.getLong(T_TEXT), t.getInt(T_TEXT_LEN));
+        String session = text.at(t.getLong(T_SESSION_ID));
+        return new Ticket(
+                Kind.fromCode(t.getInt(T_KIND)),
+                text.at(t.getLong(T_PRINCIPAL)),
+                Instant.ofEpochSecond(t.getLong(T_AUTHENTICATED_AT)),
+                text.list(t.getLong(T_METHODS), t.getInt(T_METHODS_LEN)),
+                t.getInt(T_REMEMBER_ME) != 0,
+                Instant.ofEpochSecond(t.getLong(T_ISSUED_AT)),
+                Instant.ofEpochSecond(t.getLong(T_EXPIRES_AT)),
+                text.at(t.getLong(T_SERVICE)),
+                t.getInt(T_FRESH_LOGIN) != 0,
+                text.list(t.getLong(T_PROXIES), t.getInt(T_PROXIES_LEN)),
+                text.at(t.getLong(T_PGT_URL)),
+                text.list(t.getLong(T_UPSTREAM), t.getInt(T_UPSTREAM_LEN)),
+                session,
+                session == null ? null : Instant.ofEpochSecond(t.getLong(T_SESSION_ENDS_AT)),
+                text.at(t.getLong(T_KEY_ID)),
+                text.at(t.getLong(T_ALG)));
+    }
+
+    /** The {@code text} of a {@code CtcTicket}, copied to the Java heap. */
+    private static final class Text {
+        final long base;
+        final byte[] bytes;
+
+        Text(long base, int length) {
+            this.base = base;
+            bytes = new byte[length];
+            new Pointer(base).read(0, bytes, 0, length);
+        }
+
+        /** The string at {@code address} (inside the text), or null. */
+        String at(long address) {
+            if (address == 0) {
+                return null;
+            }
+            long offset = address - base;
+            if (offset < 0 || offset >= bytes.length) {
+                return string(address); // not in the text: read it where it is
+            }
+            int start = (int) offset;
+            int end = start;
+            while (end < bytes.length && bytes[end] != 0) {
+                end++;
+            }
+            return new String(bytes, start, end - start, StandardCharsets.UTF_8);
+        }
+
+        /** The {@code n} strings of the array at {@code array}. */
+        List<String> list(long array, int n) {
+            if (array == 0 || n <= 0) {
+                return List.of();
+            }
+            long[] items = new Pointer(array).getLongArray(0, n);
+            String[] out = new String[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = at(items[i]);
+            }
+            return List.of(out);
+        }
+    }
+
+    private static long seconds(Instant at) {
+        return at == null ? NOW : at.getEpochSecond();
+    }
+
+    /** UTF-8 of a claims field; a NUL would cut the C string short, so it is refused. */
+    private static byte[] text(String s, String what) {
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(what + " holds a NUL character");
+        }
+        return utf8(s);
+    }
+
+    private static byte[][] texts(List<String> list, String what) {
+        byte[][] out = new byte[list.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = text(list.get(i), what);
+        }
+        return out;
+    }
+
+    private static long size(byte[] b) {
+        return b == null ? 0 : b.length + 16L;
+    }
+
+    private static long size(byte[][] items) {
+        long n = 0;
+        for (byte[] b : items) {
+            n += b.length + 16L + 8;
+        }
+        return n;
+    }
+
+    private static boolean contains(byte[] bytes, byte b) {
+        for (byte x : bytes) {
+            if (x == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

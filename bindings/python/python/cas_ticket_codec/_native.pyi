@@ -1,0 +1,180 @@
+"""Type stubs of the PyO3 extension module ``cas_ticket_codec._native``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Literal, final
+
+from ._kind import Kind
+
+_KindLike = Kind | Literal["TGT", "ST", "PT", "PGT"]
+
+__all__ = [
+    "AuthenticationFailed",
+    "Codec",
+    "InvalidClaims",
+    "KeyringError",
+    "MalformedTicket",
+    "ServiceMismatch",
+    "Ticket",
+    "TicketError",
+    "TicketExpired",
+    "TicketTooLong",
+    "UnknownKey",
+    "UnsupportedVersion",
+    "WrongKind",
+]
+
+@final
+class Codec:
+    """Encodes and decodes tickets with the keys of one key file.
+
+    Immutable and thread-safe: load one per process and share it.
+    """
+
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> Codec:
+        """Loads a key file; it must belong to the running user, mode 0600.
+
+        Raises ``KeyringError`` (``reason``: ``"io"``, ``"insecure_permissions"``, …).
+        """
+
+    def encode(
+        self,
+        kind: _KindLike,
+        principal: str,
+        *,
+        service: str | None = None,
+        methods: Sequence[str] | None = None,
+        remember_me: bool = False,
+        fresh_login: bool = False,
+        proxies: Sequence[str] | None = None,
+        pgt_url: str | None = None,
+        upstream: Sequence[str] | None = None,
+        authenticated_at: datetime | None = None,
+        issued_at: datetime | None = None,
+        lifetime: int | timedelta | None = None,
+        session_id: str | None = None,
+        session_ends_at: datetime | None = None,
+    ) -> str:
+        """Seals claims into a ticket under the primary key.
+
+        ``service`` is for ST and PT, ``fresh_login`` for an ST, ``proxies`` for a
+        PT, ``pgt_url`` and ``upstream`` for a PGT (``ValueError`` otherwise).
+        Instants must be timezone-aware (default: now); ``lifetime`` is in whole
+        seconds (default: ST and PT 10 s, TGT 8 h, PGT 2 h). ``session_id`` is 16
+        hex digits, or ``"new"`` for a TGT opening a session; other kinds in a
+        session need ``session_ends_at``.
+
+        Raises ``InvalidClaims`` (``reason`` names the field) or ``TicketTooLong``.
+        """
+
+    def decode(
+        self,
+        ticket: str,
+        service: str | None = None,
+        *,
+        now: datetime | None = None,
+        kind: _KindLike | None = None,
+        leeway: int | timedelta = 0,
+    ) -> Ticket:
+        """Validates a ticket: kind (if given), format, key and seal, payload,
+        expiry as of ``now`` (default: the current time) with ``leeway``, then
+        that an ST or PT was issued for ``service`` (if given).
+
+        Raises a subclass of ``TicketError`` naming the rejection.
+        """
+
+@final
+class Ticket:
+    """An authentic, unexpired ticket. Immutable and hashable.
+
+    Instants are aware datetimes in UTC. Fields that do not apply to the kind
+    are None, False or ().
+    """
+
+    @property
+    def kind(self) -> Kind: ...
+    @property
+    def principal(self) -> str: ...
+    @property
+    def authenticated_at(self) -> datetime: ...
+    @property
+    def methods(self) -> tuple[str, ...]: ...
+    @property
+    def remember_me(self) -> bool: ...
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def service(self) -> str | None:
+        """ST and PT: the service in its stored form (normalized; shortened when long)."""
+    @property
+    def fresh_login(self) -> bool: ...
+    @property
+    def proxies(self) -> tuple[str, ...]: ...
+    @property
+    def pgt_url(self) -> str | None: ...
+    @property
+    def upstream(self) -> tuple[str, ...]: ...
+    @property
+    def session_id(self) -> str | None: ...
+    @property
+    def session_ends_at(self) -> datetime | None: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def alg(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class TicketError(Exception):
+    """Base class of every rejection; ``code`` is the C ABI's stable status code."""
+
+    code: int
+
+class TicketTooLong(TicketError):
+    length: int
+    max: int
+
+class MalformedTicket(TicketError):
+    detail: Literal[
+        "empty", "prefix", "alphabet", "length", "non_canonical", "truncated", "payload", "other"
+    ]
+
+class UnsupportedVersion(TicketError):
+    version: int
+
+class UnknownKey(TicketError):
+    key_id: str
+
+class AuthenticationFailed(TicketError): ...
+
+class TicketExpired(TicketError):
+    expired_at: datetime
+    now: datetime
+
+class WrongKind(TicketError):
+    expected: Kind
+    found: Kind
+
+class ServiceMismatch(TicketError): ...
+
+class InvalidClaims(TicketError):
+    reason: Literal[
+        "principal",
+        "method",
+        "too_many_methods",
+        "service",
+        "url",
+        "proxy_chain",
+        "validity",
+        "session",
+        "other",
+    ]
+
+class KeyringError(TicketError):
+    reason: str

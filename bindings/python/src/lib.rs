@@ -1,0 +1,746 @@
+//! Python bindings (PyO3) for `cas-ticket-codec`: the `cas_ticket_codec._native`
+//! extension module, re-exported by the `cas_ticket_codec` package
+//! (`python/cas_ticket_codec/`, typed by `_native.pyi`).
+//!
+//! Arguments are converted to Rust values with the GIL held; the work
+//! (building and checking the claims, sealing, opening, key file I/O) runs
+//! with the GIL released (`Python::detach`, PyO3's name for `allow_threads`
+//! since 0.26), so threads sharing one `Codec` decode in parallel.
+//!
+//! Every rejection of the library raises its own exception class, all
+//! subclasses of `TicketError`, with `code` (the C ABI's stable status code,
+//! the same numbers in every binding) and the numbers the error carries.
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+
+use cas_ticket_codec::{
+    Authentication, CallbackUrl, Claims, Error, Grant, InvalidClaims as ClaimsProblem,
+    KeyringError as KeyringProblem, Kind, Malformed, ProxyChain, Service, Session, SessionId,
+    Ticket as RustTicket,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyTuple, PyTzInfo, PyTzInfoAccess};
+use time::{Duration, OffsetDateTime, UtcDateTime};
+
+create_exception!(
+    cas_ticket_codec,
+    TicketError,
+    PyException,
+    "Base class of every rejection: one subclass per error kind of the library."
+);
+create_exception!(
+    cas_ticket_codec,
+    TicketTooLong,
+    TicketError,
+    "The ticket (or the one encode would produce) is over 256 characters."
+);
+create_exception!(
+    cas_ticket_codec,
+    MalformedTicket,
+    TicketError,
+    "The text is not a ticket of this format; `detail` names the rule it broke."
+);
+create_exception!(
+    cas_ticket_codec,
+    UnsupportedVersion,
+    TicketError,
+    "The ticket names a format version this build cannot read."
+);
+create_exception!(
+    cas_ticket_codec,
+    UnknownKey,
+    TicketError,
+    "The ticket was sealed under a key id the keyring does not hold."
+);
+create_exception!(
+    cas_ticket_codec,
+    AuthenticationFailed,
+    TicketError,
+    "The ticket did not authenticate (forged, tampered with, relabelled); says nothing more."
+);
+create_exception!(
+    cas_ticket_codec,
+    TicketExpired,
+    TicketError,
+    "The ticket is authentic but its expiration instant (plus the leeway) has passed."
+);
+create_exception!(
+    cas_ticket_codec,
+    WrongKind,
+    TicketError,
+    "The ticket is of another kind than the one asked for."
+);
+create_exception!(
+    cas_ticket_codec,
+    ServiceMismatch,
+    TicketError,
+    "The ticket was issued for another service (or is not an ST or PT)."
+);
+create_exception!(
+    cas_ticket_codec,
+    InvalidClaims,
+    TicketError,
+    "Claims that cannot be encoded; `reason` names the field."
+);
+create_exception!(
+    cas_ticket_codec,
+    KeyringError,
+    TicketError,
+    "The key file cannot be used; `reason` says why."
+);
+
+/// The `Kind` enum members (defined in Python, `cas_ticket_codec._kind`),
+/// in wire order: TGT, ST, PT, PGT.
+static KINDS: PyOnceLock<[Py<PyAny>; 4]> = PyOnceLock::new();
+
+fn kind_object(py: Python<'_>, kind: Kind) -> PyResult<Py<PyAny>> {
+    let kinds = KINDS.get_or_try_init(py, || -> PyResult<_> {
+        let class = py.import("cas_ticket_codec._kind")?.getattr("Kind")?;
+        Ok([
+            class.getattr("TGT")?.unbind(),
+            class.getattr("ST")?.unbind(),
+            class.getattr("PT")?.unbind(),
+            class.getattr("PGT")?.unbind(),
+        ])
+    })?;
+    let [tgt, st, pt, pgt] = kinds;
+    Ok(match kind {
+        Kind::Tgt => tgt,
+        Kind::St => st,
+        Kind::Pt => pt,
+        Kind::Pgt => pgt,
+    }
+    .clone_ref(py))
+}
+
+/// A `Kind` member or its prefix (`"ST"`); `Kind` is a `str` enum.
+fn kind_of(value: &Bound<'_, PyAny>) -> PyResult<Kind> {
+    let text: String = value.extract().map_err(|_| {
+        PyTypeError::new_err("kind must be a Kind or one of 'TGT', 'ST', 'PT', 'PGT'")
+    })?;
+    Kind::from_prefix(&text)
+        .ok_or_else(|| PyValueError::new_err("kind must be one of 'TGT', 'ST', 'PT', 'PGT'"))
+}
+
+/// An aware datetime as an instant (any tzinfo; naive datetimes are refused:
+/// they name no instant).
+fn instant(value: &Bound<'_, PyAny>, what: &str) -> PyResult<OffsetDateTime> {
+    let py = value.py();
+    let dt = value
+        .cast::<PyDateTime>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a datetime")))?;
+    let utc = PyTzInfo::utc(py)?;
+    if let Some(tz) = dt.get_tzinfo()
+        && tz.is(&*utc)
+    {
+        // Already in UTC (the usual case): read the fields as they are.
+        let utc: UtcDateTime = dt.extract()?;
+        return Ok(utc.into());
+    }
+    if dt.call_method0("utcoffset")?.is_none() {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be timezone-aware (a naive datetime names no instant)"
+        )));
+    }
+    let utc: UtcDateTime = dt.call_method1("astimezone", (utc,))?.extract()?;
+    Ok(utc.into())
+}
+
+/// An instant as an aware datetime in UTC (`tzinfo=datetime.timezone.utc`).
+fn datetime(py: Python<'_>, t: OffsetDateTime) -> PyResult<Py<PyAny>> {
+    Ok(UtcDateTime::from(t).into_pyobject(py)?.into_any().unbind())
+}
+
+/// Seconds as `int` or `timedelta` (whole seconds; a fraction is dropped).
+fn seconds(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if let Ok(delta) = value.cast::<PyDelta>() {
+        return Ok(i64::from(delta.get_days()) * 86_400 + i64::from(delta.get_seconds()));
+    }
+    value.extract::<i64>().map_err(|_| {
+        PyTypeError::new_err(format!("{what} must be an int (seconds) or a timedelta"))
+    })
+}
+
+/// A failure computed without the GIL, raised once it is back.
+enum Failure {
+    Library(Error),
+    Value(&'static str),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Library(e)
+    }
+}
+
+impl From<ClaimsProblem> for Failure {
+    fn from(e: ClaimsProblem) -> Self {
+        Failure::Library(Error::InvalidClaims(e))
+    }
+}
+
+/// The C ABI's status code of a library error (bindings/c/src/status.rs).
+fn code(error: &Error) -> i32 {
+    match error {
+        Error::TooLong { .. } => 1,
+        Error::UnsupportedVersion { .. } => 2,
+        Error::UnknownKey { .. } => 3,
+        Error::AuthenticationFailed => 4,
+        Error::Expired { .. } => 5,
+        Error::WrongKind { .. } => 6,
+        Error::ServiceMismatch => 7,
+        Error::Malformed(m) => 10 + malformed_index(*m).map_or(9, |(i, _)| i),
+        Error::InvalidClaims(c) => 20 + invalid_index(*c).map_or(9, |(i, _)| i),
+        Error::Keyring(k) => 30 + keyring_index(k).map_or(19, |(i, _)| i),
+        _ => 50,
+    }
+}
+
+fn malformed_index(m: Malformed) -> Option<(i32, &'static str)> {
+    Some(match m {
+        Malformed::Empty => (0, "empty"),
+        Malformed::Prefix => (1, "prefix"),
+        Malformed::Alphabet => (2, "alphabet"),
+        Malformed::Length => (3, "length"),
+        Malformed::NonCanonical => (4, "non_canonical"),
+        Malformed::Truncated => (5, "truncated"),
+        Malformed::Payload => (6, "payload"),
+        _ => return None,
+    })
+}
+
+fn invalid_index(c: ClaimsProblem) -> Option<(i32, &'static str)> {
+    Some(match c {
+        ClaimsProblem::Principal => (0, "principal"),
+        ClaimsProblem::Method => (1, "method"),
+        ClaimsProblem::TooManyMethods => (2, "too_many_methods"),
+        ClaimsProblem::Service => (3, "service"),
+        ClaimsProblem::Url => (4, "url"),
+        ClaimsProblem::ProxyChain => (5, "proxy_chain"),
+        ClaimsProblem::Validity => (6, "validity"),
+        ClaimsProblem::Session => (7, "session"),
+        _ => return None,
+    })
+}
+
+fn keyring_index(k: &KeyringProblem) -> Option<(i32, &'static str)> {
+    Some(match k {
+        KeyringProblem::Io(_) => (0, "io"),
+        KeyringProblem::AlreadyExists => (1, "already_exists"),
+        KeyringProblem::NotOwner { .. } => (2, "not_owner"),
+        KeyringProblem::InsecurePermissions { .. } => (3, "insecure_permissions"),
+        KeyringProblem::Syntax { .. } => (4, "syntax"),
+        KeyringProblem::Format(_) => (5, "format"),
+        KeyringProblem::BadSecret { .. } => (6, "bad_secret"),
+        KeyringProblem::BadKeyId => (7, "bad_key_id"),
+        KeyringProblem::DuplicateKeyId(_) => (8, "duplicate_key_id"),
+        KeyringProblem::NoSuchKey(_) => (9, "no_such_key"),
+        KeyringProblem::RetirePrimary(_) => (10, "retire_primary"),
+        KeyringProblem::NoPrimary => (11, "no_primary"),
+        KeyringProblem::Random => (12, "random"),
+        _ => return None,
+    })
+}
+
+/// The exception of a failure, with its attributes set.
+fn raise(py: Python<'_>, failure: Failure) -> PyErr {
+    let error = match failure {
+        Failure::Value(what) => return PyValueError::new_err(what),
+        Failure::Library(e) => e,
+    };
+    let message = error.to_string();
+    let err = match &error {
+        Error::TooLong { .. } => TicketTooLong::new_err(message),
+        Error::Malformed(_) => MalformedTicket::new_err(message),
+        Error::UnsupportedVersion { .. } => UnsupportedVersion::new_err(message),
+        Error::UnknownKey { .. } => UnknownKey::new_err(message),
+        Error::AuthenticationFailed => AuthenticationFailed::new_err(message),
+        Error::Expired { .. } => TicketExpired::new_err(message),
+        Error::WrongKind { .. } => WrongKind::new_err(message),
+        Error::ServiceMismatch => ServiceMismatch::new_err(message),
+        Error::InvalidClaims(_) => InvalidClaims::new_err(message),
+        Error::Keyring(_) => KeyringError::new_err(message),
+        _ => TicketError::new_err(message),
+    };
+    if let Err(e) = set_attributes(py, &err, &error) {
+        return e;
+    }
+    err
+}
+
+fn set_attributes(py: Python<'_>, err: &PyErr, error: &Error) -> PyResult<()> {
+    let value = err.value(py);
+    value.setattr("code", code(error))?;
+    match error {
+        Error::TooLong { length, max } => {
+            value.setattr("length", *length)?;
+            value.setattr("max", *max)?;
+        }
+        Error::Malformed(m) => {
+            value.setattr("detail", malformed_index(*m).map_or("other", |(_, n)| n))?;
+        }
+        Error::UnsupportedVersion { version } => value.setattr("version", *version)?,
+        Error::UnknownKey { key_id } => value.setattr("key_id", key_id.to_string())?,
+        Error::Expired { expired_at, now } => {
+            value.setattr("expired_at", datetime(py, *expired_at)?)?;
+            value.setattr("now", datetime(py, *now)?)?;
+        }
+        Error::WrongKind { expected, found } => {
+            value.setattr("expected", kind_object(py, *expected)?)?;
+            value.setattr("found", kind_object(py, *found)?)?;
+        }
+        Error::InvalidClaims(c) => {
+            value.setattr("reason", invalid_index(*c).map_or("other", |(_, n)| n))?;
+        }
+        Error::Keyring(k) => {
+            value.setattr("reason", keyring_index(k).map_or("other", |(_, n)| n))?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Encodes and decodes tickets with the keys of one key file. Immutable and
+/// thread-safe: share one per process.
+#[pyclass(frozen, module = "cas_ticket_codec")]
+struct Codec {
+    codec: cas_ticket_codec::Codec,
+}
+
+/// The claims of one `encode` call, as Rust values (built without the GIL).
+struct Request {
+    kind: Kind,
+    principal: String,
+    authenticated_at: Option<OffsetDateTime>,
+    methods: Vec<String>,
+    remember_me: bool,
+    service: Option<String>,
+    fresh_login: bool,
+    proxies: Vec<String>,
+    pgt_url: Option<String>,
+    upstream: Vec<String>,
+    issued_at: Option<OffsetDateTime>,
+    lifetime: Option<i64>,
+    session_id: Option<String>,
+    session_ends_at: Option<OffsetDateTime>,
+}
+
+impl Request {
+    fn claims(self) -> Result<Claims, Failure> {
+        let now = OffsetDateTime::now_utc();
+        let kind = self.kind;
+        let unused = |set: bool, what: &'static str| -> Result<(), Failure> {
+            if set {
+                Err(Failure::Value(what))
+            } else {
+                Ok(())
+            }
+        };
+        let mut auth = Authentication::new(self.principal, self.authenticated_at.unwrap_or(now))?
+            .with_remember_me(self.remember_me);
+        for method in self.methods {
+            auth = auth.with_method(method)?;
+        }
+        if !matches!(kind, Kind::St | Kind::Pt) {
+            unused(self.service.is_some(), "service applies to ST and PT only")?;
+        }
+        if kind != Kind::St {
+            unused(self.fresh_login, "fresh_login applies to an ST only")?;
+        }
+        if kind != Kind::Pt {
+            unused(!self.proxies.is_empty(), "proxies applies to a PT only")?;
+        }
+        if kind != Kind::Pgt {
+            unused(self.pgt_url.is_some(), "pgt_url applies to a PGT only")?;
+            unused(!self.upstream.is_empty(), "upstream applies to a PGT only")?;
+        }
+        let service = |url: Option<String>| -> Result<Service, Failure> {
+            let url = url.ok_or(Failure::Value("an ST or PT needs a service"))?;
+            Ok(Service::new(&url)?)
+        };
+        let urls = |urls: Vec<String>| -> Result<Vec<CallbackUrl>, Failure> {
+            urls.iter()
+                .map(|u| CallbackUrl::new(u).map_err(Failure::from))
+                .collect()
+        };
+        let grant = match kind {
+            Kind::Tgt => Grant::TicketGranting,
+            Kind::St => Grant::Service {
+                service: service(self.service)?,
+                fresh_login: self.fresh_login,
+            },
+            Kind::Pt => Grant::Proxy {
+                service: service(self.service)?,
+                proxies: ProxyChain::new(urls(self.proxies)?)?,
+            },
+            Kind::Pgt => {
+                let callback = self
+                    .pgt_url
+                    .ok_or(Failure::Value("a PGT needs a pgt_url"))?;
+                Grant::ProxyGranting {
+                    callback: CallbackUrl::new(&callback)?,
+                    upstream: urls(self.upstream)?,
+                }
+            }
+        };
+        let lifetime = Duration::seconds(self.lifetime.unwrap_or(match kind {
+            Kind::St | Kind::Pt => 10,
+            Kind::Tgt => 8 * 3600,
+            Kind::Pgt => 2 * 3600,
+        }));
+        let mut claims =
+            Claims::with_lifetime(auth, grant, self.issued_at.unwrap_or(now), lifetime)?;
+        match self.session_id {
+            None => unused(
+                self.session_ends_at.is_some(),
+                "session_ends_at needs session_id",
+            )?,
+            Some(id) => {
+                let id = match id.as_str() {
+                    "new" => SessionId::generate()?,
+                    hex => hex.parse()?,
+                };
+                let ends_at = match (kind, self.session_ends_at) {
+                    (_, Some(end)) => end,
+                    (Kind::Tgt, None) => claims.expires_at(),
+                    (_, None) => {
+                        return Err(Failure::Value(
+                            "a session_id needs session_ends_at (except on a TGT)",
+                        ));
+                    }
+                };
+                claims = claims.with_session(Session::new(id, ends_at))?;
+            }
+        }
+        Ok(claims)
+    }
+}
+
+#[pymethods]
+impl Codec {
+    /// Loads the key file at `path`: it must belong to the running user and
+    /// be closed to group and others (mode 0600).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Codec> {
+        // Reading the file and deriving every key's subkeys: without the GIL.
+        py.detach(|| {
+            cas_ticket_codec::Keyring::load(&path).map(|k| cas_ticket_codec::Codec::new(&k))
+        })
+        .map(|codec| Codec { codec })
+        .map_err(|e| raise(py, Failure::Library(Error::Keyring(e))))
+    }
+
+    /// Seals claims into a ticket under the primary key.
+    #[pyo3(signature = (
+        kind, principal, *, service=None, methods=None, remember_me=false,
+        fresh_login=false, proxies=None, pgt_url=None, upstream=None,
+        authenticated_at=None, issued_at=None, lifetime=None, session_id=None,
+        session_ends_at=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        kind: &Bound<'_, PyAny>,
+        principal: String,
+        service: Option<String>,
+        methods: Option<Vec<String>>,
+        remember_me: bool,
+        fresh_login: bool,
+        proxies: Option<Vec<String>>,
+        pgt_url: Option<String>,
+        upstream: Option<Vec<String>>,
+        authenticated_at: Option<&Bound<'_, PyAny>>,
+        issued_at: Option<&Bound<'_, PyAny>>,
+        lifetime: Option<&Bound<'_, PyAny>>,
+        session_id: Option<String>,
+        session_ends_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let request = Request {
+            kind: kind_of(kind)?,
+            principal,
+            authenticated_at: authenticated_at
+                .map(|v| instant(v, "authenticated_at"))
+                .transpose()?,
+            methods: methods.unwrap_or_default(),
+            remember_me,
+            service,
+            fresh_login,
+            proxies: proxies.unwrap_or_default(),
+            pgt_url,
+            upstream: upstream.unwrap_or_default(),
+            issued_at: issued_at.map(|v| instant(v, "issued_at")).transpose()?,
+            lifetime: lifetime.map(|v| seconds(v, "lifetime")).transpose()?,
+            session_id,
+            session_ends_at: session_ends_at
+                .map(|v| instant(v, "session_ends_at"))
+                .transpose()?,
+        };
+        let codec = &self.codec;
+        py.detach(|| -> Result<String, Failure> { Ok(codec.encode(&request.claims()?)?) })
+            .map_err(|f| raise(py, f))
+    }
+
+    /// Validates a ticket: its kind (when `kind` is given, before any
+    /// cryptographic work), format, key and seal, payload, expiry as of
+    /// `now` (default: the current time) accepting `leeway` past it, then,
+    /// when `service` is given, that an ST or PT was issued for it.
+    #[pyo3(
+        signature = (ticket, service=None, *, now=None, kind=None, leeway=None),
+        text_signature = "(self, /, ticket, service=None, *, now=None, kind=None, leeway=0)"
+    )]
+    fn decode(
+        &self,
+        py: Python<'_>,
+        ticket: String,
+        service: Option<String>,
+        now: Option<&Bound<'_, PyAny>>,
+        kind: Option<&Bound<'_, PyAny>>,
+        leeway: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Ticket> {
+        let now = now.map(|v| instant(v, "now")).transpose()?;
+        let kind = kind.map(kind_of).transpose()?;
+        // 0 (the documented default) and None both mean no leeway.
+        let leeway = leeway
+            .map(|v| seconds(v, "leeway"))
+            .transpose()?
+            .unwrap_or(0);
+        let codec = &self.codec;
+        let decoded = py.detach(|| -> Result<RustTicket, Failure> {
+            let now = now.unwrap_or_else(OffsetDateTime::now_utc);
+            // The codec's leeway is fixed when it is built; a per-call leeway
+            // is the same test moved to the other side: `now >= expires_at +
+            // leeway` is `now - leeway >= expires_at`. Errors report the real now.
+            let checked_at = now.saturating_sub(Duration::seconds(leeway.max(0)));
+            let result = match kind {
+                Some(kind) => codec.decode_kind(&ticket, kind, checked_at),
+                None => codec.decode(&ticket, checked_at),
+            };
+            let ticket = result.map_err(|e| match e {
+                Error::Expired { expired_at, .. } => Error::Expired { expired_at, now },
+                other => other,
+            })?;
+            if let Some(service) = &service {
+                ticket.require_service(service)?;
+            }
+            Ok(ticket)
+        });
+        match decoded {
+            Ok(ticket) => Ok(Ticket {
+                key_id: ticket.key_id().to_string(),
+                alg: ticket.alg().name(),
+                claims: ticket.into_claims(),
+            }),
+            Err(f) => Err(raise(py, f)),
+        }
+    }
+}
+
+/// An authentic, unexpired ticket. Immutable; instants are aware datetimes
+/// in UTC; fields that do not apply to the kind are None, False or ().
+#[pyclass(frozen, module = "cas_ticket_codec")]
+struct Ticket {
+    claims: Claims,
+    key_id: String,
+    alg: &'static str,
+}
+
+fn strings<'py>(py: Python<'py>, items: &[&str]) -> PyResult<Bound<'py, PyTuple>> {
+    PyTuple::new(py, items)
+}
+
+#[pymethods]
+impl Ticket {
+    /// The ticket kind.
+    #[getter]
+    fn kind(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        kind_object(py, self.claims.kind())
+    }
+
+    /// The principal id.
+    #[getter]
+    fn principal(&self) -> &str {
+        self.claims.principal()
+    }
+
+    /// When the principal authenticated.
+    #[getter]
+    fn authenticated_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.claims.authentication().authenticated_at())
+    }
+
+    /// The authentication method names, in order.
+    #[getter]
+    fn methods<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let methods: Vec<&str> = self
+            .claims
+            .authentication()
+            .methods()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        strings(py, &methods)
+    }
+
+    /// Whether remember-me was asked for.
+    #[getter]
+    fn remember_me(&self) -> bool {
+        self.claims.authentication().remember_me()
+    }
+
+    /// When the ticket was issued.
+    #[getter]
+    fn issued_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.claims.issued_at())
+    }
+
+    /// The first instant at which the ticket is no longer valid.
+    #[getter]
+    fn expires_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        datetime(py, self.claims.expires_at())
+    }
+
+    /// ST and PT: the service in its stored form.
+    #[getter]
+    fn service(&self) -> Option<&str> {
+        self.claims.service().map(Service::as_str)
+    }
+
+    /// ST: issued from a fresh login.
+    #[getter]
+    fn fresh_login(&self) -> bool {
+        matches!(
+            self.claims.grant(),
+            Grant::Service {
+                fresh_login: true,
+                ..
+            }
+        )
+    }
+
+    /// PT: the proxy chain, most recent first.
+    #[getter]
+    fn proxies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let urls: Vec<&str> = match self.claims.grant() {
+            Grant::Proxy { proxies, .. } => {
+                proxies.as_slice().iter().map(CallbackUrl::as_str).collect()
+            }
+            _ => Vec::new(),
+        };
+        strings(py, &urls)
+    }
+
+    /// PGT: the callback URL it was issued to.
+    #[getter]
+    fn pgt_url(&self) -> Option<&str> {
+        match self.claims.grant() {
+            Grant::ProxyGranting { callback, .. } => Some(callback.as_str()),
+            _ => None,
+        }
+    }
+
+    /// PGT: the proxies upstream of `pgt_url`, most recent first.
+    #[getter]
+    fn upstream<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let urls: Vec<&str> = match self.claims.grant() {
+            Grant::ProxyGranting { upstream, .. } => {
+                upstream.iter().map(CallbackUrl::as_str).collect()
+            }
+            _ => Vec::new(),
+        };
+        strings(py, &urls)
+    }
+
+    /// The SSO session id (16 lowercase hex digits), or None.
+    #[getter]
+    fn session_id(&self) -> Option<String> {
+        self.claims.session().map(|s| s.id().to_string())
+    }
+
+    /// When the SSO session ends, or None.
+    #[getter]
+    fn session_ends_at(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.claims
+            .session()
+            .map(|s| datetime(py, s.ends_at()))
+            .transpose()
+    }
+
+    /// The id of the key that sealed it (four hex digits).
+    #[getter]
+    fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The algorithm that sealed it.
+    #[getter]
+    fn alg(&self) -> &'static str {
+        self.alg
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let text = |s: &str| -> PyResult<String> {
+            Ok(pyo3::types::PyString::new(py, s).repr()?.to_string())
+        };
+        let service = match self.claims.service() {
+            Some(s) => text(s.as_str())?,
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "Ticket(kind=Kind.{}, principal={}, expires_at='{}', service={}, key_id='{}')",
+            self.claims.kind(),
+            text(self.claims.principal())?,
+            cas_ticket_codec::rfc3339(self.claims.expires_at()),
+            service,
+            self.key_id,
+        ))
+    }
+
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.claims == other.claims && self.key_id == other.key_id
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.claims.kind().hash(&mut h);
+        self.claims.principal().hash(&mut h);
+        self.claims.issued_at().hash(&mut h);
+        self.claims.expires_at().hash(&mut h);
+        self.claims.service().map(Service::as_str).hash(&mut h);
+        self.key_id.hash(&mut h);
+        h.finish()
+    }
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<Codec>()?;
+    m.add_class::<Ticket>()?;
+    m.add("TicketError", py.get_type::<TicketError>())?;
+    m.add("TicketTooLong", py.get_type::<TicketTooLong>())?;
+    m.add("MalformedTicket", py.get_type::<MalformedTicket>())?;
+    m.add("UnsupportedVersion", py.get_type::<UnsupportedVersion>())?;
+    m.add("UnknownKey", py.get_type::<UnknownKey>())?;
+    m.add(
+        "AuthenticationFailed",
+        py.get_type::<AuthenticationFailed>(),
+    )?;
+    m.add("TicketExpired", py.get_type::<TicketExpired>())?;
+    m.add("WrongKind", py.get_type::<WrongKind>())?;
+    m.add("ServiceMismatch", py.get_type::<ServiceMismatch>())?;
+    m.add("InvalidClaims", py.get_type::<InvalidClaims>())?;
+    m.add("KeyringError", py.get_type::<KeyringError>())?;
+    Ok(())
+}
