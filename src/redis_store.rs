@@ -2,7 +2,7 @@
 //!
 //! One validation is one pipeline, one round trip, on one node: `SET spent
 //! NX PX` (first use wins, pool-wide), `EXISTS ended`, and, for single
-//! logout, `RPUSH visits` and `PEXPIRE visits`. A session's keys share a
+//! logout, `RPUSH visits`, `LTRIM visits` (the last 64) and `PEXPIRE visits`. A session's keys share a
 //! hash tag, so Redis Cluster keeps them on one node. Every key expires with
 //! the ticket or session it guards: the store needs no cleaner. Each call
 //! has a timeout; a connection that drops is reopened by the client
@@ -17,8 +17,8 @@ use redis::{Pipeline, RedisError};
 
 use crate::claims::SessionId;
 use crate::store::{
-    ServiceVisit, Store, StoreError, StoreFuture, TicketUse, Verdict, ended_key, parse_visit,
-    spent_key, visit_value, visits_key,
+    MAX_VISITS_PER_SESSION, ServiceVisit, Store, StoreError, StoreFuture, TicketUse, Verdict,
+    ended_key, parse_visit, spent_key, visit_value, visits_key,
 };
 
 /// A connection to one Redis server or to a cluster.
@@ -159,6 +159,11 @@ impl Store for RedisStore {
                 pipe.cmd("RPUSH")
                     .arg(visits_key(session))
                     .arg(visit_value(visit))
+                    .ignore()
+                    .cmd("LTRIM")
+                    .arg(visits_key(session))
+                    .arg(-(MAX_VISITS_PER_SESSION as i64))
+                    .arg(-1)
                     .ignore()
                     .cmd("PEXPIRE")
                     .arg(visits_key(session))

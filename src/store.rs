@@ -29,6 +29,11 @@ use time::OffsetDateTime;
 use crate::claims::SessionId;
 use crate::codec::Ticket;
 
+/// Single-logout records kept per session: the most recent ones. A session
+/// that validates more tickets (a user reloading, a script) cannot grow the
+/// store past this; the oldest services then miss the logout request.
+pub const MAX_VISITS_PER_SESSION: usize = 64;
+
 /// A future a store returns: boxed, so that `dyn Store` works.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
@@ -301,6 +306,9 @@ impl Store for MemoryStore {
                     .or_insert_with(|| (until, Vec::new()));
                 entry.0 = entry.0.max(until);
                 entry.1.push(visit.clone());
+                if entry.1.len() > MAX_VISITS_PER_SESSION {
+                    entry.1.remove(0);
+                }
             }
             Ok(Verdict::First)
         });

@@ -146,3 +146,23 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
     let with_leeway = TicketUse::new(&ticket, NOW, Duration::seconds(5));
     assert_eq!(with_leeway.keep_for(), StdDuration::from_secs(15));
 }
+
+#[test]
+fn a_session_keeps_its_last_visits_only() {
+    use cas_ticket_codec::store::MAX_VISITS_PER_SESSION;
+    let store = MemoryStore::new(10_000);
+    let session = SessionId::generate().unwrap();
+    let mut texts = Vec::new();
+    for _ in 0..MAX_VISITS_PER_SESSION + 10 {
+        let (text, ticket) = st(Some(session));
+        let visit = ServiceVisit {
+            service: SERVICE.to_owned(),
+            ticket: text.clone(),
+        };
+        block_on(store.spend(&use_of(&ticket), Some(&visit))).unwrap();
+        texts.push(text);
+    }
+    let visits = block_on(store.end_session(session, StdDuration::from_secs(60))).unwrap();
+    let kept: Vec<String> = visits.into_iter().map(|v| v.ticket).collect();
+    assert_eq!(kept, texts[10..]);
+}

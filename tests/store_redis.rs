@@ -200,6 +200,35 @@ fn two_nodes_share_one_redis() {
 }
 
 #[test]
+fn a_session_keeps_its_last_visits_only() {
+    use cas_ticket_codec::store::MAX_VISITS_PER_SESSION;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    runtime().block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        let session = SessionId::generate().unwrap();
+        let mut texts = Vec::new();
+        for _ in 0..MAX_VISITS_PER_SESSION + 10 {
+            let (text, ticket) = st(Some(session), Duration::seconds(10));
+            let visit = ServiceVisit {
+                service: SERVICE.to_owned(),
+                ticket: text.clone(),
+            };
+            store.spend(&use_of(&ticket), Some(&visit)).await.unwrap();
+            texts.push(text);
+        }
+        let visits = store
+            .end_session(session, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        let kept: Vec<String> = visits.into_iter().map(|v| v.ticket).collect();
+        assert_eq!(kept, texts[10..]);
+    });
+}
+
+#[test]
 fn every_key_expires_with_what_it_guards() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
