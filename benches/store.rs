@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{MemoryStore, Store, TicketUse};
@@ -53,20 +53,22 @@ fn store(c: &mut Criterion) {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server (tests/install-packages installs it)");
+    let _server = Server(
+        Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (tests/install-packages installs it)"),
+    );
     let url = format!("redis://127.0.0.1:{port}/");
     let deadline = Instant::now() + StdDuration::from_secs(10);
     let redis = runtime
@@ -122,9 +124,17 @@ fn store(c: &mut Criterion) {
         })
     });
     group.finish();
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 criterion_group!(benches, store);
 criterion_main!(benches);
+
+/// The redis-server this bench started, stopped by pid however the bench ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

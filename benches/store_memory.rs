@@ -12,7 +12,7 @@
 //! `cargo bench --features redis --bench store_memory` (LOGINS=… to change 1 M)
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{ServiceVisit, Store, TicketUse};
@@ -51,20 +51,22 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server (tests/install-packages installs it)");
+    let _server = Server(
+        Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server (tests/install-packages installs it)"),
+    );
     let url = format!("redis://127.0.0.1:{port}/");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,8 +168,6 @@ fn main() {
     std::thread::sleep(StdDuration::from_secs(11));
     let registry_later = used_memory(&url).saturating_sub(empty);
 
-    let _ = server.kill();
-    let _ = server.wait();
     let per = |bytes: u64| bytes as f64 / logins as f64;
     println!("Redis used_memory after {logins} logins (one ST each, validated); 11 s later:");
     for (name, now, later, took) in [
@@ -186,4 +186,14 @@ fn main() {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// The redis-server this bench started, stopped by pid however the bench ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
