@@ -159,12 +159,6 @@ impl fmt::Debug for CallbackUrl {
     }
 }
 
-/// Path characters refused: the URL Standard percent-encodes them, or has
-/// changed whether it does (`^`), so a browser and a server may disagree.
-const PATH_REFUSED: &[u8] = b"\"<>`{}^";
-/// Query characters refused; `'` is accepted and written `%27`.
-const QUERY_REFUSED: &[u8] = b"\"<>";
-
 /// The normalized form of a service URL (see the module docs): the URL as a
 /// browser reads it, serialized without its fragment.
 pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
@@ -201,8 +195,8 @@ fn accept(url: &str) -> Result<(), InvalidClaims> {
         .unwrap_or((authority_path, ""));
     let valid = !authority.is_empty()
         && !authority.contains('@')
-        && !path.bytes().any(|b| PATH_REFUSED.contains(&b))
-        && !query.bytes().any(|b| QUERY_REFUSED.contains(&b));
+        && path.bytes().all(path_byte)
+        && query.bytes().all(query_input_byte);
     if valid {
         Ok(())
     } else {
@@ -423,7 +417,9 @@ fn is_canonical_ipv6(literal: &str) -> bool {
         == Some(inside)
 }
 
-/// Path bytes step 1 accepts, delimiters aside.
+/// Path bytes step 1 accepts, and so the bytes of a normalized path,
+/// delimiters aside. Refused: what the URL Standard percent-encodes, or has
+/// changed whether it does (`^`), so a browser and a server may disagree.
 fn path_byte(b: u8) -> bool {
     matches!(b, 0x21..=0x7E)
         && !matches!(
@@ -432,9 +428,14 @@ fn path_byte(b: u8) -> bool {
         )
 }
 
-/// Query bytes normalization writes (`'` is written `%27`).
+/// Query bytes step 1 accepts, the fragment's `#` aside.
+fn query_input_byte(b: u8) -> bool {
+    matches!(b, 0x21..=0x7E) && !matches!(b, b'\\' | b'#' | b'"' | b'<' | b'>')
+}
+
+/// Query bytes normalization writes: step 1's but `'`, written `%27`.
 fn query_byte(b: u8) -> bool {
-    matches!(b, 0x21..=0x7E) && !matches!(b, b'\\' | b'#' | b'\'' | b'"' | b'<' | b'>')
+    query_input_byte(b) && b != b'\''
 }
 
 /// A normalized path: `/`-separated segments of the characters step 1
