@@ -18,7 +18,6 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, normalize, rfc3339};
-use rand::TryRng as _;
 use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
@@ -31,8 +30,6 @@ use crate::users::Directory;
 /// (`--insecure-cookie`), where the `__Host-` prefix is not allowed.
 const LOGIN_COOKIE: &str = "__Host-CASLOGIN";
 const LOGIN_COOKIE_PLAIN: &str = "CASLOGIN";
-/// Bytes of an `execution` token.
-const EXECUTION_BYTES: usize = 16;
 
 /// The authentication method recorded in tickets minted after a form login.
 const METHOD: &str = "Password";
@@ -323,13 +320,6 @@ fn login_cookie(node: &Node, token: Option<&str>) -> Option<HeaderValue> {
     .ok()
 }
 
-/// A new `execution` token, hex of OS-random bytes.
-fn new_execution() -> Option<String> {
-    let mut bytes = [0_u8; EXECUTION_BYTES];
-    rand::rngs::SysRng.try_fill_bytes(&mut bytes).ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Whether the form's `execution` equals the browser's cookie.
 fn execution_matches(node: &Node, headers: &HeaderMap, field: Option<&str>) -> bool {
     let name = if node.flags.insecure_cookie {
@@ -338,7 +328,7 @@ fn execution_matches(node: &Node, headers: &HeaderMap, field: Option<&str>) -> b
         LOGIN_COOKIE
     };
     match (page::cookie(headers, name), field) {
-        (Some(cookie), Some(field)) if cookie.len() == 2 * EXECUTION_BYTES => {
+        (Some(cookie), Some(field)) if cookie.len() == 2 * page::RANDOM_BYTES => {
             bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
         }
         _ => false,
@@ -367,7 +357,7 @@ fn login_page(
     message: Option<&str>,
     mut headers: HeaderMap,
 ) -> Response {
-    let Some(execution) = new_execution() else {
+    let Some(execution) = page::random_hex() else {
         return internal_error("cannot draw a login form token from the OS");
     };
     if let Some(cookie) = login_cookie(node, Some(&execution)) {

@@ -13,6 +13,18 @@ const CAS_NS: &str = "http://www.yale.edu/tp/cas";
 /// The cookie that carries the TGT.
 pub const TGT_COOKIE: &str = "CASTGC";
 
+/// Bytes of a [`random_hex`] value: 128 bits.
+pub const RANDOM_BYTES: usize = 16;
+
+/// 128 OS-random bits in lowercase hex (32 digits), for tokens and ids;
+/// `None` if the OS has no randomness to give.
+pub fn random_hex() -> Option<String> {
+    use rand::TryRng as _;
+    let mut bytes = [0_u8; RANDOM_BYTES];
+    rand::rngs::SysRng.try_fill_bytes(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Escapes text for an XML or HTML element or a quoted attribute.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -17,13 +17,10 @@ use cas_ticket_codec::store::{
 use cas_ticket_codec::{RedisStore, SessionId, Ticket, normalize, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
-use rand::TryRng as _;
 use time::OffsetDateTime;
 
-use crate::Node;
-
-/// A protocol error code and its message.
-type Failure = (&'static str, String);
+use crate::validate::Failure;
+use crate::{Node, page};
 
 /// Entries the in-process store (`--store memory`) holds at most.
 const MEMORY_STORE_ENTRIES: usize = 1_000_000;
@@ -193,9 +190,7 @@ fn single_logout(agent: &ureq::Agent, visit: &ServiceVisit, principal: &str) {
 }
 
 fn logout_request(principal: &str, ticket: &str) -> Option<String> {
-    let mut id = [0_u8; 16];
-    let _ = rand::rngs::SysRng.try_fill_bytes(&mut id);
-    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let id = page::random_hex().unwrap_or_else(|| "0".repeat(2 * page::RANDOM_BYTES));
     let instant = rfc3339(OffsetDateTime::now_utc());
     let mut w = Writer::new(Vec::new());
     w.create_element("samlp:LogoutRequest")

@@ -20,10 +20,10 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
-use rand::TryRng as _;
 use time::{Duration, OffsetDateTime};
 
 use crate::Node;
+use crate::page;
 use crate::request::{Body64, Params};
 use crate::validate::{attributes, check_ticket, spend};
 
@@ -194,10 +194,8 @@ fn parse_request(body: &[u8]) -> Result<SamlRequest, &'static str> {
 
 /// A random SAML identifier (`_` and 32 hex digits, an XML NCName).
 fn new_id() -> String {
-    let mut bytes = [0_u8; 16];
     // An id need only be unique; a failed draw still yields a valid one.
-    let _ = rand::rngs::SysRng.try_fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = page::random_hex().unwrap_or_else(|| "0".repeat(2 * page::RANDOM_BYTES));
     format!("_{hex}")
 }
 

@@ -23,7 +23,7 @@ use crate::request::Params;
 use crate::users::Directory;
 
 /// A protocol error code and its human message.
-type Failure = (&'static str, String);
+pub type Failure = (&'static str, String);
 
 /// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets only.
 pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
