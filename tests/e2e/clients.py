@@ -35,7 +35,7 @@ import pytest
 import requests
 import trustme
 
-from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, Node, ticketctl
+from conftest import CAS_NODE, PASSWORD, USER, Pool
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 INSTALL_HINT = (
@@ -209,51 +209,13 @@ class Daemon:
         self._log.close()
 
 
-class SecureNode(Node):
-    """A conftest Node without --insecure-cookie: the browser talks https to
-    HAProxy, so the CASTGC cookie is Secure, as in a deployment."""
-
-    def __init__(self, name, workdir, keys, users, extra_args):
-        # Node.__init__ with its command line minus --insecure-cookie.
-        self.name = name
-        self.log_path = workdir / f"{name}.log"
-        self._log = open(self.log_path, "w", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [
-                str(CAS_NODE),
-                "--listen", "127.0.0.1:0",
-                "--keys", str(keys),
-                "--users", str(users),
-                *map(str, extra_args),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        self.url = self._wait_for_address() + "/"
-
-
-class TlsPool:
-    """Three nodes on one keyring and the conftest users file, `/cas` context."""
+class TlsPool(Pool):
+    """Three nodes on one keyring and the conftest users file, `/cas` context,
+    behind TLS: without --insecure-cookie, so the browser, which talks https
+    to HAProxy, gets a Secure CASTGC cookie, as in a deployment."""
 
     def __init__(self, workdir, extra_args, size=3):
-        self.keys = workdir / "keys.json"
-        self.users = workdir / "users.txt"
-        ticketctl("keygen", "--out", self.keys)
-        self.users.write_text(USERS_FILE, encoding="utf-8")
-        self.extra_args = list(map(str, extra_args))
-        self.nodes = []
-        try:
-            for i in range(size):
-                self.nodes.append(SecureNode(f"node{i + 1}", workdir, self.keys, self.users, extra_args))
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self):
-        for node in self.nodes:
-            node.stop()
+        super().__init__(workdir, size, extra_args, secure_cookie=True)
 
 
 class HAProxy(Daemon):

@@ -58,7 +58,9 @@ def ticketctl(*args, check=True):
 class Node:
     """One cas_node process. `url` is its CAS base URL, ending in `/`."""
 
-    def __init__(self, name, workdir, keys, users, extra_args, env=None):
+    def __init__(self, name, workdir, keys, users, extra_args, env=None, secure_cookie=False):
+        """`secure_cookie`: the node sits behind TLS (HAProxy), so its cookies
+        are Secure; otherwise it runs with --insecure-cookie on plain HTTP."""
         self.name = name
         self.log_path = workdir / f"{name}.log"
         self._log = open(self.log_path, "w", encoding="utf-8")
@@ -68,8 +70,8 @@ class Node:
                 "--listen", "127.0.0.1:0",
                 "--keys", str(keys),
                 "--users", str(users),
-                "--insecure-cookie",
-                *extra_args,
+                *([] if secure_cookie else ["--insecure-cookie"]),
+                *map(str, extra_args),
             ],
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -123,7 +125,7 @@ class Node:
 class Pool:
     """`size` nodes on one keyring and one users file in `workdir`."""
 
-    def __init__(self, workdir, size=3, extra_args=(), env=None):
+    def __init__(self, workdir, size=3, extra_args=(), env=None, secure_cookie=False):
         self.workdir = workdir
         self.keys = workdir / "keys.json"
         self.users = workdir / "users.txt"
@@ -133,7 +135,7 @@ class Pool:
         try:
             for i in range(size):
                 self.nodes.append(
-                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args, env)
+                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args, env, secure_cookie)
                 )
         except BaseException:
             self.stop()
