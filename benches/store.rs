@@ -8,9 +8,7 @@
 //! `cargo bench --features redis --bench store`
 
 use std::hint::black_box;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use cas_ticket_codec::store::{MemoryStore, Store, TicketUse};
 use cas_ticket_codec::{Alg, RedisStore};
@@ -19,7 +17,10 @@ use time::Duration;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
 use common::{NOW, codec, st};
+use redis_server::Server;
 
 const TICKETS: usize = 20_000;
 
@@ -48,41 +49,12 @@ fn store(c: &mut Criterion) {
         })
     });
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Server(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (tests/install-packages installs it)"),
-    );
-    let url = format!("redis://127.0.0.1:{port}/");
-    let deadline = Instant::now() + StdDuration::from_secs(10);
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.url();
     let redis = runtime
         .block_on(RedisStore::single(&url, StdDuration::from_secs(1), None))
         .unwrap();
-    let probe = TicketUse::new(
-        &codec.decode(&tickets[0], NOW).unwrap(),
-        NOW,
-        Duration::ZERO,
-    );
-    while runtime.block_on(redis.spend(&probe, None)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(StdDuration::from_millis(20));
-    }
     group.bench_function("decode_and_spend_on_redis", |b| {
         b.iter(|| {
             let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
@@ -128,13 +100,3 @@ fn store(c: &mut Criterion) {
 
 criterion_group!(benches, store);
 criterion_main!(benches);
-
-/// The redis-server this bench started, stopped by pid however the bench ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}

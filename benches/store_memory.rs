@@ -11,8 +11,6 @@
 //!
 //! `cargo bench --features redis --bench store_memory` (LOGINS=… to change 1 M)
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{ServiceVisit, Store, TicketUse};
@@ -21,7 +19,10 @@ use time::Duration;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
 use common::{NOW, SERVICE, auth, codec};
+use redis_server::Server;
 
 const BATCH: usize = 1000;
 
@@ -46,42 +47,14 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Server(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (tests/install-packages installs it)"),
-    );
-    let url = format!("redis://127.0.0.1:{port}/");
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.url();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let codec = codec(Alg::Aes256Gcm);
-    let deadline = Instant::now() + StdDuration::from_secs(10);
-    while redis::Client::open(url.as_str())
-        .unwrap()
-        .get_connection()
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(StdDuration::from_millis(20));
-    }
     let empty = used_memory(&url);
 
     // A login: a session, its TGT, one ST for the typical service.
@@ -186,14 +159,4 @@ fn main() {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// The redis-server this bench started, stopped by pid however the bench ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
