@@ -1,20 +1,23 @@
 //! Redis memory after 1 M logins (issue 13): the store against a registry.
 //!
 //! Each login is a TGT (8-hour session) and one ST, validated once. The
-//! store keeps, per login, the ST's spent mark (10 s) and the session's
-//! single-logout record (8 h); nothing at issue. A Redis ticket registry,
-//! as the seeds' registries work, keeps every ticket from issue: the TGT
-//! for its 8 hours and the ST until its validation GETDELs it; the values
-//! are the tickets' claims as JSON, a lean stand-in for a serialized ticket
-//! object. `used_memory` is read right after the logins (spent marks still
-//! live) on a fresh redis-server this program starts on a free port.
+//! store keeps, per login, the ST's spent mark (10 s) and, with single
+//! logout on, the session's single-logout record (8 h); nothing at issue. A
+//! Redis ticket registry, as the seeds' registries work, keeps every ticket
+//! from issue: the TGT for its 8 hours and the ST until its validation
+//! GETDELs it; the values are the tickets' claims as JSON, a lean stand-in
+//! for a serialized ticket object. A registry that sends single-logout
+//! requests also keeps, in the TGT, the services its STs went to (Apereo's
+//! `services` map): the fourth line. `used_memory` is read right after the
+//! logins (spent marks still live) and 11 s later, on a fresh redis-server
+//! this program starts on a free port.
 //!
 //! `cargo bench --features redis --bench store_memory` (LOGINS=… to change 1 M)
 
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{ServiceVisit, Store, TicketUse};
-use cas_ticket_codec::{Alg, Claims, Grant, RedisStore, Service, Session, SessionId};
+use cas_ticket_codec::{Alg, Claims, Codec, Grant, RedisStore, Service, Session, SessionId};
 use time::Duration;
 
 #[path = "../tests/common/mod.rs"]
@@ -42,6 +45,41 @@ fn flush(url: &str) {
     let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
 }
 
+/// A login: a session, its TGT, one ST for the typical service (texts and claims).
+struct Login {
+    tgt_text: String,
+    tgt: Claims,
+    st_text: String,
+    st: Claims,
+}
+
+fn login(codec: &Codec) -> Login {
+    let session = Session::new(SessionId::generate().unwrap(), NOW + Duration::hours(8));
+    let tgt = Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8))
+        .unwrap()
+        .with_session(session)
+        .unwrap();
+    let grant = Grant::Service {
+        service: Service::new(SERVICE).unwrap(),
+        fresh_login: true,
+    };
+    let st = Claims::minted_from(&tgt, grant, NOW, Duration::seconds(10)).unwrap();
+    Login {
+        tgt_text: codec.encode(&tgt).unwrap(),
+        tgt,
+        st_text: codec.encode(&st).unwrap(),
+        st,
+    }
+}
+
+/// Memory right after the logins, 11 s later, and the time they took.
+struct Footprint {
+    name: &'static str,
+    now: u64,
+    later: u64,
+    took: StdDuration,
+}
+
 fn main() {
     let logins: usize = std::env::var("LOGINS")
         .ok()
@@ -56,103 +94,104 @@ fn main() {
         .unwrap();
     let codec = codec(Alg::Aes256Gcm);
     let empty = used_memory(&url);
-
-    // A login: a session, its TGT, one ST for the typical service.
-    let login = || {
-        let session = Session::new(SessionId::generate().unwrap(), NOW + Duration::hours(8));
-        let tgt = Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8))
-            .unwrap()
-            .with_session(session)
-            .unwrap();
-        let grant = Grant::Service {
-            service: Service::new(SERVICE).unwrap(),
-            fresh_login: true,
-        };
-        let st = Claims::minted_from(&tgt, grant, NOW, Duration::seconds(10)).unwrap();
-        (
-            codec.encode(&tgt).unwrap(),
-            tgt,
-            codec.encode(&st).unwrap(),
-            st,
-        )
+    let footprint = |name, load: &dyn Fn()| {
+        let started = Instant::now();
+        load();
+        let took = started.elapsed();
+        let now = used_memory(&url) - empty;
+        // Ten seconds on, the spent marks and unvalidated STs have expired:
+        // what stays for the sessions' hours is what each login leaves.
+        std::thread::sleep(StdDuration::from_secs(11));
+        let later = used_memory(&url).saturating_sub(empty);
+        flush(&url);
+        Footprint {
+            name,
+            now,
+            later,
+            took,
+        }
     };
 
-    // The store: a spend with its single-logout record per login.
+    // The store: one spend per login, a batch at a time, concurrently, as a
+    // node's requests would be.
     let store = runtime
         .block_on(RedisStore::single(&url, StdDuration::from_secs(5), None))
         .unwrap();
-    let started = Instant::now();
-    for _ in 0..logins / BATCH {
-        let batch: Vec<_> = (0..BATCH).map(|_| login()).collect();
-        runtime.block_on(async {
-            for (_, _, st_text, _) in &batch {
-                let ticket = codec.decode(st_text, NOW).unwrap();
+    let spend_all = |single_logout: bool| {
+        for _ in 0..logins / BATCH {
+            let mut tasks = tokio::task::JoinSet::new();
+            for login in (0..BATCH).map(|_| login(&codec)) {
+                let ticket = codec.decode(&login.st_text, NOW).unwrap();
                 let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
-                let visit = ServiceVisit {
+                let visit = single_logout.then(|| ServiceVisit {
                     service: SERVICE.to_owned(),
-                    ticket: st_text.clone(),
-                };
-                store.spend(&usage, Some(&visit)).await.unwrap();
+                    ticket: login.st_text.clone(),
+                });
+                let store = store.clone();
+                tasks.spawn_on(
+                    async move { store.spend(&usage, visit.as_ref()).await.unwrap() },
+                    runtime.handle(),
+                );
             }
-        });
-    }
-    let store_time = started.elapsed();
-    let store_bytes = used_memory(&url) - empty;
-    // Ten seconds on, the spent marks have expired: what stays for the
-    // sessions' hours is the single-logout records.
-    std::thread::sleep(StdDuration::from_secs(11));
-    let store_later = used_memory(&url).saturating_sub(empty);
-    flush(&url);
+            runtime.block_on(tasks.join_all());
+        }
+    };
 
     // The registry: every ticket stored at issue, the ST taken at validation.
     let client = redis::Client::open(url.as_str()).unwrap();
-    let mut c = runtime
+    let c = runtime
         .block_on(client.get_multiplexed_async_connection())
         .unwrap();
-    let started = Instant::now();
-    for _ in 0..logins / BATCH {
-        let batch: Vec<_> = (0..BATCH).map(|_| login()).collect();
-        let mut issue = redis::pipe();
-        let mut validate = redis::pipe();
-        for (tgt_text, tgt, st_text, st) in &batch {
-            issue
-                .cmd("SET")
-                .arg(tgt_text)
-                .arg(serde_json::to_string(tgt).unwrap())
-                .arg("PX")
-                .arg(8 * 3600 * 1000)
-                .ignore();
-            issue
-                .cmd("SET")
-                .arg(st_text)
-                .arg(serde_json::to_string(st).unwrap())
-                .arg("PX")
-                .arg(10_000)
-                .ignore();
-            validate.cmd("GETDEL").arg(st_text).ignore();
+    let register_all = |single_logout: bool| {
+        for _ in 0..logins / BATCH {
+            let mut issue = redis::pipe();
+            let mut validate = redis::pipe();
+            for login in (0..BATCH).map(|_| login(&codec)) {
+                let mut tgt = serde_json::to_value(&login.tgt).unwrap();
+                if single_logout {
+                    tgt["services"] = serde_json::json!({ &login.st_text: SERVICE });
+                }
+                issue
+                    .cmd("SET")
+                    .arg(&login.tgt_text)
+                    .arg(tgt.to_string())
+                    .arg("PX")
+                    .arg(8 * 3600 * 1000)
+                    .ignore();
+                issue
+                    .cmd("SET")
+                    .arg(&login.st_text)
+                    .arg(serde_json::to_string(&login.st).unwrap())
+                    .arg("PX")
+                    .arg(10_000)
+                    .ignore();
+                validate.cmd("GETDEL").arg(&login.st_text).ignore();
+            }
+            let mut c = c.clone();
+            runtime.block_on(async {
+                let _: () = issue.query_async(&mut c).await.unwrap();
+                let _: () = validate.query_async(&mut c).await.unwrap();
+            });
         }
-        runtime.block_on(async {
-            let _: () = issue.query_async(&mut c).await.unwrap();
-            let _: () = validate.query_async(&mut c).await.unwrap();
-        });
-    }
-    let registry_time = started.elapsed();
-    let registry_bytes = used_memory(&url) - empty;
-    std::thread::sleep(StdDuration::from_secs(11));
-    let registry_later = used_memory(&url).saturating_sub(empty);
+    };
 
+    let results = [
+        footprint("store, single logout off", &|| spend_all(false)),
+        footprint("store, single logout on", &|| spend_all(true)),
+        footprint("registry", &|| register_all(false)),
+        footprint("registry keeping services", &|| register_all(true)),
+    ];
     let per = |bytes: u64| bytes as f64 / logins as f64;
-    println!("Redis used_memory after {logins} logins (one ST each, validated); 11 s later:");
-    for (name, now, later, took) in [
-        ("store", store_bytes, store_later, store_time),
-        ("registry", registry_bytes, registry_later, registry_time),
-    ] {
+    println!("Redis used_memory after {logins} logins (one ST each, validated), then 11 s later:");
+    for r in results {
         println!(
-            "  {name:<8} {:>7.1} MiB ({:>4.0} B/login); {:>7.1} MiB ({:>4.0} B/login); loaded in {took:.1?}",
-            mib(now),
-            per(now),
-            mib(later),
-            per(later)
+            "  {:<26} {:>7.1} MiB ({:>4.0} B/login); {:>7.1} MiB ({:>4.0} B/login); loaded in {:.1?}",
+            r.name,
+            mib(r.now),
+            per(r.now),
+            mib(r.later),
+            per(r.later),
+            r.took
         );
     }
 }

@@ -61,10 +61,18 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
     {
         session = None;
     }
+    if let (Some(registry), Some(text)) = (&node.registry, &cookie)
+        && session.is_some()
+        && registry.held(text).await.is_err()
+    {
+        session = None;
+    }
     if let (Some(tgt), false) = (&session, renew) {
         return match service {
             // Single sign-on: an ST at once, not from a fresh login.
-            Some(target) => issue_st(&node, tgt.claims(), target, false, now, HeaderMap::new()),
+            Some(target) => {
+                issue_st(&node, tgt.claims(), target, false, now, HeaderMap::new()).await
+            }
             None => logged_in(tgt.claims(), HeaderMap::new()),
         };
     }
@@ -145,6 +153,9 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
         Ok(tgt) => tgt,
         Err(e) => return internal_error(&format!("cannot issue a ticket-granting ticket: {e}")),
     };
+    if let Err((_, message)) = node.register(&tgt).await {
+        return internal_error(&message);
+    }
     // A remember-me session outlives the browser; a plain one ends with it.
     let max_age = remember_me.then(|| lifetime.whole_seconds());
     let mut cookies = page::tgt_cookie(
@@ -158,7 +169,7 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
         cookies.append(SET_COOKIE, spent);
     }
     match service {
-        Some(target) => issue_st(&node, &claims, target, true, now, cookies),
+        Some(target) => issue_st(&node, &claims, target, true, now, cookies).await,
         None => logged_in(&claims, cookies),
     }
 }
@@ -180,6 +191,9 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         ended = state
             .end(&node, session.id(), principal, session.ends_at(), now)
             .await;
+    }
+    if let (Some(registry), Some(text)) = (&node.registry, page::tgt_from(&headers)) {
+        ended = tgt.is_some() && registry.removed(&text).await.is_ok();
     }
     // CAS 3.0 names the parameter `service`, CAS 2.0 clients send `url`.
     let target = query.get("service").or_else(|| query.get("url"));
@@ -203,7 +217,7 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
 
 /// Mints an ST from the TGT for the target and redirects the browser there
 /// with `ticket=`.
-fn issue_st(
+async fn issue_st(
     node: &Node,
     tgt: &Claims,
     target: Target,
@@ -215,7 +229,13 @@ fn issue_st(
         service: target.service,
         fresh_login,
     };
-    match node.mint(tgt, grant, now, node.flags.st_ttl) {
+    let minted = node.mint(tgt, grant, now, node.flags.st_ttl);
+    if let Ok(st) = &minted
+        && let Err((_, message)) = node.register(st).await
+    {
+        return internal_error(&message);
+    }
+    match minted {
         // `method=POST`: an auto-submitting form posts the ticket.
         Ok(st) if target.post => page::auto_post(&target.url, &[("ticket", &st)], headers),
         Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),

@@ -26,6 +26,7 @@ use cas_ticket_codec::store::FailurePolicy;
 use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
 use clap::Parser;
 use pool_state::PoolState;
+use registry::Registry;
 use time::{Duration, OffsetDateTime};
 use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
@@ -37,6 +38,7 @@ mod front;
 mod login;
 mod page;
 mod pool_state;
+mod registry;
 mod request;
 mod saml;
 mod users;
@@ -114,6 +116,26 @@ struct Flags {
     /// stateless node would.
     #[arg(long, value_enum, default_value = "closed")]
     store_failure: StoreFailure,
+    /// With --store: `on` keeps, for each session, the services that
+    /// validated an ST (and the ST), so that logout can tell them (CAS 3.0
+    /// Appendix C). That is one record per session for the session's life,
+    /// most of what the store holds; `off` keeps only spent tickets and
+    /// ended sessions.
+    #[arg(long, value_enum, default_value = "on")]
+    single_logout: Switch,
+    /// A yardstick for benchmarks, not for production: behave as a Redis
+    /// ticket registry on the server at this `redis://` URL (every ticket
+    /// stored when issued, an ST or PT taken when validated; registry.rs),
+    /// so that the store can be measured against it.
+    #[arg(long, value_name = "URL", conflicts_with = "store")]
+    registry_baseline: Option<String>,
+}
+
+/// `--single-logout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 /// `--store-failure`.
@@ -131,6 +153,8 @@ pub struct Node {
     callbacks: ureq::Agent,
     /// The pool-wide store (`--store`), if any.
     state: Option<PoolState>,
+    /// The registry of `--registry-baseline`, if any.
+    registry: Option<Registry>,
 }
 
 impl Node {
@@ -176,6 +200,20 @@ impl Node {
     ) -> Result<String, cas_ticket_codec::Error> {
         let claims = Claims::minted_from(parent, grant, now, lifetime)?;
         self.codec().encode(&claims)
+    }
+
+    /// With `--registry-baseline`: stores a ticket just issued.
+    pub async fn register(&self, text: &str) -> Result<(), validate::Failure> {
+        let Some(registry) = &self.registry else {
+            return Ok(());
+        };
+        // The claims as the ticket carries them, read back (about a
+        // microsecond, next to a Redis round trip).
+        let claims = self
+            .codec()
+            .decode(text, OffsetDateTime::now_utc())
+            .map_err(|e| ("INTERNAL_ERROR", format!("cannot read back a ticket: {e}")))?;
+        registry.issued(text, claims.claims()).await
     }
 
     /// Whether `callback` may receive proxy-granting tickets (`--proxy-allow`).
@@ -246,11 +284,21 @@ async fn run(flags: Flags) -> Result<(), String> {
         .build()
         .new_agent();
     let state = open_store(&flags).await?;
+    let registry = match &flags.registry_baseline {
+        Some(url) => {
+            let timeout = std::time::Duration::try_from(flags.store_timeout)
+                .map_err(|_| "--store-timeout must be positive".to_owned())?;
+            eprintln!("cas_node: --registry-baseline: every ticket is stored (a yardstick)");
+            Some(Registry::open(url, timeout)?)
+        }
+        None => None,
+    };
     let node = Arc::new(Node {
         codec: RwLock::new(Arc::new(codec)),
         flags,
         callbacks,
         state,
+        registry,
     });
 
     let listener = front::Front::bind(node.flags.listen)
@@ -294,15 +342,21 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
         ca.as_deref(),
         timeout,
         policy,
+        flags.single_logout == Switch::On,
     )
     .await?;
     if state.is_some() {
         eprintln!(
-            "cas_node: ticket store on, failing {}",
+            "cas_node: ticket store on, failing {}, single logout {}",
             if policy == FailurePolicy::Closed {
                 "closed"
             } else {
                 "open"
+            },
+            if flags.single_logout == Switch::On {
+                "on"
+            } else {
+                "off"
             }
         );
     }

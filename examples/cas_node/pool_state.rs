@@ -6,7 +6,8 @@
 //! presented is checked against ended sessions; `/logout` ends the session
 //! and posts a SAML `LogoutRequest` naming each ST to each service that
 //! validated one in the session (CAS 3.0 Appendix C), in the background,
-//! each with a timeout.
+//! each with a timeout. `--single-logout off` records no services: the store
+//! then holds only spent tickets and ended sessions.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -31,6 +32,8 @@ const LOGOUT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 pub struct PoolState {
     store: Arc<dyn Store>,
     policy: FailurePolicy,
+    /// Whether validations record the service for single logout.
+    single_logout: bool,
 }
 
 impl PoolState {
@@ -42,6 +45,7 @@ impl PoolState {
         ca: Option<&[u8]>,
         timeout: StdDuration,
         policy: FailurePolicy,
+        single_logout: bool,
     ) -> Result<Option<PoolState>, String> {
         let store: Arc<dyn Store> = match urls {
             [] => return Ok(None),
@@ -58,7 +62,11 @@ impl PoolState {
             ),
             _ => return Err("several --store URLs need --store-cluster".to_owned()),
         };
-        Ok(Some(PoolState { store, policy }))
+        Ok(Some(PoolState {
+            store,
+            policy,
+            single_logout,
+        }))
     }
 
     /// What the log says of a store failure, and what the client is told
@@ -88,10 +96,13 @@ impl PoolState {
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
         let usage = TicketUse::new(ticket, now, node.flags.leeway);
-        let visit = normalize(service).ok().map(|service| ServiceVisit {
-            service,
-            ticket: text.to_owned(),
-        });
+        let visit = match self.single_logout {
+            true => normalize(service).ok().map(|service| ServiceVisit {
+                service,
+                ticket: text.to_owned(),
+            }),
+            false => None,
+        };
         match self.store.spend(&usage, visit.as_ref()).await {
             Ok(Verdict::First) => Ok(()),
             Ok(Verdict::Replayed) => Err((

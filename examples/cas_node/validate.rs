@@ -137,6 +137,9 @@ pub async fn spend(
             .spend(node, &ticket, text, service, OffsetDateTime::now_utc())
             .await?;
     }
+    if let Some(registry) = &node.registry {
+        registry.taken(text).await?;
+    }
     Ok(ticket)
 }
 
@@ -276,6 +279,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
             )
         }
     })?;
+    node.register(&pgt).await?;
 
     let agent = node.callbacks.clone();
     let target = page::with_query(&url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
@@ -323,12 +327,18 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
         );
     };
     let now = OffsetDateTime::now_utc();
+    let pgt_text = pgt;
     let pgt = match node.codec().decode_kind(pgt, Kind::Pgt, now) {
         Ok(pgt) => pgt,
         Err(e) => return failed("INVALID_TICKET", &format!("pgt rejected: {e}")),
     };
     if let Some(state) = &node.state
         && let Err((code, message)) = state.live(pgt.claims().session().map(|s| s.id())).await
+    {
+        return failed(code, &message);
+    }
+    if let Some(registry) = &node.registry
+        && let Err((code, message)) = registry.held(pgt_text).await
     {
         return failed(code, &message);
     }
@@ -350,6 +360,11 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
             let grant = Grant::Proxy { service, proxies };
             node.mint(pgt.claims(), grant, now, node.flags.st_ttl)
         });
+    if let Ok(pt) = &minted
+        && let Err((code, message)) = node.register(pt).await
+    {
+        return failed(code, &message);
+    }
     match minted {
         Ok(pt) => page::xml(&format!(
             "  <cas:proxySuccess>\n    <cas:proxyTicket>{pt}</cas:proxyTicket>\n  </cas:proxySuccess>\n"

@@ -882,6 +882,55 @@ def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_serv
     assert tree.findtext("{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == st
 
 
+def test_with_single_logout_off_the_store_keeps_only_spent_tickets_and_ended_sessions(
+        own_pool, redis_server, logout_listener):
+    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url, "--single-logout", "off"]).nodes
+    app = logout_listener.url
+    session, st = login(node1, app)
+    assert client(2, node2, app).verify_ticket(st)[0] == USER
+    code, _ = failure(node1, "serviceValidate", ticket=st, service=app)
+    assert code == "INVALID_TICKET"
+    keys = redis_server.cli("KEYS", "*").split()
+    assert len(keys) == 1 and re.fullmatch(r"cas:\{[0-9a-f]{16}\}:spent:[0-9a-f]{32}", keys[0]), keys
+    copy = session.cookies["CASTGC"]
+    page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
+    assert page.status_code == 200 and "ended on every node" in page.text
+    thief = browser()
+    thief.cookies.set("CASTGC", copy)
+    assert sso(node1, APP, thief).status_code == 200, "the form, not single sign-on"
+    assert sorted(k.split(":")[-1] for k in redis_server.cli("KEYS", "*").split()) == sorted(
+        [keys[0].split(":")[-1], "ended"])
+    # No service was recorded, so none is told.
+    time.sleep(1)
+    assert logout_listener.requests == []
+    assert "single logout off" in node1.log()
+
+
+def test_the_registry_baseline_keeps_the_same_promises_by_storing_every_ticket(own_pool, redis_server):
+    """The yardstick benches/load measures the store against is a fair one:
+    one validation per ticket and logout on every node, from stored tickets."""
+    pool = own_pool(size=2, extra_args=["--registry-baseline", redis_server.url])
+    node1, node2 = pool.nodes
+    session, st = login(node1, APP)
+    tgt = session.cookies["CASTGC"]
+    assert sorted(redis_server.cli("KEYS", "*").split()) == sorted([tgt, st])
+    assert json.loads(redis_server.cli("GET", st))["principal"] == USER
+    assert client(2, node2, APP).verify_ticket(st)[0] == USER
+    code, message = failure(node1, "serviceValidate", ticket=st, service=APP)
+    assert code == "INVALID_TICKET" and "not in the registry" in message
+    assert redis_server.cli("KEYS", "*").split() == [tgt]
+    page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
+    assert page.status_code == 200 and "ended on every node" in page.text
+    thief = browser()
+    thief.cookies.set("CASTGC", tgt)
+    assert sso(node1, APP, thief).status_code == 200, "the form, not single sign-on"
+    # A ticket the registry never saw (minted with the pool's keys) is refused.
+    forged = ticketctl("encode", "--keys", pool.keys, "--kind", "st", "--principal", USER, "--method", "Password",
+                       "--service", APP)
+    code, message = failure(node1, "serviceValidate", ticket=forged, service=APP)
+    assert code == "INVALID_TICKET" and "not in the registry" in message
+
+
 def test_a_lost_store_fails_closed_and_the_node_recovers(own_pool, redis_server):
     node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url, "--store-timeout", "300ms"]).nodes
     session, st = login(node1, APP)
