@@ -13,7 +13,6 @@ use std::time::Duration as StdDuration;
 use cas_ticket_codec::store::{MemoryStore, Store, TicketUse};
 use cas_ticket_codec::{Alg, RedisStore};
 use criterion::{Criterion, criterion_group, criterion_main};
-use time::Duration;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -44,7 +43,7 @@ fn store(c: &mut Criterion) {
     group.bench_function("decode_and_spend_in_memory", |b| {
         b.iter(|| {
             let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
-            let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
+            let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
             runtime.block_on(memory.spend(&usage, None)).unwrap()
         })
     });
@@ -58,7 +57,7 @@ fn store(c: &mut Criterion) {
     group.bench_function("decode_and_spend_on_redis", |b| {
         b.iter(|| {
             let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
-            let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
+            let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
             runtime.block_on(redis.spend(&usage, None)).unwrap()
         })
     });

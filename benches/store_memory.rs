@@ -122,7 +122,7 @@ fn main() {
             let mut tasks = tokio::task::JoinSet::new();
             for login in (0..BATCH).map(|_| login(&codec)) {
                 let ticket = codec.decode(&login.st_text, NOW).unwrap();
-                let usage = TicketUse::new(&ticket, NOW, Duration::ZERO);
+                let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
                 let visit = single_logout.then(|| ServiceVisit {
                     service: SERVICE.to_owned(),
                     ticket: login.st_text.clone(),

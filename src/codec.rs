@@ -29,8 +29,9 @@ pub struct Ticket {
     claims: Claims,
     key_id: KeyId,
     alg: Alg,
-    /// A keyed digest of the ticket's nonce (see [`Ticket::replay_id`]).
-    replay_id: [u8; 16],
+    /// The nonce it was sealed with (public: it is in the ticket's text);
+    /// [`Codec::replay_id`] names the ticket from it.
+    nonce: [u8; NONCE_BYTES],
 }
 
 impl Ticket {
@@ -52,15 +53,6 @@ impl Ticket {
     /// The algorithm that sealed it.
     pub fn alg(&self) -> Alg {
         self.alg
-    }
-
-    /// A name for this ticket that a store may keep without the ticket:
-    /// HMAC-SHA256, under a key derived from the sealing key, of the kind's
-    /// prefix and the ticket's nonce, cut to 16 bytes. Every node of a pool
-    /// computes the same one; nobody without the keys can link it to the
-    /// ticket.
-    pub fn replay_id(&self) -> [u8; 16] {
-        self.replay_id
     }
 
     /// Checks that an ST or PT was issued for `service` (the `service`
@@ -98,6 +90,32 @@ impl Codec {
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway.max(Duration::ZERO);
         self
+    }
+
+    /// The leeway past expiration instants this codec accepts.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// A name for `ticket` that a store may keep without the ticket:
+    /// HMAC-SHA256, under a key derived from the key that sealed it, of the
+    /// kind's prefix and the ticket's nonce, cut to 16 bytes (FORMAT.md
+    /// §13). Every node of a pool computes the same one; nobody without the
+    /// keys can link it to the ticket. Computed on demand, so that decoders
+    /// without a store do not pay for it; fails only if this codec no longer
+    /// holds the ticket's key.
+    pub fn replay_id(&self, ticket: &Ticket) -> Result<[u8; 16]> {
+        let ciphers = self.ciphers(ticket.key_id)?;
+        Ok(ciphers.replay_id(ticket.claims.kind(), &ticket.nonce))
+    }
+
+    /// The ciphers of the key `key_id`, compared in constant time.
+    fn ciphers(&self, key_id: KeyId) -> Result<&KindCiphers> {
+        self.keys
+            .iter()
+            .find(|(id, _)| bool::from(id.to_bytes().ct_eq(&key_id.to_bytes())))
+            .map(|(_, ciphers)| ciphers)
+            .ok_or(Error::UnknownKey { key_id })
     }
 
     /// Seals `claims` into a ticket under the primary key, with a fresh
@@ -166,13 +184,7 @@ impl Codec {
     pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {
         let mut parsed = format::parse(text)?;
         let header = parsed.header;
-        let (_, ciphers) = self
-            .keys
-            .iter()
-            .find(|(id, _)| bool::from(id.to_bytes().ct_eq(&header.key_id().to_bytes())))
-            .ok_or(Error::UnknownKey {
-                key_id: header.key_id(),
-            })?;
+        let ciphers = self.ciphers(header.key_id())?;
         let nonce: [u8; NONCE_BYTES] = parsed
             .nonce()
             .try_into()
@@ -197,7 +209,7 @@ impl Codec {
             });
         }
         Ok(Ticket {
-            replay_id: ciphers.replay_id(header.kind(), &nonce),
+            nonce,
             claims,
             key_id: header.key_id(),
             alg: ciphers.alg(),

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::claims::SessionId;
-use crate::codec::Ticket;
+use crate::codec::{Codec, Ticket};
 
 /// Single-logout records kept per session: the most recent ones. A session
 /// that validates more tickets (a user reloading, a script) cannot grow the
@@ -97,8 +97,12 @@ pub struct TicketUse {
 }
 
 impl TicketUse {
-    /// The use of `ticket` validated at `now`, by a codec of `leeway`.
-    pub fn new(ticket: &Ticket, now: OffsetDateTime, leeway: time::Duration) -> Self {
+    /// The use of `ticket`, decoded by `codec`, validated at `now`: the
+    /// marks last until the ticket's expiry plus the codec's leeway. Fails
+    /// only if `codec` no longer holds the ticket's key
+    /// ([`Error::UnknownKey`](crate::Error::UnknownKey)).
+    pub fn new(codec: &Codec, ticket: &Ticket, now: OffsetDateTime) -> crate::Result<Self> {
+        let leeway = codec.leeway();
         let claims = ticket.claims();
         let remaining = |until: OffsetDateTime| {
             let left = until + leeway - now;
@@ -108,12 +112,12 @@ impl TicketUse {
                 .max(Duration::from_millis(1))
         };
         let session = claims.session();
-        TicketUse {
-            replay_id: ticket.replay_id(),
+        Ok(TicketUse {
+            replay_id: codec.replay_id(ticket)?,
             session: session.map(|s| s.id()),
             keep_for: remaining(claims.expires_at()),
             session_for: remaining(session.map_or(claims.expires_at(), |s| s.ends_at())),
-        }
+        })
     }
 
     /// The ticket's replay id.

@@ -823,10 +823,9 @@ fn to_json(v: &Vector) -> String {
     if let Some(c) = &v.claims {
         obj["claims"] = serde_json::to_value(c).unwrap();
         obj["payload"] = Value::String(hex(&crate::stages::to_cbor(c)));
-        let ticket = Codec::new(&v.keyring)
-            .decode(&v.ticket, c.issued_at())
-            .unwrap();
-        obj["replay_id"] = Value::String(hex(&ticket.replay_id()));
+        let codec = Codec::new(&v.keyring);
+        let ticket = codec.decode(&v.ticket, c.issued_at()).unwrap();
+        obj["replay_id"] = Value::String(hex(&codec.replay_id(&ticket).unwrap()));
     }
     let mut text = serde_json::to_string_pretty(&obj).unwrap();
     text.push('\n');

@@ -32,7 +32,7 @@ fn st(session: Option<SessionId>) -> (String, Ticket) {
 }
 
 fn use_of(ticket: &Ticket) -> TicketUse {
-    TicketUse::new(ticket, NOW, Duration::ZERO)
+    TicketUse::new(&codec(), ticket, NOW).unwrap()
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -53,15 +53,31 @@ fn replay_ids_are_the_same_on_every_node_and_differ_between_tickets() {
     let mut ring = keyring(0x0001, Alg::Aes256Gcm, 0x11);
     let newer = ring.add_generated(Alg::XChaCha20Poly1305).unwrap();
     ring.promote(newer).unwrap();
-    let elsewhere = Codec::new(&ring).decode(&text, NOW).unwrap();
-    assert_eq!(elsewhere.replay_id(), ticket.replay_id());
+    let elsewhere = Codec::new(&ring);
+    let id = codec().replay_id(&ticket).unwrap();
+    let decoded = elsewhere.decode(&text, NOW).unwrap();
+    assert_eq!(elsewhere.replay_id(&decoded), Ok(id));
     // The same claims sealed again: another nonce, another id.
     let (_, again) = st(None);
-    assert_ne!(again.replay_id(), ticket.replay_id());
+    assert_ne!(codec().replay_id(&again).unwrap(), id);
     // Without the keys, the id cannot be computed from the ticket: it is
     // not the nonce, nor any 16 bytes of the ticket's text.
     let body = cas_ticket_codec::base62::decode(&text.as_bytes()[3..]).unwrap();
-    assert!(!body.windows(16).any(|w| w == ticket.replay_id()));
+    assert!(!body.windows(16).any(|w| w == id));
+    // A codec that no longer holds the ticket's key cannot name it.
+    let retired = Codec::new(&keyring(0x0002, Alg::Aes256Gcm, 0x22));
+    assert_eq!(
+        retired.replay_id(&ticket),
+        Err(cas_ticket_codec::Error::UnknownKey {
+            key_id: ticket.key_id()
+        })
+    );
+    assert_eq!(
+        TicketUse::new(&retired, &ticket, NOW).map(|u| u.replay_id()),
+        Err(cas_ticket_codec::Error::UnknownKey {
+            key_id: ticket.key_id()
+        })
+    );
 }
 
 #[test]
@@ -124,10 +140,11 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
     let (_, ticket) = st(None);
     // Validated 30 ms before it expires: the mark lasts 30 ms.
     let late = TicketUse::new(
+        &codec(),
         &ticket,
         ticket.claims().expires_at() - Duration::milliseconds(30),
-        Duration::ZERO,
-    );
+    )
+    .unwrap();
     assert_eq!(late.keep_for(), StdDuration::from_millis(30));
     assert_eq!(block_on(store.spend(&late, None)), Ok(Verdict::First));
     // Full (capacity 1) while the mark lives...
@@ -143,7 +160,8 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
         Ok(Verdict::First)
     );
     // The leeway lengthens the mark.
-    let with_leeway = TicketUse::new(&ticket, NOW, Duration::seconds(5));
+    let lenient = codec().with_leeway(Duration::seconds(5));
+    let with_leeway = TicketUse::new(&lenient, &ticket, NOW).unwrap();
     assert_eq!(with_leeway.keep_for(), StdDuration::from_secs(15));
 }
 

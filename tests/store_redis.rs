@@ -46,7 +46,7 @@ fn st(session: Option<SessionId>, lifetime: Duration) -> (String, Ticket) {
 }
 
 fn use_of(ticket: &Ticket) -> TicketUse {
-    TicketUse::new(ticket, NOW, Duration::ZERO)
+    TicketUse::new(&codec(), ticket, NOW).unwrap()
 }
 
 /// The contract, on any store that two nodes share.
@@ -148,7 +148,7 @@ fn every_key_expires_with_what_it_guards() {
         let (text, ticket) = st(Some(session), Duration::seconds(10));
         // Validated 200 ms before expiry, in a session that ends then too.
         let at = ticket.claims().expires_at() - Duration::milliseconds(200);
-        let late = TicketUse::new(&ticket, at, Duration::ZERO);
+        let late = TicketUse::new(&codec(), &ticket, at).unwrap();
         let visit = ServiceVisit {
             service: SERVICE.to_owned(),
             ticket: text,

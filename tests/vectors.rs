@@ -77,7 +77,12 @@ fn every_vector_decodes_as_recorded() {
                 "{name}"
             );
             assert_eq!(t.key_id(), keyring.primary(), "{name}");
-            let replay_id: String = t.replay_id().iter().map(|b| format!("{b:02x}")).collect();
+            let replay_id: String = codec
+                .replay_id(t)
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert_eq!(Some(replay_id.as_str()), v["replay_id"].as_str(), "{name}");
         }
         if expect == "expired" {

@@ -95,7 +95,11 @@ impl PoolState {
         service: &str,
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
-        let usage = TicketUse::new(ticket, now, node.flags.leeway);
+        // The codec that decoded it, unless SIGHUP swapped keys in between
+        // and retired the ticket's: then the ticket is refused, as it would
+        // be a moment later.
+        let usage = TicketUse::new(&node.codec(), ticket, now)
+            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
         let visit = match self.single_logout {
             true => normalize(service).ok().map(|service| ServiceVisit {
                 service,
