@@ -230,6 +230,9 @@ struct Pairs {
 
 /// Up to the first 8 bytes of `bytes` as a little-endian word, zero-padded.
 fn word(bytes: &[u8]) -> u64 {
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
     let mut buf = [0_u8; 8];
     for (slot, &b) in buf.iter_mut().zip(bytes) {
         *slot = b;
