@@ -907,8 +907,9 @@ def test_with_single_logout_off_the_store_keeps_only_spent_tickets_and_ended_ses
 
 
 def test_the_registry_baseline_keeps_the_same_promises_by_storing_every_ticket(own_pool, redis_server):
-    """The yardstick benches/load measures the store against is a fair one:
-    one validation per ticket and logout on every node, from stored tickets."""
+    """The yardstick benches/load measures the store against does what a
+    registry does: one validation per ticket and a TGT that logout deletes on
+    every node, from stored tickets."""
     pool = own_pool(size=2, extra_args=["--registry-baseline", redis_server.url])
     node1, node2 = pool.nodes
     session, st = login(node1, APP)
