@@ -1,4 +1,8 @@
-//! `--proxy-allow`: which pgtUrl callbacks may receive proxy-granting tickets.
+//! `--proxy-allow` and `--single-logout-allow`: which pgtUrl callbacks may
+//! receive proxy-granting tickets, and which services the node may POST
+//! single-logout requests to. Both are URLs a user chooses and the node then
+//! calls from inside the network: without a list, any account could make
+//! the node call `http://127.0.0.1:…/` or an intranet API (a blind SSRF).
 //!
 //! A string prefix can be walked around (`…/cb/../evil`, `…/cb%2F..%2Fevil`,
 //! `…/cbevil`, `…/cb/..;/evil` on Tomcat, `…/cb\..\evil`, `…/cb@evil.test/`).
@@ -12,16 +16,16 @@
 
 use cas_ticket_codec::normalize;
 
-/// One `--proxy-allow` entry: an origin and the path segments under it.
+/// One allowlist entry: an origin and the path segments under it.
 #[derive(Clone, Debug)]
-pub struct ProxyAllow {
+pub struct Allow {
     /// `scheme://host[:port]`, normalized.
     origin: String,
     /// The entry's path segments; a trailing `/` adds none.
     segments: Vec<String>,
 }
 
-impl ProxyAllow {
+impl Allow {
     /// Parses an entry such as `https://proxy.example.edu/cas/` (a trailing
     /// `/` or not means the same: `…/cb` allows `…/cb` and `…/cb/x`, never
     /// `…/cbx`).
@@ -38,7 +42,7 @@ impl ProxyAllow {
             return Err(refused());
         }
         let segments = segments(path).map(str::to_owned).collect();
-        Ok(ProxyAllow {
+        Ok(Allow {
             origin: origin.to_owned(),
             segments,
         })
@@ -61,7 +65,7 @@ impl ProxyAllow {
 }
 
 /// Whether any entry allows `callback`.
-pub fn allowed(entries: &[ProxyAllow], callback: &str) -> bool {
+pub fn allowed(entries: &[Allow], callback: &str) -> bool {
     entries.iter().any(|entry| entry.allows(callback))
 }
 
@@ -96,7 +100,7 @@ mod tests {
 
     /// What the node checks: the callback as the codec accepts it.
     fn allows(entry: &str, callback: &str) -> bool {
-        let entries = [ProxyAllow::parse(entry).unwrap()];
+        let entries = [Allow::parse(entry).unwrap()];
         CallbackUrl::new(callback).is_ok_and(|cb| allowed(&entries, cb.as_str()))
     }
 
@@ -159,8 +163,8 @@ mod tests {
             "https://u@p.example.edu/cb",
             "ftp://p.example.edu/",
         ] {
-            assert!(ProxyAllow::parse(bad).is_err(), "{bad}");
+            assert!(Allow::parse(bad).is_err(), "{bad}");
         }
-        assert!(ProxyAllow::parse("https://p.example.edu").is_ok());
+        assert!(Allow::parse("https://p.example.edu").is_ok());
     }
 }

@@ -18,7 +18,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use allow::ProxyAllow;
+use allow::Allow;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -87,8 +87,8 @@ struct Flags {
     /// allow.rs for how it is compared). None: proxying is off. Callbacks
     /// must be `https://` unless an `http://` URL is listed on purpose
     /// (loopback tests).
-    #[arg(long, value_name = "URL", value_parser = ProxyAllow::parse)]
-    proxy_allow: Vec<ProxyAllow>,
+    #[arg(long, value_name = "URL", value_parser = Allow::parse)]
+    proxy_allow: Vec<Allow>,
     /// A PEM file of CA certificates that https `pgtUrl` callbacks may chain
     /// to, besides the system's trust store (repeat for more): a campus's
     /// private CA.
@@ -116,26 +116,22 @@ struct Flags {
     /// stateless node would.
     #[arg(long, value_enum, default_value = "closed")]
     store_failure: StoreFailure,
-    /// With --store: `on` keeps, for each session, the services that
-    /// validated an ST (and the ST), so that logout can tell them (CAS 3.0
-    /// Appendix C). That is one record per session for the session's life,
-    /// most of what the store holds; `off` keeps only spent tickets and
-    /// ended sessions.
-    #[arg(long, value_enum, default_value = "on")]
-    single_logout: Switch,
+    /// With --store: a service URL whose scheme, host, port and path
+    /// segments a service must start with to be told of logouts (CAS 3.0
+    /// Appendix C; repeat for more; compared as --proxy-allow is). For each
+    /// session, the store keeps the listed services that validated a ticket
+    /// (and the ticket) until the session ends, and logout POSTs a SAML
+    /// `LogoutRequest` to each. None: no single logout, and the store keeps
+    /// only spent tickets and ended sessions. `http://` services must be
+    /// listed as such.
+    #[arg(long, value_name = "URL", value_parser = Allow::parse)]
+    single_logout_allow: Vec<Allow>,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
     /// stored when issued, an ST or PT taken when validated; registry.rs),
     /// so that the store can be measured against it.
     #[arg(long, value_name = "URL", conflicts_with = "store")]
     registry_baseline: Option<String>,
-}
-
-/// `--single-logout`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Switch {
-    On,
-    Off,
 }
 
 /// `--store-failure`.
@@ -219,6 +215,12 @@ impl Node {
     /// Whether `callback` may receive proxy-granting tickets (`--proxy-allow`).
     pub fn proxy_allowed(&self, callback: &CallbackUrl) -> bool {
         allow::allowed(&self.flags.proxy_allow, callback.as_str())
+    }
+
+    /// Whether `service` (normalized) may be told of logouts
+    /// (`--single-logout-allow`).
+    pub fn single_logout_allowed(&self, service: &str) -> bool {
+        allow::allowed(&self.flags.single_logout_allow, service)
     }
 }
 
@@ -342,7 +344,6 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
         ca.as_deref(),
         timeout,
         policy,
-        flags.single_logout == Switch::On,
     )
     .await?;
     if state.is_some() {
@@ -353,10 +354,9 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
             } else {
                 "open"
             },
-            if flags.single_logout == Switch::On {
-                "on"
-            } else {
-                "off"
+            match flags.single_logout_allow.len() {
+                0 => "off (no --single-logout-allow)".to_owned(),
+                n => format!("to services under {n} --single-logout-allow URL(s)"),
             }
         );
     }

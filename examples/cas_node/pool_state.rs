@@ -6,8 +6,9 @@
 //! presented is checked against ended sessions; `/logout` ends the session
 //! and posts a SAML `LogoutRequest` naming each ST to each service that
 //! validated one in the session (CAS 3.0 Appendix C), in the background,
-//! each with a timeout. `--single-logout off` records no services: the store
-//! then holds only spent tickets and ended sessions.
+//! each with a timeout, if it is under `--single-logout-allow`. Without that
+//! list no service is recorded: the store then holds only spent tickets and
+//! ended sessions.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -32,8 +33,6 @@ const LOGOUT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 pub struct PoolState {
     store: Arc<dyn Store>,
     policy: FailurePolicy,
-    /// Whether validations record the service for single logout.
-    single_logout: bool,
 }
 
 impl PoolState {
@@ -45,7 +44,6 @@ impl PoolState {
         ca: Option<&[u8]>,
         timeout: StdDuration,
         policy: FailurePolicy,
-        single_logout: bool,
     ) -> Result<Option<PoolState>, String> {
         let store: Arc<dyn Store> = match urls {
             [] => return Ok(None),
@@ -62,11 +60,7 @@ impl PoolState {
             ),
             _ => return Err("several --store URLs need --store-cluster".to_owned()),
         };
-        Ok(Some(PoolState {
-            store,
-            policy,
-            single_logout,
-        }))
+        Ok(Some(PoolState { store, policy }))
     }
 
     /// What the log says of a store failure, and what the client is told
@@ -100,13 +94,15 @@ impl PoolState {
         // be a moment later.
         let usage = TicketUse::new(&node.codec(), ticket, now)
             .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
-        let visit = match self.single_logout {
-            true => normalize(service).ok().map(|service| ServiceVisit {
+        // Only a listed service is recorded for single logout: anyone can
+        // get and validate an ST for any URL.
+        let visit = normalize(service)
+            .ok()
+            .filter(|service| node.single_logout_allowed(service))
+            .map(|service| ServiceVisit {
                 service,
                 ticket: text.to_owned(),
-            }),
-            false => None,
-        };
+            });
         match self.store.spend(&usage, visit.as_ref()).await {
             Ok(Verdict::First) => Ok(()),
             Ok(Verdict::Replayed) => Err((
@@ -147,7 +143,18 @@ impl PoolState {
         let lasting = StdDuration::try_from(ends_at + node.flags.leeway - now).unwrap_or_default();
         match self.store.end_session(session, lasting).await {
             Ok(visits) => {
-                for visit in visits {
+                // Checked again here: another node of the pool, with another
+                // list, may have recorded a visit.
+                let (listed, unlisted): (Vec<_>, Vec<_>) = visits
+                    .into_iter()
+                    .partition(|visit| node.single_logout_allowed(&visit.service));
+                for visit in unlisted {
+                    eprintln!(
+                        "cas_node: no single logout to {}: not under --single-logout-allow",
+                        visit.service
+                    );
+                }
+                for visit in listed {
                     let agent = node.callbacks.clone();
                     let principal = principal.to_owned();
                     tokio::task::spawn_blocking(move || single_logout(&agent, &visit, &principal));

@@ -21,7 +21,7 @@ from cas import CASClientV1, CASClientV2, CASClientV3, CASClientWithSAMLV1
 
 import pytest
 
-from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, Node, ticketctl
+from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, LogoutListener, Node, ticketctl
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
 APP = "https://app.example.edu/login?target=%2Fhome"
@@ -845,7 +845,8 @@ def test_with_a_store_a_ticket_validates_once_pool_wide(own_pool, redis_server):
 
 
 def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_server, logout_listener, callbacks):
-    pool = own_pool(extra_args=["--store", redis_server.url, "--proxy-allow", callbacks.base])
+    pool = own_pool(extra_args=["--store", redis_server.url, "--proxy-allow", callbacks.base,
+                                "--single-logout-allow", logout_listener.url])
     node1, node2, node3 = pool.nodes
     app = logout_listener.url
     session, st = login(node1, app)
@@ -882,9 +883,9 @@ def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_serv
     assert tree.findtext("{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == st
 
 
-def test_with_single_logout_off_the_store_keeps_only_spent_tickets_and_ended_sessions(
+def test_without_single_logout_allow_the_store_keeps_only_spent_tickets_and_ended_sessions(
         own_pool, redis_server, logout_listener):
-    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url, "--single-logout", "off"]).nodes
+    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url]).nodes
     app = logout_listener.url
     session, st = login(node1, app)
     assert client(2, node2, app).verify_ticket(st)[0] == USER
@@ -904,6 +905,61 @@ def test_with_single_logout_off_the_store_keeps_only_spent_tickets_and_ended_ses
     time.sleep(1)
     assert logout_listener.requests == []
     assert "single logout off" in node1.log()
+
+
+def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, logout_listener):
+    """Anyone can get and validate an ST for any URL: without the list, a
+    logout would make the node POST wherever a user chose (a blind SSRF into
+    the node's network)."""
+    internal = LogoutListener()
+    try:
+        node1, node2 = own_pool(size=2, extra_args=[
+            "--store", redis_server.url, "--single-logout-allow", logout_listener.url]).nodes
+        session, listed_st = login(node1, logout_listener.url)
+        assert client(2, node2, logout_listener.url).verify_ticket(listed_st)[0] == USER
+        # The same user, as an attacker: an ST for an internal URL, validated.
+        internal_st = ticket_from(sso(node1, internal.url, session), internal.url)
+        assert client(2, node2, internal.url).verify_ticket(internal_st)[0] == USER
+        [visits] = [k for k in redis_server.cli("KEYS", "*").split() if k.endswith(":visits")]
+        recorded = redis_server.cli("LRANGE", visits, "0", "-1")
+        assert logout_listener.url in recorded and internal.url not in recorded
+        page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
+        assert "ended on every node" in page.text
+        deadline = time.monotonic() + TIMEOUT
+        while not logout_listener.requests:
+            assert time.monotonic() < deadline, node2.log()
+            time.sleep(0.05)
+        time.sleep(1)
+        assert internal.requests == []
+        [request] = logout_listener.requests
+        assert ElementTree.fromstring(request).findtext(
+            "{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == listed_st
+    finally:
+        internal.stop()
+
+
+def test_single_logout_checks_the_list_again_when_it_sends(own_pool, redis_server, logout_listener):
+    """A visit another node recorded under its own, wider list (or written
+    into Redis by anyone who can) is not sent to."""
+    internal = LogoutListener()
+    try:
+        pool = own_pool(size=1, extra_args=[
+            "--store", redis_server.url, "--single-logout-allow", logout_listener.url])
+        [node] = pool.nodes
+        session, st = login(node, APP)
+        tgt = json.loads(ticketctl("decode", "--keys", pool.keys, session.cookies["CASTGC"]))
+        redis_server.cli("RPUSH", f"cas:{{{tgt['session_id']}}}:visits", f"{internal.url}\t{st}")
+        redis_server.cli("PEXPIRE", f"cas:{{{tgt['session_id']}}}:visits", "60000")
+        page = session.get(urljoin(node.url, "logout"), timeout=TIMEOUT)
+        assert "ended on every node" in page.text
+        deadline = time.monotonic() + TIMEOUT
+        while "not under --single-logout-allow" not in node.log():
+            assert time.monotonic() < deadline, node.log()
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert internal.requests == []
+    finally:
+        internal.stop()
 
 
 def test_the_registry_baseline_keeps_the_same_promises_by_storing_every_ticket(own_pool, redis_server):
