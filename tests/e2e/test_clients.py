@@ -1,8 +1,9 @@
 """Real CAS clients against a pool of three cas_node processes deployed as an
 operator would: HAProxy terminating TLS and balancing round robin without
 stickiness, Apache httpd with mod_auth_cas 1.2 (CAS 2.0, CAS 3.0 attributes,
-SAML 1.1) and phpCAS 1.6 (a CAS 3.0 client and a proxy with an https
-pgtUrl), python-cas, and a browser going through all of it over https.
+SAML 1.1) and phpCAS 1.6 (a CAS 3.0 client, a proxy with an https
+pgtUrl, and a client that honours single logout from a pool with a store),
+python-cas, and a browser going through all of it over https.
 
 The site (clients.py) is started once for the module and stopped by pid.
 Needs the Debian packages of tests/install-packages; without them every
@@ -29,6 +30,8 @@ from clients import (  # noqa: F401 (site is a fixture)
     auth_cas_vhost,
     free_ports,
     hidden_fields,
+    login_form,
+    phpcas_vhost,
     require_tools,
     site,
     trusting_session,
@@ -307,6 +310,70 @@ def test_phpcas_proxy_gets_a_pt_the_pool_validates(site):
     proxies = [p.text for p in success.findall("cas:proxies/cas:proxy", CAS_NS)]
     assert proxies == [site.callback]
     site.apache.assert_no_child_died(since=mark)
+
+
+def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
+    """A pool with a store, the phpCAS host under --single-logout-allow: a
+    logout on CAS (through HAProxy, any node) POSTs a SAML LogoutRequest to
+    phpCAS, which destroys the session it opened for that ST."""
+    port, proxy_port = free_ports(2)
+    base = f"https://127.0.0.1:{port}/php/"
+    (tmp_path / "pool").mkdir()
+    pool = TlsPool(tmp_path / "pool", [
+        "--store", redis_server.url, "--single-logout-allow", base, "--proxy-ca", site.authority.pem])
+    proxy = apache = None
+    try:
+        _, _, pem = site.authority.issue(tmp_path, "haproxy")
+        proxy = HAProxy(tmp_path, proxy_port, pem, pool.nodes, site.authority.pem)
+        cert, key, _ = site.authority.issue(tmp_path, "apache-slo")
+        vhost = phpcas_vhost(site.web, port, cert, key, proxy_port, site.authority.pem)
+        # mod_auth_cas is loaded and checks every server's settings, even
+        # where no location uses it (the shared site has auth_cas hosts).
+        cookies = site.web.private_dir("slo-cookies")
+        unused = (f"CASCookiePath {cookies}/\n    CASLoginURL {proxy.url}login\n"
+                  f"    CASValidateURL {proxy.url}serviceValidate\n    CASCertificatePath {site.authority.pem}")
+        vhost = vhost.replace("SSLEngine on", "SSLEngine on\n    " + unused, 1)
+        (tmp_path / "apache").mkdir()
+        apache = Apache(tmp_path / "apache", site.web, [vhost], f"https://127.0.0.1:{port}/ping.txt",
+                        site.authority.pem)
+        browser = site.browser()
+
+        def details():
+            return (f"{browser.history()}\nphpCAS log:\n{site.web.log('phpcas.log')[-3000:]}\n"
+                    + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
+
+        page = visit(site, browser, base + "slo.php", apache)
+        assert page.status_code == 200 and page.json() == {"user": USER}, details()
+        # phpCAS now has a session of its own: no trip to CAS.
+        page = browser.request("GET", base + "slo.php")
+        assert page.status_code == 200 and page.json() == {"user": USER}, details()
+
+        answer = browser.request("GET", proxy.url + "logout")
+        assert answer.status_code == 200 and "ended on every node" in answer.text, details()
+        # The LogoutRequest is sent in the background: once phpCAS has it,
+        # the same browser and cookie are sent back to CAS, which has no
+        # session for them either and shows its form.
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            page = browser.request("GET", base + "slo.php")
+            if page.is_redirect:
+                break
+            assert time.monotonic() < deadline, "phpCAS kept its session:\n" + details()
+            time.sleep(0.1)
+        assert page.headers["Location"].startswith(proxy.url + "login?service="), details()
+        form = browser.request("GET", page.headers["Location"])
+        assert login_form(form) is not None, details()
+        # phpCAS logged out the session of the very ST it was given.
+        [st] = {m.group(0) for hop in browser.hops for m in [TICKET.search(hop.url)] if m}
+        assert f"Ticket to logout: {st}" in site.web.log("phpcas.log"), details()
+        for node in pool.nodes:
+            assert not TICKET.search(node.log()), f"{node.name} logged a ticket"
+        assert any("single logout sent to " + base + "slo.php (200 OK)" in n.log() for n in pool.nodes), details()
+        apache.assert_no_child_died()
+    finally:
+        for daemon in (apache, proxy, pool):
+            if daemon:
+                daemon.stop()
 
 
 # --- mod_auth_cas and empty answers -------------------------------------------
