@@ -10,6 +10,7 @@ Needs the Debian packages of tests/install-packages; without them every
 test fails and says so.
 """
 
+import contextlib
 import re
 import time
 import xml.etree.ElementTree as ElementTree
@@ -312,12 +313,14 @@ def test_phpcas_proxy_gets_a_pt_the_pool_validates(site):
     site.apache.assert_no_child_died(since=mark)
 
 
-def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
-    """A pool with a store, the phpCAS host under --single-logout-allow: a
-    logout on CAS (through HAProxy, any node) POSTs a SAML LogoutRequest to
-    phpCAS, which destroys the session it opened for that ST."""
+@contextlib.contextmanager
+def single_logout_site(site, tmp_path, redis_server, vhost):
+    """Three nodes with a store behind their own HAProxy, single logout
+    allowed to https://127.0.0.1:PORT/, and an Apache serving
+    `vhost(port, cas_url, cas_port, cert, key)` there. Yields
+    (pool, cas URL, Apache, https://127.0.0.1:PORT/)."""
     port, proxy_port = free_ports(2)
-    base = f"https://127.0.0.1:{port}/php/"
+    base = f"https://127.0.0.1:{port}/"
     (tmp_path / "pool").mkdir()
     pool = TlsPool(tmp_path / "pool", [
         "--store", redis_server.url, "--single-logout-allow", base, "--proxy-ca", site.authority.pem])
@@ -326,54 +329,99 @@ def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, 
         _, _, pem = site.authority.issue(tmp_path, "haproxy")
         proxy = HAProxy(tmp_path, proxy_port, pem, pool.nodes, site.authority.pem)
         cert, key, _ = site.authority.issue(tmp_path, "apache-slo")
-        vhost = phpcas_vhost(site.web, port, cert, key, proxy_port, site.authority.pem)
-        # mod_auth_cas is loaded and checks every server's settings, even
-        # where no location uses it (the shared site has auth_cas hosts).
-        cookies = site.web.private_dir("slo-cookies")
-        unused = (f"CASCookiePath {cookies}/\n    CASLoginURL {proxy.url}login\n"
-                  f"    CASValidateURL {proxy.url}serviceValidate\n    CASCertificatePath {site.authority.pem}")
-        vhost = vhost.replace("SSLEngine on", "SSLEngine on\n    " + unused, 1)
         (tmp_path / "apache").mkdir()
-        apache = Apache(tmp_path / "apache", site.web, [vhost], f"https://127.0.0.1:{port}/ping.txt",
-                        site.authority.pem)
+        apache = Apache(tmp_path / "apache", site.web, [vhost(port, proxy.url, proxy_port, cert, key)],
+                        base + "ping.txt", site.authority.pem)
+        yield pool, proxy.url, apache, base
+    finally:
+        for daemon in (apache, proxy, pool):
+            if daemon:
+                daemon.stop()
+
+
+def log_out_and_wait_for_the_application(browser, cas, app, details):
+    """Logs out on CAS, then polls `app` until it sends the browser back to
+    CAS (the application's session is gone), and checks that CAS, whose
+    session ended too, shows its form. Returns the ST the login used."""
+    answer = browser.request("GET", cas + "logout")
+    assert answer.status_code == 200 and "ended on every node" in answer.text, details()
+    # The LogoutRequest is sent in the background.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        page = browser.request("GET", app)
+        if page.is_redirect:
+            break
+        assert time.monotonic() < deadline, "the application kept its session:\n" + details()
+        time.sleep(0.1)
+    assert page.headers["Location"].startswith(cas + "login?service="), details()
+    assert login_form(browser.request("GET", page.headers["Location"])) is not None, details()
+    [st] = {m.group(0) for hop in browser.hops for m in [TICKET.search(hop.url)] if m}
+    return st
+
+
+def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
+    """A pool with a store, the phpCAS host under --single-logout-allow: a
+    logout on CAS (through HAProxy, any node) POSTs a SAML LogoutRequest to
+    phpCAS, which destroys the session it opened for that ST."""
+
+    def vhost(port, cas, cas_port, cert, key):
+        text = phpcas_vhost(site.web, port, cert, key, cas_port, site.authority.pem)
+        # mod_auth_cas is loaded and checks every server's settings, even
+        # where no location uses it.
+        unused = (f"CASCookiePath {site.web.private_dir('slo-cookies')}/\n    CASLoginURL {cas}login\n"
+                  f"    CASValidateURL {cas}serviceValidate\n    CASCertificatePath {site.authority.pem}")
+        return text.replace("SSLEngine on", "SSLEngine on\n    " + unused, 1)
+
+    with single_logout_site(site, tmp_path, redis_server, vhost) as (pool, cas, apache, base):
+        app = base + "php/slo.php"
         browser = site.browser()
 
         def details():
             return (f"{browser.history()}\nphpCAS log:\n{site.web.log('phpcas.log')[-3000:]}\n"
                     + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
 
-        page = visit(site, browser, base + "slo.php", apache)
+        page = visit(site, browser, app, apache)
         assert page.status_code == 200 and page.json() == {"user": USER}, details()
         # phpCAS now has a session of its own: no trip to CAS.
-        page = browser.request("GET", base + "slo.php")
+        page = browser.request("GET", app)
         assert page.status_code == 200 and page.json() == {"user": USER}, details()
 
-        answer = browser.request("GET", proxy.url + "logout")
-        assert answer.status_code == 200 and "ended on every node" in answer.text, details()
-        # The LogoutRequest is sent in the background: once phpCAS has it,
-        # the same browser and cookie are sent back to CAS, which has no
-        # session for them either and shows its form.
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            page = browser.request("GET", base + "slo.php")
-            if page.is_redirect:
-                break
-            assert time.monotonic() < deadline, "phpCAS kept its session:\n" + details()
-            time.sleep(0.1)
-        assert page.headers["Location"].startswith(proxy.url + "login?service="), details()
-        form = browser.request("GET", page.headers["Location"])
-        assert login_form(form) is not None, details()
+        st = log_out_and_wait_for_the_application(browser, cas, app, details)
         # phpCAS logged out the session of the very ST it was given.
-        [st] = {m.group(0) for hop in browser.hops for m in [TICKET.search(hop.url)] if m}
         assert f"Ticket to logout: {st}" in site.web.log("phpcas.log"), details()
+        assert any(f"single logout sent to {app} (200 OK)" in n.log() for n in pool.nodes), details()
         for node in pool.nodes:
             assert not TICKET.search(node.log()), f"{node.name} logged a ticket"
-        assert any("single logout sent to " + base + "slo.php (200 OK)" in n.log() for n in pool.nodes), details()
         apache.assert_no_child_died()
-    finally:
-        for daemon in (apache, proxy, pool):
-            if daemon:
-                daemon.stop()
+
+
+def test_mod_auth_cas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
+    """The same with mod_auth_cas 1.2 and `CASSSOEnabled On`: it reads the
+    LogoutRequest POSTed to the protected location and deletes the cookie
+    cache entry of the ST it names."""
+
+    def vhost(port, cas, cas_port, cert, key):
+        text = auth_cas_vhost(site.web, "slo", port, cert, key, cas, cas + "serviceValidate",
+                              site.authority.pem, "/slo/", title="CAS 2.0 with single logout")
+        return text.replace("CASDebug On", "CASDebug On\n    CASSSOEnabled On", 1)
+
+    with single_logout_site(site, tmp_path, redis_server, vhost) as (pool, cas, apache, base):
+        app = base + "slo/whoami.php"
+        browser = site.browser()
+
+        def details():
+            return (f"{browser.history()}\nerror log:\n{apache.error_log()[-3000:]}\n"
+                    + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
+
+        page = visit(site, browser, app, apache)
+        assert page.status_code == 200 and page.json()["remote_user"] == USER, details()
+        page = browser.request("GET", app)
+        assert page.status_code == 200 and page.json()["remote_user"] == USER, details()
+
+        st = log_out_and_wait_for_the_application(browser, cas, app, details)
+        assert f"<samlp:SessionIndex>{st}</samlp:SessionIndex>" in apache.error_log(), details()
+        assert any(f"single logout sent to {app} (" in n.log() for n in pool.nodes), details()
+        apache.assert_no_child_died()
 
 
 # --- mod_auth_cas and empty answers -------------------------------------------
