@@ -16,7 +16,7 @@ use std::time::Duration as StdDuration;
 use cas_ticket_codec::store::{
     FailurePolicy, MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{RedisStore, SessionId, Ticket, normalize, rfc3339};
+use cas_ticket_codec::{RedisStore, SessionId, Ticket, is_normalized, normalize, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -144,13 +144,16 @@ impl PoolState {
         match self.store.end_session(session, lasting).await {
             Ok(visits) => {
                 // Checked again here: another node of the pool, with another
-                // list, may have recorded a visit.
-                let (listed, unlisted): (Vec<_>, Vec<_>) = visits
-                    .into_iter()
-                    .partition(|visit| node.single_logout_allowed(&visit.service));
+                // list, may have recorded a visit. The list compares path
+                // segments, so the URL must be normalized: `/app/../x` is
+                // not under `/app`.
+                let (listed, unlisted): (Vec<_>, Vec<_>) = visits.into_iter().partition(|visit| {
+                    is_normalized(&visit.service) && node.single_logout_allowed(&visit.service)
+                });
                 for visit in unlisted {
+                    // Quoted and escaped: it was read from the store.
                     eprintln!(
-                        "cas_node: no single logout to {}: not under --single-logout-allow",
+                        "cas_node: no single logout to {:?}: not under --single-logout-allow",
                         visit.service
                     );
                 }
