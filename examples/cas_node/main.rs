@@ -124,7 +124,7 @@ struct Flags {
     /// `LogoutRequest` to each. None: no single logout, and the store keeps
     /// only spent tickets and ended sessions. `http://` services must be
     /// listed as such.
-    #[arg(long, value_name = "URL", value_parser = Allow::parse)]
+    #[arg(long, value_name = "URL", value_parser = Allow::parse, requires = "store")]
     single_logout_allow: Vec<Allow>,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
@@ -424,5 +424,56 @@ async fn shutdown() {
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn flags(extra: &[&str]) -> Result<Flags, clap::Error> {
+        let base = [
+            "cas_node",
+            "--listen",
+            "127.0.0.1:0",
+            "--keys",
+            "keys.json",
+            "--users",
+            "users.txt",
+        ];
+        Flags::try_parse_from(base.iter().chain(extra))
+    }
+
+    #[test]
+    fn single_logout_needs_a_store_and_the_registry_excludes_it() {
+        let app = "https://app.example.edu/";
+        let kind = |extra: &[&str]| flags(extra).err().map(|e| e.kind());
+        assert_eq!(
+            kind(&["--single-logout-allow", app]),
+            Some(ErrorKind::MissingRequiredArgument)
+        );
+        assert_eq!(
+            kind(&["--store", "memory", "--single-logout-allow", app]),
+            None
+        );
+        assert_eq!(
+            kind(&[
+                "--store",
+                "memory",
+                "--single-logout-allow",
+                "https://app.example.edu/?a=1"
+            ]),
+            Some(ErrorKind::ValueValidation)
+        );
+        assert_eq!(
+            kind(&[
+                "--store",
+                "memory",
+                "--registry-baseline",
+                "redis://127.0.0.1/"
+            ]),
+            Some(ErrorKind::ArgumentConflict)
+        );
     }
 }
