@@ -339,10 +339,22 @@ def single_logout_site(site, tmp_path, redis_server, vhost):
                 daemon.stop()
 
 
-def log_out_and_wait_for_the_application(browser, cas, app, details):
-    """Logs out on CAS, then polls `app` until it sends the browser back to
-    CAS (the application's session is gone), and checks that CAS, whose
-    session ended too, shows its form. Returns the ST the login used."""
+def single_logout_ends_the_application_session(site, pool, cas, apache, app, logged_in, app_log):
+    """A browser logs in to `app` through the pool (`logged_in(page)` says
+    the page shows USER), comes back without a trip to CAS (the application's own session),
+    logs out on CAS, and `app` then sends it back to CAS, whose session ended
+    too: the form. Also: a node logged the request it sent, and no node
+    logged a ticket. Returns the ST of the login and what to print on a
+    failure; `app_log()` is the application's log."""
+    browser = site.browser()
+
+    def details():
+        return (f"{browser.history()}\napplication log:\n{app_log()[-3000:]}\n"
+                + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
+
+    for page in (visit(site, browser, app, apache), browser.request("GET", app)):
+        assert page.status_code == 200 and logged_in(page), details()
+
     answer = browser.request("GET", cas + "logout")
     assert answer.status_code == 200 and "ended on every node" in answer.text, details()
     # The LogoutRequest is sent in the background.
@@ -355,8 +367,12 @@ def log_out_and_wait_for_the_application(browser, cas, app, details):
         time.sleep(0.1)
     assert page.headers["Location"].startswith(cas + "login?service="), details()
     assert login_form(browser.request("GET", page.headers["Location"])) is not None, details()
+    assert any(f"single logout sent to {app} (" in n.log() for n in pool.nodes), details()
+    for node in pool.nodes:
+        assert not TICKET.search(node.log()), f"{node.name} logged a ticket"
+    apache.assert_no_child_died()
     [st] = {m.group(0) for hop in browser.hops for m in [TICKET.search(hop.url)] if m}
-    return st
+    return st, details
 
 
 def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
@@ -374,25 +390,12 @@ def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, 
 
     with single_logout_site(site, tmp_path, redis_server, vhost) as (pool, cas, apache, base):
         app = base + "php/slo.php"
-        browser = site.browser()
-
-        def details():
-            return (f"{browser.history()}\nphpCAS log:\n{site.web.log('phpcas.log')[-3000:]}\n"
-                    + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
-
-        page = visit(site, browser, app, apache)
-        assert page.status_code == 200 and page.json() == {"user": USER}, details()
-        # phpCAS now has a session of its own: no trip to CAS.
-        page = browser.request("GET", app)
-        assert page.status_code == 200 and page.json() == {"user": USER}, details()
-
-        st = log_out_and_wait_for_the_application(browser, cas, app, details)
+        st, details = single_logout_ends_the_application_session(
+            site, pool, cas, apache, app, lambda page: page.json() == {"user": USER},
+            lambda: site.web.log("phpcas.log"))
         # phpCAS logged out the session of the very ST it was given.
         assert f"Ticket to logout: {st}" in site.web.log("phpcas.log"), details()
         assert any(f"single logout sent to {app} (200 OK)" in n.log() for n in pool.nodes), details()
-        for node in pool.nodes:
-            assert not TICKET.search(node.log()), f"{node.name} logged a ticket"
-        apache.assert_no_child_died()
 
 
 def test_mod_auth_cas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
@@ -406,22 +409,10 @@ def test_mod_auth_cas_session_ends_with_a_single_logout_from_the_pool(site, tmp_
         return text.replace("CASDebug On", "CASDebug On\n    CASSSOEnabled On", 1)
 
     with single_logout_site(site, tmp_path, redis_server, vhost) as (pool, cas, apache, base):
-        app = base + "slo/whoami.php"
-        browser = site.browser()
-
-        def details():
-            return (f"{browser.history()}\nerror log:\n{apache.error_log()[-3000:]}\n"
-                    + "".join(f"{n.name}:\n{n.log()[-1500:]}\n" for n in pool.nodes))
-
-        page = visit(site, browser, app, apache)
-        assert page.status_code == 200 and page.json()["remote_user"] == USER, details()
-        page = browser.request("GET", app)
-        assert page.status_code == 200 and page.json()["remote_user"] == USER, details()
-
-        st = log_out_and_wait_for_the_application(browser, cas, app, details)
+        st, details = single_logout_ends_the_application_session(
+            site, pool, cas, apache, base + "slo/whoami.php",
+            lambda page: page.json()["remote_user"] == USER, apache.error_log)
         assert f"<samlp:SessionIndex>{st}</samlp:SessionIndex>" in apache.error_log(), details()
-        assert any(f"single logout sent to {app} (" in n.log() for n in pool.nodes), details()
-        apache.assert_no_child_died()
 
 
 # --- mod_auth_cas and empty answers -------------------------------------------
