@@ -23,7 +23,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use cas_ticket_codec::store::FailurePolicy;
-use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring};
+use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring, normalize};
 use clap::Parser;
 use pool_state::PoolState;
 use registry::Registry;
@@ -217,10 +217,16 @@ impl Node {
         allow::allowed(&self.flags.proxy_allow, callback.as_str())
     }
 
-    /// Whether `service` (normalized) may be told of logouts
-    /// (`--single-logout-allow`).
-    pub fn single_logout_allowed(&self, service: &str) -> bool {
-        allow::allowed(&self.flags.single_logout_allow, service)
+    /// Where to send single-logout requests for `service`: its normalized
+    /// URL, if that is under `--single-logout-allow`. Without a list, no
+    /// URL is parsed.
+    pub fn single_logout_target(&self, service: &str) -> Option<String> {
+        if self.flags.single_logout_allow.is_empty() {
+            return None;
+        }
+        normalize(service)
+            .ok()
+            .filter(|url| allow::allowed(&self.flags.single_logout_allow, url))
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration as StdDuration;
 use cas_ticket_codec::store::{
     FailurePolicy, MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{RedisStore, SessionId, Ticket, is_normalized, normalize, rfc3339};
+use cas_ticket_codec::{RedisStore, SessionId, Ticket, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -96,9 +96,8 @@ impl PoolState {
             .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
         // Only a listed service is recorded for single logout: anyone can
         // get and validate an ST for any URL.
-        let visit = normalize(service)
-            .ok()
-            .filter(|service| node.single_logout_allowed(service))
+        let visit = node
+            .single_logout_target(service)
             .map(|service| ServiceVisit {
                 service,
                 ticket: text.to_owned(),
@@ -144,11 +143,11 @@ impl PoolState {
         match self.store.end_session(session, lasting).await {
             Ok(visits) => {
                 // Checked again here: another node of the pool, with another
-                // list, may have recorded a visit. The list compares path
-                // segments, so the URL must be normalized: `/app/../x` is
-                // not under `/app`.
+                // list, may have recorded a visit. The URL must be its own
+                // normalized form, so that what is called is what the list
+                // allowed: `/app/../x` is not under `/app`.
                 let (listed, unlisted): (Vec<_>, Vec<_>) = visits.into_iter().partition(|visit| {
-                    is_normalized(&visit.service) && node.single_logout_allowed(&visit.service)
+                    node.single_logout_target(&visit.service).as_ref() == Some(&visit.service)
                 });
                 for visit in unlisted {
                     // Quoted and escaped: it was read from the store.
