@@ -153,7 +153,7 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
         Ok(tgt) => tgt,
         Err(e) => return internal_error(&format!("cannot issue a ticket-granting ticket: {e}")),
     };
-    if let Err((_, message)) = node.register(&tgt).await {
+    if let Err((_, message)) = node.register(&tgt, &claims).await {
         return internal_error(&message);
     }
     // A remember-me session outlives the browser; a plain one ends with it.
@@ -230,12 +230,12 @@ async fn issue_st(
         fresh_login,
     };
     let minted = node.mint(tgt, grant, now, node.flags.st_ttl);
-    if let Ok(st) = &minted
-        && let Err((_, message)) = node.register(st).await
+    if let Ok((st, claims)) = &minted
+        && let Err((_, message)) = node.register(st, claims).await
     {
         return internal_error(&message);
     }
-    match minted {
+    match minted.map(|(st, _)| st) {
         // `method=POST`: an auto-submitting form posts the ticket.
         Ok(st) if target.post => page::auto_post(&target.url, &[("ticket", &st)], headers),
         Ok(st) => page::redirect(&page::with_query(&target.url, &[("ticket", &st)]), headers),

@@ -186,30 +186,24 @@ impl Node {
 
     /// Seals `grant`, minted from `parent` (an ST or PGT from a TGT, a PT
     /// from a PGT) as of `now`: valid for `lifetime` or until the parent's
-    /// session ends, whichever comes first.
+    /// session ends, whichever comes first. The ticket, and its claims.
     pub fn mint(
         &self,
         parent: &Claims,
         grant: Grant,
         now: OffsetDateTime,
         lifetime: Duration,
-    ) -> Result<String, cas_ticket_codec::Error> {
+    ) -> Result<(String, Claims), cas_ticket_codec::Error> {
         let claims = Claims::minted_from(parent, grant, now, lifetime)?;
-        self.codec().encode(&claims)
+        Ok((self.codec().encode(&claims)?, claims))
     }
 
     /// With `--registry-baseline`: stores a ticket just issued.
-    pub async fn register(&self, text: &str) -> Result<(), validate::Failure> {
-        let Some(registry) = &self.registry else {
-            return Ok(());
-        };
-        // The claims as the ticket carries them, read back (about a
-        // microsecond, next to a Redis round trip).
-        let claims = self
-            .codec()
-            .decode(text, OffsetDateTime::now_utc())
-            .map_err(|e| ("INTERNAL_ERROR", format!("cannot read back a ticket: {e}")))?;
-        registry.issued(text, claims.claims()).await
+    pub async fn register(&self, text: &str, claims: &Claims) -> Result<(), validate::Failure> {
+        match &self.registry {
+            Some(registry) => registry.issued(text, claims).await,
+            None => Ok(()),
+        }
     }
 
     /// Whether `callback` may receive proxy-granting tickets (`--proxy-allow`).

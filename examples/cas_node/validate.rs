@@ -264,8 +264,8 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
     let grant = Grant::ProxyGranting { callback, upstream };
     let minted = node
         .mint(claims, grant, now, node.flags.pgt_ttl)
-        .and_then(|pgt| Ok((pgt, new_pgt_iou()?)));
-    let (pgt, iou) = minted.map_err(|e| match e {
+        .and_then(|(pgt, pgt_claims)| Ok((pgt, pgt_claims, new_pgt_iou()?)));
+    let (pgt, pgt_claims, iou) = minted.map_err(|e| match e {
         // A chain too long for a ticket is refused, never cut.
         Error::TooLong { .. } | Error::InvalidClaims(InvalidClaims::ProxyChain) => (
             "INVALID_PROXY_CALLBACK",
@@ -279,7 +279,7 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
             )
         }
     })?;
-    node.register(&pgt).await?;
+    node.register(&pgt, &pgt_claims).await?;
 
     let agent = node.callbacks.clone();
     let target = page::with_query(&url, &[("pgtIou", &iou), ("pgtId", &pgt)]);
@@ -360,12 +360,12 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
             let grant = Grant::Proxy { service, proxies };
             node.mint(pgt.claims(), grant, now, node.flags.st_ttl)
         });
-    if let Ok(pt) = &minted
-        && let Err((code, message)) = node.register(pt).await
+    if let Ok((pt, pt_claims)) = &minted
+        && let Err((code, message)) = node.register(pt, pt_claims).await
     {
         return failed(code, &message);
     }
-    match minted {
+    match minted.map(|(pt, _)| pt) {
         Ok(pt) => page::xml(&format!(
             "  <cas:proxySuccess>\n    <cas:proxyTicket>{pt}</cas:proxyTicket>\n  </cas:proxySuccess>\n"
         )),
