@@ -6,29 +6,12 @@ mod common;
 use std::time::Duration as StdDuration;
 
 use cas_ticket_codec::store::{MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Claims, Codec, Grant, Service, Session, SessionId, Ticket};
-use common::{NOW, SERVICE, auth, keyring};
+use cas_ticket_codec::{Alg, Codec, SessionId, Ticket};
+use common::{NOW, SERVICE, keyring, sealed_st as st};
 use time::Duration;
 
 fn codec() -> Codec {
-    Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
-}
-
-/// An ST of `session` (or none), freshly sealed: a new nonce each time.
-fn st(session: Option<SessionId>) -> (String, Ticket) {
-    let grant = Grant::Service {
-        service: Service::new(SERVICE).unwrap(),
-        fresh_login: false,
-    };
-    let mut claims = Claims::with_lifetime(auth(), grant, NOW, Duration::seconds(10)).unwrap();
-    if let Some(id) = session {
-        claims = claims
-            .with_session(Session::new(id, NOW + Duration::hours(8)))
-            .unwrap();
-    }
-    let text = codec().encode(&claims).unwrap();
-    let ticket = codec().decode(&text, NOW).unwrap();
-    (text, ticket)
+    common::codec(Alg::Aes256Gcm)
 }
 
 fn use_of(ticket: &Ticket) -> TicketUse {

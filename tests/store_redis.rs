@@ -10,10 +10,8 @@ use std::process::Command;
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{ServiceVisit, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{
-    Alg, Claims, Codec, Grant, RedisStore, Service, Session, SessionId, Ticket,
-};
-use common::{NOW, SERVICE, auth, keyring};
+use cas_ticket_codec::{Alg, Codec, RedisStore, SessionId, Ticket};
+use common::{NOW, SERVICE, sealed_st as st};
 use redis_server::{Server, free_port};
 use time::Duration;
 
@@ -27,22 +25,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn codec() -> Codec {
-    Codec::new(&keyring(0x0001, Alg::Aes256Gcm, 0x11))
-}
-
-fn st(session: Option<SessionId>, lifetime: Duration) -> (String, Ticket) {
-    let grant = Grant::Service {
-        service: Service::new(SERVICE).unwrap(),
-        fresh_login: false,
-    };
-    let mut claims = Claims::with_lifetime(auth(), grant, NOW, lifetime).unwrap();
-    if let Some(id) = session {
-        claims = claims
-            .with_session(Session::new(id, NOW + Duration::hours(8)))
-            .unwrap();
-    }
-    let text = codec().encode(&claims).unwrap();
-    (text.clone(), codec().decode(&text, NOW).unwrap())
+    common::codec(Alg::Aes256Gcm)
 }
 
 fn use_of(ticket: &Ticket) -> TicketUse {
@@ -53,7 +36,7 @@ fn use_of(ticket: &Ticket) -> TicketUse {
 async fn contract(node1: &dyn Store, node2: &dyn Store) {
     // One validation per ticket, pool-wide.
     let session = SessionId::generate().unwrap();
-    let (text, ticket) = st(Some(session), Duration::seconds(10));
+    let (text, ticket) = st(Some(session));
     let visit = ServiceVisit {
         service: SERVICE.to_owned(),
         ticket: text,
@@ -78,14 +61,14 @@ async fn contract(node1: &dyn Store, node2: &dyn Store) {
         .unwrap();
     assert_eq!(visits, vec![visit]);
     assert_eq!(node1.session_ended(session).await, Ok(true));
-    let (_, later) = st(Some(session), Duration::seconds(10));
+    let (_, later) = st(Some(session));
     assert_eq!(
         node1.spend(&use_of(&later), None).await,
         Ok(Verdict::SessionEnded)
     );
     // Other sessions, and tickets without one, are untouched.
     for other in [Some(SessionId::generate().unwrap()), None] {
-        let (_, t) = st(other, Duration::seconds(10));
+        let (_, t) = st(other);
         assert_eq!(node2.spend(&use_of(&t), None).await, Ok(Verdict::First));
     }
 }
@@ -118,7 +101,7 @@ fn a_session_keeps_its_last_visits_only() {
         let session = SessionId::generate().unwrap();
         let mut texts = Vec::new();
         for _ in 0..MAX_VISITS_PER_SESSION + 10 {
-            let (text, ticket) = st(Some(session), Duration::seconds(10));
+            let (text, ticket) = st(Some(session));
             let visit = ServiceVisit {
                 service: SERVICE.to_owned(),
                 ticket: text.clone(),
@@ -145,7 +128,7 @@ fn every_key_expires_with_what_it_guards() {
             .await
             .unwrap();
         let session = SessionId::generate().unwrap();
-        let (text, ticket) = st(Some(session), Duration::seconds(10));
+        let (text, ticket) = st(Some(session));
         // Validated 200 ms before expiry, in a session that ends then too.
         let at = ticket.claims().expires_at() - Duration::milliseconds(200);
         let late = TicketUse::new(&codec(), &ticket, at).unwrap();
@@ -186,13 +169,13 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
         let store = RedisStore::single(&server.url(), TIMEOUT, None)
             .await
             .unwrap();
-        let (_, ticket) = st(None, Duration::seconds(10));
+        let (_, ticket) = st(None);
         assert_eq!(
             store.spend(&use_of(&ticket), None).await,
             Ok(Verdict::First)
         );
         server.stop();
-        let (_, other) = st(None, Duration::seconds(10));
+        let (_, other) = st(None);
         let started = Instant::now();
         let failed = store.spend(&use_of(&other), None).await;
         assert!(
@@ -379,7 +362,7 @@ fn rediss_with_a_private_ca() {
         let stranger = RedisStore::single(&url, StdDuration::from_secs(2), None)
             .await
             .unwrap();
-        let (_, t) = st(None, Duration::seconds(10));
+        let (_, t) = st(None);
         assert!(stranger.spend(&use_of(&t), None).await.is_err());
     });
     drop(server);

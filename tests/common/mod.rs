@@ -3,7 +3,7 @@
 
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
-    SecretKey, Service, Session, SessionId,
+    SecretKey, Service, Session, SessionId, Ticket,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -104,6 +104,22 @@ pub fn keyring(id: u16, alg: Alg, fill: u8) -> Keyring {
 
 pub fn codec(alg: Alg) -> Codec {
     Codec::new(&keyring(0x0001, alg, 0x11))
+}
+
+/// The typical 10-second ST, in `session` (ending 8 hours after [`NOW`]) or
+/// none, sealed by `codec(Alg::Aes256Gcm)` with a new nonce each time: its
+/// text and the ticket decoded at [`NOW`]. What the store tests spend.
+pub fn sealed_st(session: Option<SessionId>) -> (String, Ticket) {
+    let mut claims = st_without_session();
+    if let Some(id) = session {
+        claims = claims
+            .with_session(Session::new(id, NOW + Duration::hours(8)))
+            .unwrap();
+    }
+    let codec = codec(Alg::Aes256Gcm);
+    let text = codec.encode(&claims).unwrap();
+    let ticket = codec.decode(&text, NOW).unwrap();
+    (text, ticket)
 }
 
 /// `len` pseudo-random lowercase letters: text the phrase code cannot
