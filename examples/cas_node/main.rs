@@ -134,6 +134,14 @@ struct Flags {
     registry_baseline: Option<String>,
 }
 
+impl Flags {
+    /// `--store-timeout`, for the store's client and the registry's.
+    fn store_timeout(&self) -> Result<std::time::Duration, String> {
+        std::time::Duration::try_from(self.store_timeout)
+            .map_err(|_| "--store-timeout must be positive".to_owned())
+    }
+}
+
 /// `--store-failure`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum StoreFailure {
@@ -288,10 +296,8 @@ async fn run(flags: Flags) -> Result<(), String> {
     let state = open_store(&flags).await?;
     let registry = match &flags.registry_baseline {
         Some(url) => {
-            let timeout = std::time::Duration::try_from(flags.store_timeout)
-                .map_err(|_| "--store-timeout must be positive".to_owned())?;
             eprintln!("cas_node: --registry-baseline: every ticket is stored (a yardstick)");
-            Some(Registry::open(url, timeout)?)
+            Some(Registry::open(url, flags.store_timeout()?)?)
         }
         None => None,
     };
@@ -332,8 +338,7 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
         ),
         None => None,
     };
-    let timeout = std::time::Duration::try_from(flags.store_timeout)
-        .map_err(|_| "--store-timeout must be positive".to_owned())?;
+    let timeout = flags.store_timeout()?;
     let policy = match flags.store_failure {
         StoreFailure::Closed => FailurePolicy::Closed,
         StoreFailure::Open => FailurePolicy::Open,
