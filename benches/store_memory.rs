@@ -1,8 +1,11 @@
 //! Redis memory after 1 M logins (issue 13): the store against a registry.
 //!
-//! Each login is a TGT (8-hour session) and one ST, validated once. The
+//! Each login is a TGT and one ST, validated once. The logins stand for the
+//! last 8 hours of a busy pool: their sessions end evenly over the next 8
+//! hours, so single-logout records fall into 48 ten-minute windows. The
 //! store keeps, per login, the ST's spent mark (10 s) and, with single
-//! logout on, the session's single-logout record (8 h); nothing at issue. A
+//! logout on, the ST itself as the session's record, until its window
+//! closes; nothing at issue. A
 //! Redis ticket registry, as the seeds' registries work, keeps every ticket
 //! from issue: the TGT for its 8 hours and the ST until its validation
 //! GETDELs it; the values are the tickets' claims as JSON, a lean stand-in
@@ -16,7 +19,7 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::store::{ServiceVisit, Store, TicketUse};
+use cas_ticket_codec::store::{LogoutRecord, Store, TicketUse};
 use cas_ticket_codec::{Alg, Claims, Codec, Grant, RedisStore, Service, Session, SessionId};
 use time::Duration;
 
@@ -53,9 +56,13 @@ struct Login {
     st: Claims,
 }
 
-fn login(codec: &Codec) -> Login {
-    let session = Session::new(SessionId::generate().unwrap(), NOW + Duration::hours(8));
-    let tgt = Claims::with_lifetime(auth(), Grant::TicketGranting, NOW, Duration::hours(8))
+/// Login `i` of `n`: its session ends between a minute and 8 hours after
+/// [`NOW`], the later the larger `i`.
+fn login(codec: &Codec, i: usize, n: usize) -> Login {
+    let left = Duration::seconds(60 + ((8 * 3600 - 60) * i / n.max(1)) as i64);
+    let session = Session::new(SessionId::generate().unwrap(), NOW + left);
+    let issued = NOW + left - Duration::hours(8);
+    let tgt = Claims::with_lifetime(auth(), Grant::TicketGranting, issued, Duration::hours(8))
         .unwrap()
         .with_session(session)
         .unwrap();
@@ -112,6 +119,10 @@ fn main() {
         }
     };
 
+    // Which login of `logins` is next, so that session ends spread evenly.
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let next = || counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % logins;
+
     // The store: one spend per login, a batch at a time, concurrently, as a
     // node's requests would be.
     let store = runtime
@@ -120,16 +131,16 @@ fn main() {
     let spend_all = |single_logout: bool| {
         for _ in 0..logins / BATCH {
             let mut tasks = tokio::task::JoinSet::new();
-            for login in (0..BATCH).map(|_| login(&codec)) {
+            for login in (0..BATCH).map(|_| login(&codec, next(), logins)) {
                 let ticket = codec.decode(&login.st_text, NOW).unwrap();
                 let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
-                let visit = single_logout.then(|| ServiceVisit {
-                    service: SERVICE.to_owned(),
+                let record = single_logout.then(|| LogoutRecord {
                     ticket: login.st_text.clone(),
+                    service: None,
                 });
                 let store = store.clone();
                 tasks.spawn_on(
-                    async move { store.spend(&usage, visit.as_ref()).await.unwrap() },
+                    async move { store.spend(&usage, record.as_ref()).await.unwrap() },
                     runtime.handle(),
                 );
             }
@@ -146,8 +157,9 @@ fn main() {
         for _ in 0..logins / BATCH {
             let mut issue = redis::pipe();
             let mut validate = redis::pipe();
-            for login in (0..BATCH).map(|_| login(&codec)) {
+            for login in (0..BATCH).map(|_| login(&codec, next(), logins)) {
                 let mut tgt = serde_json::to_value(&login.tgt).unwrap();
+                let left = login.tgt.expires_at() - NOW;
                 if single_logout {
                     tgt["services"] = serde_json::json!({ &login.st_text: SERVICE });
                 }
@@ -156,7 +168,7 @@ fn main() {
                     .arg(&login.tgt_text)
                     .arg(tgt.to_string())
                     .arg("PX")
-                    .arg(8 * 3600 * 1000)
+                    .arg(left.whole_milliseconds() as u64)
                     .ignore();
                 issue
                     .cmd("SET")

@@ -182,6 +182,27 @@ impl Codec {
     /// (length cap, prefix, text, version, key id, AEAD, strict payload,
     /// expiry).
     pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {
+        let ticket = self.open(text)?;
+        let expires_at = ticket.claims.expires_at();
+        if now >= expires_at.saturating_add(self.leeway) {
+            return Err(Error::Expired {
+                expired_at: expires_at,
+                now,
+            });
+        }
+        Ok(ticket)
+    }
+
+    /// The claims of an authentic ticket, **expired or not**: every step of
+    /// FORMAT.md §9 but the last. This is what a node needs to read back a
+    /// service ticket it recorded for single logout, hours after it expired
+    /// (§13); it is never a validation: use [`Codec::decode`] for that.
+    pub fn open_expired(&self, text: &str) -> Result<Claims> {
+        self.open(text).map(Ticket::into_claims)
+    }
+
+    /// §9 steps 1–8: everything but the expiry.
+    fn open(&self, text: &str) -> Result<Ticket> {
         let mut parsed = format::parse(text)?;
         let header = parsed.header;
         let ciphers = self.ciphers(header.key_id())?;
@@ -198,16 +219,7 @@ impl Codec {
             ciphertext,
             tag,
         )?;
-
         let claims = compact::from_cbor(header.kind(), ciphertext)?;
-
-        let deadline = claims.expires_at().saturating_add(self.leeway);
-        if now >= deadline {
-            return Err(Error::Expired {
-                expired_at: claims.expires_at(),
-                now,
-            });
-        }
         Ok(Ticket {
             nonce,
             claims,

@@ -1,11 +1,13 @@
 //! The [`Store`] on Redis or Redis Cluster (feature `redis`).
 //!
-//! One validation is one pipeline, one round trip, on one node: `SET spent
-//! NX PX` (first use wins, pool-wide), `EXISTS ended`, and, for single
-//! logout, `RPUSH visits`, `LTRIM visits` (the last 64) and `PEXPIRE visits`. A session's keys share a
-//! hash tag, so Redis Cluster keeps them on one node. Every key expires with
-//! the ticket or session it guards: the store needs no cleaner. Each call
-//! has a timeout; a connection that drops is reopened by the client
+//! One validation is one round trip, on one node: `SET spent NX PX` (first
+//! use wins, pool-wide) and `EXISTS ended`, in a pipeline; or, when the
+//! ticket is recorded for single logout, a script that does both and then
+//! appends the ticket's record to its session's field of the record hash
+//! (the last 64 records; FORMAT.md §13). A session's keys share a hash tag,
+//! so Redis Cluster keeps them on one node. Every key expires with the
+//! ticket or session it guards: the store needs no cleaner. Each call has a
+//! timeout; a connection that drops is reopened by the client
 //! (`ConnectionManager`, or the cluster client) without a restart.
 
 use std::time::Duration;
@@ -13,13 +15,43 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::{Pipeline, RedisError};
+use redis::{Pipeline, RedisError, Script};
 
-use crate::claims::SessionId;
+use crate::claims::{Session, SessionId};
 use crate::store::{
-    MAX_VISITS_PER_SESSION, ServiceVisit, Store, StoreError, StoreFuture, TicketUse, Verdict,
-    ended_key, parse_visit, spent_key, visit_value, visits_key,
+    LogoutRecord, MAX_RECORDS_PER_SESSION, Store, StoreError, StoreFuture, TicketUse, Verdict,
+    ended_key, record_of, records_key, records_of, spent_key,
 };
+
+/// A validation that records its ticket for single logout (FORMAT.md §13).
+/// KEYS: the spent mark, the ended mark, the session's record hash. ARGV:
+/// the spent mark's milliseconds, the session id (the field), the record,
+/// the hash's milliseconds, the records kept per session.
+const SPEND_AND_RECORD: &str = r"
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1])
+local ended = redis.call('EXISTS', KEYS[2])
+if first and ended == 0 then
+  local old = redis.call('HGET', KEYS[3], ARGV[2]) or ''
+  local starts, at = {}, 1
+  while at < #old do
+    starts[#starts + 1] = at
+    local code, length = string.byte(old, at, at + 1)
+    at = at + 2 + length
+    if code > 2 then
+      local hi, lo = string.byte(old, at, at + 1)
+      at = at + 2 + (hi or 0) * 256 + (lo or 0)
+    end
+  end
+  local kept = tonumber(ARGV[5])
+  local from = 1
+  if #starts >= kept then from = starts[#starts - kept + 2] end
+  redis.call('HSET', KEYS[3], ARGV[2], string.sub(old, from) .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4], 'NX')
+  redis.call('PEXPIRE', KEYS[3], ARGV[4], 'GT')
+end
+if first then return {1, ended} end
+return {0, ended}
+";
 
 /// A connection to one Redis server or to a cluster.
 #[derive(Clone)]
@@ -33,6 +65,7 @@ enum Connection {
 pub struct RedisStore {
     connection: Connection,
     timeout: Duration,
+    spend_and_record: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -80,6 +113,7 @@ impl RedisStore {
         Ok(RedisStore {
             connection: Connection::Single(manager),
             timeout,
+            spend_and_record: Script::new(SPEND_AND_RECORD),
         })
     }
 
@@ -105,6 +139,7 @@ impl RedisStore {
         Ok(RedisStore {
             connection: Connection::Cluster(connection),
             timeout,
+            spend_and_record: Script::new(SPEND_AND_RECORD),
         })
     }
 
@@ -116,6 +151,28 @@ impl RedisStore {
                 Connection::Cluster(mut c) => pipe.query_async(&mut c).await,
             }
         };
+        self.within_timeout(call).await
+    }
+
+    /// Runs `script` (one round trip, `EVALSHA`; a server that does not
+    /// have it yet is sent it once), within the timeout.
+    async fn run_script<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let call = async {
+            match self.connection.clone() {
+                Connection::Single(mut c) => script.invoke_async(&mut c).await,
+                Connection::Cluster(mut c) => script.invoke_async(&mut c).await,
+            }
+        };
+        self.within_timeout(call).await
+    }
+
+    async fn within_timeout<T>(
+        &self,
+        call: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
         tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| StoreError::Timeout)?
@@ -139,49 +196,45 @@ impl Store for RedisStore {
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        visit: Option<&'a ServiceVisit>,
+        record: Option<&'a LogoutRecord>,
     ) -> StoreFuture<'a, Verdict> {
         Box::pin(async move {
-            let mut pipe = redis::pipe();
-            pipe.cmd("SET")
-                .arg(spent_key(ticket))
-                .arg(1)
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(ticket.keep_for()));
-            let session = ticket.session();
-            match session {
-                Some(session) => pipe.cmd("EXISTS").arg(ended_key(session)),
-                // No session: a constant, so that the reply has one shape.
-                None => pipe.cmd("ECHO").arg(0),
-            };
-            if let (Some(session), Some(visit)) = (session, visit) {
-                pipe.cmd("RPUSH")
-                    .arg(visits_key(session))
-                    .arg(visit_value(visit))
-                    .ignore()
-                    .cmd("LTRIM")
-                    .arg(visits_key(session))
-                    .arg(-(MAX_VISITS_PER_SESSION as i64))
-                    .arg(-1)
-                    .ignore()
-                    .cmd("PEXPIRE")
-                    .arg(visits_key(session))
-                    .arg(millis(ticket.session_for()))
-                    .arg("GT")
-                    .ignore();
-                // A new list has no expiry for GT to compare with: set one.
-                pipe.cmd("PEXPIRE")
-                    .arg(visits_key(session))
-                    .arg(millis(ticket.session_for()))
-                    .arg("NX")
-                    .ignore();
-            }
-            let (first, ended): (Option<String>, i64) = self.run(&pipe).await?;
+            let (first, ended): (i64, i64) =
+                match (ticket.session_claim(), record.and_then(record_of)) {
+                    (Some(session), Some(record)) => {
+                        let mut script = self.spend_and_record.prepare_invoke();
+                        script
+                            .key(spent_key(ticket))
+                            .key(ended_key(session.id()))
+                            .key(records_key(session))
+                            .arg(millis(ticket.keep_for()))
+                            .arg(&session.id().to_bytes()[..])
+                            .arg(record)
+                            .arg(millis(ticket.records_for()))
+                            .arg(MAX_RECORDS_PER_SESSION);
+                        self.run_script(&script).await?
+                    }
+                    (session, _) => {
+                        let mut pipe = redis::pipe();
+                        pipe.cmd("SET")
+                            .arg(spent_key(ticket))
+                            .arg(1)
+                            .arg("NX")
+                            .arg("PX")
+                            .arg(millis(ticket.keep_for()));
+                        match session {
+                            Some(session) => pipe.cmd("EXISTS").arg(ended_key(session.id())),
+                            // No session: a constant, so that the reply has one shape.
+                            None => pipe.cmd("ECHO").arg(0),
+                        };
+                        let (first, ended): (Option<String>, i64) = self.run(&pipe).await?;
+                        (i64::from(first.is_some()), ended)
+                    }
+                };
             Ok(match (ended, first) {
                 (1, _) => Verdict::SessionEnded,
-                (_, None) => Verdict::Replayed,
-                (_, Some(_)) => Verdict::First,
+                (_, 0) => Verdict::Replayed,
+                _ => Verdict::First,
             })
         })
     }
@@ -195,30 +248,31 @@ impl Store for RedisStore {
         })
     }
 
-    fn end_session(
-        &self,
-        session: SessionId,
+    fn end_session<'a>(
+        &'a self,
+        session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'_, Vec<ServiceVisit>> {
+    ) -> StoreFuture<'a, Vec<LogoutRecord>> {
         Box::pin(async move {
-            // MULTI/EXEC: no visit recorded between the read and the delete is lost.
+            // MULTI/EXEC: no record kept between the read and the delete is lost.
+            let field = &session.id().to_bytes()[..];
             let mut pipe = redis::pipe();
             pipe.atomic()
                 .cmd("SET")
-                .arg(ended_key(session))
+                .arg(ended_key(session.id()))
                 .arg(1)
                 .arg("PX")
                 .arg(millis(lasting))
                 .ignore()
-                .cmd("LRANGE")
-                .arg(visits_key(session))
-                .arg(0)
-                .arg(-1)
-                .cmd("DEL")
-                .arg(visits_key(session))
+                .cmd("HGET")
+                .arg(records_key(session))
+                .arg(field)
+                .cmd("HDEL")
+                .arg(records_key(session))
+                .arg(field)
                 .ignore();
-            let (visits,): (Vec<String>,) = self.run(&pipe).await?;
-            Ok(visits.iter().filter_map(|v| parse_visit(v)).collect())
+            let (records,): (Option<Vec<u8>>,) = self.run(&pipe).await?;
+            Ok(records_of(&records.unwrap_or_default()))
         })
     }
 }

@@ -12,7 +12,13 @@
 //!
 //! A validation is one call, [`Store::spend`], one round trip to a shared
 //! store: it marks the ticket spent unless it already was, says whether its
-//! session has ended, and records the service for single logout.
+//! session has ended, and records the ticket for single logout.
+//!
+//! A single-logout record is the service ticket itself, in its binary form
+//! (FORMAT.md §13): the node that logs the session out opens it again with
+//! [`Codec::open_expired`] to learn the service, so the store holds no URL,
+//! nothing a writer to the store could forge without the keys, and about a
+//! third of what a ticket registry holds per login.
 //!
 //! [`MemoryStore`] keeps this in the process, for a single node;
 //! `RedisStore` (feature `redis`) in Redis, for a pool.
@@ -26,13 +32,19 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::claims::SessionId;
+use crate::claims::{Kind, Session, SessionId};
 use crate::codec::{Codec, Ticket};
+use crate::format;
 
 /// Single-logout records kept per session: the most recent ones. A session
 /// that validates more tickets (a user reloading, a script) cannot grow the
 /// store past this; the oldest services then miss the logout request.
-pub const MAX_VISITS_PER_SESSION: usize = 64;
+pub const MAX_RECORDS_PER_SESSION: usize = 64;
+
+/// Single-logout records are grouped by when their session ends, in windows
+/// of this many seconds (FORMAT.md §13): a window's records are one hash
+/// that expires as a whole, once its last session has ended.
+pub const RECORD_WINDOW_SECS: i64 = 600;
 
 /// A future a store returns: boxed, so that `dyn Store` works.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -89,11 +101,12 @@ pub enum FailurePolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketUse {
     replay_id: [u8; 16],
-    session: Option<SessionId>,
+    session: Option<Session>,
     /// Until the ticket expires, leeway included.
     keep_for: Duration,
-    /// Until its session ends, for the single-logout record.
-    session_for: Duration,
+    /// Until its session's record window closes, leeway included: how long
+    /// the single-logout record must last.
+    records_for: Duration,
 }
 
 impl TicketUse {
@@ -111,12 +124,12 @@ impl TicketUse {
                 .unwrap_or_default()
                 .max(Duration::from_millis(1))
         };
-        let session = claims.session();
+        let session = claims.session().copied();
         Ok(TicketUse {
             replay_id: codec.replay_id(ticket)?,
-            session: session.map(|s| s.id()),
+            session,
             keep_for: remaining(claims.expires_at()),
-            session_for: remaining(session.map_or(claims.expires_at(), |s| s.ends_at())),
+            records_for: remaining(session.map_or(claims.expires_at(), |s| window_end(&s))),
         })
     }
 
@@ -127,7 +140,13 @@ impl TicketUse {
 
     /// The ticket's session, if it has one.
     pub fn session(&self) -> Option<SessionId> {
-        self.session
+        self.session.map(|s| s.id())
+    }
+
+    /// The ticket's session, whole: records are grouped by its end.
+    #[cfg(feature = "redis")]
+    pub(crate) fn session_claim(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 
     /// How long the spent mark must last.
@@ -135,80 +154,177 @@ impl TicketUse {
         self.keep_for
     }
 
-    /// How long the session lasts from now.
-    pub fn session_for(&self) -> Duration {
-        self.session_for
+    /// How long its single-logout record must last: until the record
+    /// window of its session's end closes, plus the leeway.
+    pub fn records_for(&self) -> Duration {
+        self.records_for
     }
 }
 
-/// A service a session's ticket was validated for, and that ticket: what a
-/// single-logout request names (CAS 3.0 Appendix C).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ServiceVisit {
-    /// The `service` URL, normalized.
-    pub service: String,
-    /// The service ticket the service validated (spent: useless to replay).
-    pub ticket: String,
+/// The end of the record window `session` ends in (FORMAT.md §13).
+fn window_end(session: &Session) -> OffsetDateTime {
+    window_of(session)
+        .checked_add(1)
+        .and_then(|w| w.checked_mul(RECORD_WINDOW_SECS))
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .unwrap_or(session.ends_at())
+}
+
+/// The record window `session` ends in: its end in Unix seconds, divided by
+/// [`RECORD_WINDOW_SECS`], rounded down.
+pub(crate) fn window_of(session: &Session) -> i64 {
+    session.ends_at().unix_timestamp().div_euclid(RECORD_WINDOW_SECS)
 }
 
 /// Pool-wide ticket state: see the module docs.
 pub trait Store: Send + Sync {
     /// At validation, in one round trip: marks the ticket spent unless it
-    /// was, tells whether its session ended, and records `visit` (if any)
-    /// with the session for single logout.
+    /// was, tells whether its session ended, and keeps `record` (the
+    /// ticket, for single logout) with its session. A record whose text is
+    /// not the spelling of an ST or PT is not kept.
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        visit: Option<&'a ServiceVisit>,
+        record: Option<&'a LogoutRecord>,
     ) -> StoreFuture<'a, Verdict>;
 
     /// Whether a session has ended (a TGT or PGT presented).
     fn session_ended(&self, session: SessionId) -> StoreFuture<'_, bool>;
 
-    /// Ends a session for `lasting` (until it would have ended anyway), and
-    /// returns the services its tickets were validated for.
-    fn end_session(
-        &self,
-        session: SessionId,
+    /// Ends `session` for `lasting` (until it would have ended anyway), and
+    /// returns the records kept with it for single logout, oldest first,
+    /// once. They are untrusted: see [`LogoutRecord`].
+    fn end_session<'a>(
+        &'a self,
+        session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'_, Vec<ServiceVisit>>;
+    ) -> StoreFuture<'a, Vec<LogoutRecord>>;
 }
 
-/// The key a store uses for a spent ticket or an ended session. Redis Cluster
-/// keeps a key's `{hash tag}` on one node: a session's entries share one, so
-/// that a validation touches one node in one round trip.
+/// The Redis Cluster hash tag of a session's keys: its id's first byte, in
+/// hex. Redis Cluster keeps a key's `{tag}` on one node, so that a
+/// validation touches one node in one round trip; 256 tags spread a pool's
+/// sessions over the cluster's slots.
+fn tag(session: SessionId) -> String {
+    hex(session.to_bytes().get(..1).unwrap_or_default())
+}
+
+/// The key of a spent ticket (FORMAT.md §13).
 pub(crate) fn spent_key(ticket: &TicketUse) -> String {
     let id = hex(&ticket.replay_id);
     match ticket.session {
-        Some(session) => format!("cas:{{{session}}}:spent:{id}"),
+        Some(session) => format!("cas:{{{}}}:spent:{id}", tag(session.id())),
         None => format!("cas:{{{id}}}:spent"),
     }
 }
 
+/// The key of an ended session.
 pub(crate) fn ended_key(session: SessionId) -> String {
-    format!("cas:{{{session}}}:ended")
+    format!("cas:{{{}}}:ended:{session}", tag(session))
 }
 
+/// The key of the hash that holds the single-logout records of the sessions
+/// that end in `session`'s record window; its field is the session id's
+/// eight bytes.
 #[cfg(feature = "redis")]
-pub(crate) fn visits_key(session: SessionId) -> String {
-    format!("cas:{{{session}}}:visits")
+pub(crate) fn records_key(session: &Session) -> String {
+    format!("cas:{{{}}}:slo:{}", tag(session.id()), window_of(session))
 }
 
-/// A visit as one store value: the service, a tab, the ticket (neither holds
-/// a tab: both are printable ASCII without spaces).
-#[cfg(feature = "redis")]
-pub(crate) fn visit_value(visit: &ServiceVisit) -> String {
-    format!("{}\t{}", visit.service, visit.ticket)
+/// A validated ST or PT as single logout keeps it: the ticket, and the
+/// service URL when the ticket holds only a digest of it (a long URL,
+/// FORMAT.md §8). Read back from a store, it is untrusted: open the ticket
+/// with [`Codec::open_expired`], check its session, and check that the URL,
+/// if any, [`matches`](crate::Service::matches) the ticket's service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogoutRecord {
+    /// The ticket's text (spent: useless to replay).
+    pub ticket: String,
+    /// The service URL, only if the ticket's service is shortened.
+    pub service: Option<String>,
 }
 
-#[cfg(feature = "redis")]
-pub(crate) fn parse_visit(value: &str) -> Option<ServiceVisit> {
-    let (service, ticket) = value.split_once('\t')?;
-    crate::claims::Kind::from_prefix(ticket.split_once('-')?.0)?;
-    Some(ServiceVisit {
-        service: service.to_owned(),
-        ticket: ticket.to_owned(),
-    })
+/// `record` in a store's binary form (FORMAT.md §13): a code (1 for ST, 2
+/// for PT; 3 and 4 when a URL follows), the length of the ticket's bytes,
+/// the bytes its text spells (§3), then for codes 3 and 4 the URL's length
+/// (two bytes, big-endian) and the URL. None for a text that is not a
+/// well-formed ST or PT of this format version (§9 steps 1–5).
+pub(crate) fn record_of(record: &LogoutRecord) -> Option<Vec<u8>> {
+    let parsed = format::parse(&record.ticket).ok()?;
+    let bytes = parsed.bytes;
+    let code = match (parsed.header.kind(), &record.service) {
+        (Kind::St, None) => 1,
+        (Kind::Pt, None) => 2,
+        (Kind::St, Some(_)) => 3,
+        (Kind::Pt, Some(_)) => 4,
+        (Kind::Tgt | Kind::Pgt, _) => return None,
+    };
+    let mut out = Vec::with_capacity(2 + bytes.len());
+    out.push(code);
+    out.push(u8::try_from(bytes.len()).ok()?);
+    out.extend_from_slice(&bytes);
+    if let Some(url) = &record.service {
+        out.extend_from_slice(&u16::try_from(url.len()).ok()?.to_be_bytes());
+        out.extend_from_slice(url.as_bytes());
+    }
+    Some(out)
+}
+
+/// One record of a session's value, and the rest; None at the end, or at a
+/// record that is not well formed (the store is not trusted).
+fn next_record(records: &[u8]) -> Option<(LogoutRecord, &[u8])> {
+    let [code, length, rest @ ..] = records else {
+        return None;
+    };
+    let kind = match code {
+        1 | 3 => Kind::St,
+        2 | 4 => Kind::Pt,
+        _ => return None,
+    };
+    let (bytes, mut rest) = rest.split_at_checked(usize::from(*length))?;
+    let mut ticket = format!("{}-", kind.prefix());
+    crate::base62::encode_into(bytes, &mut ticket);
+    let mut service = None;
+    if *code > 2 {
+        let [hi, lo, after @ ..] = rest else {
+            return None;
+        };
+        let (url, after) = after.split_at_checked(usize::from(u16::from_be_bytes([*hi, *lo])))?;
+        service = Some(String::from_utf8(url.to_vec()).ok()?);
+        rest = after;
+    }
+    Some((LogoutRecord { ticket, service }, rest))
+}
+
+/// The records of a session's value, oldest first, up to the first that is
+/// not well formed.
+pub(crate) fn records_of(mut records: &[u8]) -> Vec<LogoutRecord> {
+    let mut out = Vec::new();
+    while let Some((record, rest)) = next_record(records) {
+        out.push(record);
+        records = rest;
+    }
+    out
+}
+
+/// `records` with `record` appended, after dropping the oldest so that at
+/// most [`MAX_RECORDS_PER_SESSION`] remain (what the Redis script does).
+fn append_record(records: &[u8], record: &[u8]) -> Vec<u8> {
+    let mut rests = Vec::new();
+    let mut rest = records;
+    while let Some((_, next)) = next_record(rest) {
+        rests.push(next);
+        rest = next;
+    }
+    let kept = rests
+        .len()
+        .checked_sub(MAX_RECORDS_PER_SESSION)
+        .and_then(|dropped| rests.get(dropped))
+        .copied()
+        .unwrap_or(records);
+    let mut out = kept.to_vec();
+    out.extend_from_slice(record);
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -225,7 +341,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The in-process store, for a single node: entries expire, and at most
-/// `capacity` live at once (then [`StoreError::Full`]).
+/// `capacity` live at once (then [`StoreError::Full`]); a session's
+/// single-logout records (at most [`MAX_RECORDS_PER_SESSION`]) count as one.
 pub struct MemoryStore {
     capacity: usize,
     state: Mutex<Memory>,
@@ -235,18 +352,18 @@ pub struct MemoryStore {
 struct Memory {
     /// Spent tickets and ended sessions, with when they may be forgotten.
     marks: HashMap<String, Instant>,
-    /// Each session's visits, with when the list may be forgotten.
-    visits: HashMap<SessionId, (Instant, Vec<ServiceVisit>)>,
+    /// Each session's single-logout records, with when they may be forgotten.
+    records: HashMap<SessionId, (Instant, Vec<u8>)>,
 }
 
 impl Memory {
     fn live(&self) -> usize {
-        self.marks.len() + self.visits.values().map(|(_, v)| v.len()).sum::<usize>()
+        self.marks.len() + self.records.len()
     }
 
     fn forget_expired(&mut self, now: Instant) {
         self.marks.retain(|_, until| *until > now);
-        self.visits.retain(|_, (until, _)| *until > now);
+        self.records.retain(|_, (until, _)| *until > now);
     }
 
     fn is_marked(&self, key: &str, now: Instant) -> bool {
@@ -287,10 +404,10 @@ impl Store for MemoryStore {
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        visit: Option<&'a ServiceVisit>,
+        record: Option<&'a LogoutRecord>,
     ) -> StoreFuture<'a, Verdict> {
         let verdict = self.with_state(|state, now| {
-            if let Some(session) = ticket.session
+            if let Some(session) = ticket.session()
                 && state.is_marked(&ended_key(session), now)
             {
                 return Ok(Verdict::SessionEnded);
@@ -301,18 +418,18 @@ impl Store for MemoryStore {
             }
             self.room(state, now)?;
             state.marks.insert(key, now + ticket.keep_for);
-            if let (Some(session), Some(visit)) = (ticket.session, visit) {
-                self.room(state, now)?;
-                let until = now + ticket.session_for;
+            if let (Some(session), Some(record)) = (ticket.session(), record.and_then(record_of))
+            {
+                if !state.records.contains_key(&session) {
+                    self.room(state, now)?;
+                }
+                let until = now + ticket.records_for;
                 let entry = state
-                    .visits
+                    .records
                     .entry(session)
                     .or_insert_with(|| (until, Vec::new()));
                 entry.0 = entry.0.max(until);
-                entry.1.push(visit.clone());
-                if entry.1.len() > MAX_VISITS_PER_SESSION {
-                    entry.1.remove(0);
-                }
+                entry.1 = append_record(&entry.1, &record);
             }
             Ok(Verdict::First)
         });
@@ -324,25 +441,25 @@ impl Store for MemoryStore {
         Box::pin(async move { Ok(ended) })
     }
 
-    fn end_session(
-        &self,
-        session: SessionId,
+    fn end_session<'a>(
+        &'a self,
+        session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'_, Vec<ServiceVisit>> {
-        let visits = self.with_state(|state, now| {
+    ) -> StoreFuture<'a, Vec<LogoutRecord>> {
+        let records = self.with_state(|state, now| {
             self.room(state, now)?;
             state.marks.insert(
-                ended_key(session),
+                ended_key(session.id()),
                 now + lasting.max(Duration::from_millis(1)),
             );
             Ok(state
-                .visits
-                .remove(&session)
+                .records
+                .remove(&session.id())
                 .filter(|(until, _)| *until > now)
-                .map(|(_, visits)| visits)
+                .map(|(_, records)| records_of(&records))
                 .unwrap_or_default())
         });
-        Box::pin(async move { visits })
+        Box::pin(async move { records })
     }
 }
 
@@ -351,5 +468,87 @@ impl fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("capacity", &self.capacity)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text shaped like a version-2 ticket of `kind` (not sealed: the
+    /// record form does not open tickets).
+    fn shaped(kind: Kind, len: usize) -> (String, Vec<u8>) {
+        let mut bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        bytes[0] = 2;
+        (
+            format!("{}-{}", kind.prefix(), crate::base62::encode(&bytes)),
+            bytes,
+        )
+    }
+
+    #[test]
+    fn a_record_is_code_length_bytes_then_the_url_if_any() {
+        let (st, bytes) = shaped(Kind::St, 82);
+        let plain = LogoutRecord {
+            ticket: st.clone(),
+            service: None,
+        };
+        let mut expected = vec![1, 82];
+        expected.extend_from_slice(&bytes);
+        assert_eq!(record_of(&plain), Some(expected.clone()));
+
+        let (pt, pt_bytes) = shaped(Kind::Pt, 90);
+        let with_url = LogoutRecord {
+            ticket: pt,
+            service: Some("https://a.example/x".to_owned()),
+        };
+        let mut expected_pt = vec![4, 90];
+        expected_pt.extend_from_slice(&pt_bytes);
+        expected_pt.extend_from_slice(&[0, 19]);
+        expected_pt.extend_from_slice(b"https://a.example/x");
+        assert_eq!(record_of(&with_url), Some(expected_pt.clone()));
+
+        // Read back in order; a truncated last record is dropped, and so is
+        // everything after a record that is not well formed.
+        let both = [expected.clone(), expected_pt.clone()].concat();
+        assert_eq!(records_of(&both), vec![plain.clone(), with_url.clone()]);
+        assert_eq!(
+            records_of(&both[..both.len() - 1]),
+            vec![plain.clone()]
+        );
+        let bad_code = [expected.clone(), vec![9, 1, 0], expected_pt].concat();
+        assert_eq!(records_of(&bad_code), vec![plain]);
+        assert_eq!(records_of(&[]), vec![]);
+    }
+
+    #[test]
+    fn only_well_formed_sts_and_pts_make_records() {
+        let (tgt, _) = shaped(Kind::Tgt, 82);
+        let (pgt, _) = shaped(Kind::Pgt, 82);
+        let (short, _) = shaped(Kind::St, 20);
+        let (st, _) = shaped(Kind::St, 82);
+        let v1 = st.replacen("ST-0", "ST-1", 1);
+        for text in [tgt, pgt, short, v1, "ST-".into(), "ST-_".into()] {
+            let record = LogoutRecord {
+                ticket: text.clone(),
+                service: None,
+            };
+            assert_eq!(record_of(&record), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn appending_keeps_the_last_records() {
+        let (st, _) = shaped(Kind::St, 82);
+        let one = record_of(&LogoutRecord {
+            ticket: st,
+            service: None,
+        })
+        .unwrap();
+        let mut value = Vec::new();
+        for _ in 0..MAX_RECORDS_PER_SESSION + 3 {
+            value = append_record(&value, &one);
+        }
+        assert_eq!(value.len(), MAX_RECORDS_PER_SESSION * one.len());
     }
 }

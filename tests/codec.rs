@@ -335,6 +335,41 @@ fn expiry_is_a_hard_instant() {
 }
 
 #[test]
+fn open_expired_reads_an_authentic_ticket_past_its_expiry_and_nothing_else() {
+    let codec = codec(Alg::Aes256Gcm);
+    let claims = st();
+    let ticket = codec.encode(&claims).unwrap();
+    // Hours after it expired (what single logout needs), and before.
+    assert_eq!(codec.open_expired(&ticket), Ok(claims.clone()));
+    assert!(matches!(
+        codec.decode(&ticket, claims.expires_at() + Duration::hours(8)),
+        Err(Error::Expired { .. })
+    ));
+    // Every other check of decoding still holds, with its error.
+    let flipped = edit(&ticket, |b| *b.last_mut().unwrap() ^= 1);
+    assert_eq!(
+        codec.open_expired(&flipped),
+        Err(Error::AuthenticationFailed)
+    );
+    let relabelled = ticket.replacen("ST-", "PT-", 1);
+    assert_eq!(
+        codec.open_expired(&relabelled),
+        Err(Error::AuthenticationFailed)
+    );
+    let other = Codec::new(&keyring(0x0c0d, Alg::Aes256Gcm, 0x11));
+    assert_eq!(
+        other.open_expired(&ticket),
+        Err(Error::UnknownKey {
+            key_id: KeyId::from_bytes([0, 1])
+        })
+    );
+    assert_eq!(
+        codec.open_expired("ST-"),
+        Err(Error::Malformed(Malformed::Truncated))
+    );
+}
+
+#[test]
 fn leeway_is_honoured_and_no_more() {
     let codec = codec(Alg::Aes256Gcm).with_leeway(Duration::seconds(5));
     let claims = st();

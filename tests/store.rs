@@ -5,9 +5,11 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::store::{MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Codec, SessionId, Ticket};
-use common::{NOW, SERVICE, keyring, sealed_st as st};
+use cas_ticket_codec::store::{
+    LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
+};
+use cas_ticket_codec::{Alg, Codec, Session, SessionId, Ticket};
+use common::{NOW, keyring, sealed_st as st};
 use time::Duration;
 
 fn codec() -> Codec {
@@ -16,6 +18,17 @@ fn codec() -> Codec {
 
 fn use_of(ticket: &Ticket) -> TicketUse {
     TicketUse::new(&codec(), ticket, NOW).unwrap()
+}
+
+fn session_of(ticket: &Ticket) -> Session {
+    *ticket.claims().session().unwrap()
+}
+
+fn record(ticket: &str) -> LogoutRecord {
+    LogoutRecord {
+        ticket: ticket.to_owned(),
+        service: None,
+    }
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -78,21 +91,19 @@ fn a_ticket_validates_once() {
 }
 
 #[test]
-fn an_ended_session_refuses_its_tickets_and_gives_its_visits() {
+fn an_ended_session_refuses_its_tickets_and_gives_its_records() {
     let store = MemoryStore::new(100);
     let session = SessionId::generate().unwrap();
     let (text, ticket) = st(Some(session));
-    let visit = ServiceVisit {
-        service: SERVICE.to_owned(),
-        ticket: text,
-    };
+    let kept = record(&text);
     assert_eq!(
-        block_on(store.spend(&use_of(&ticket), Some(&visit))),
+        block_on(store.spend(&use_of(&ticket), Some(&kept))),
         Ok(Verdict::First)
     );
     assert_eq!(block_on(store.session_ended(session)), Ok(false));
-    let visits = block_on(store.end_session(session, StdDuration::from_secs(60))).unwrap();
-    assert_eq!(visits, vec![visit]);
+    let ended = session_of(&ticket);
+    let records = block_on(store.end_session(&ended, StdDuration::from_secs(60))).unwrap();
+    assert_eq!(records, vec![kept]);
     assert_eq!(block_on(store.session_ended(session)), Ok(true));
     let (_, later) = st(Some(session));
     assert_eq!(
@@ -110,9 +121,9 @@ fn an_ended_session_refuses_its_tickets_and_gives_its_visits() {
         block_on(store.spend(&use_of(&sessionless), None)),
         Ok(Verdict::First)
     );
-    // Visits are handed out once.
+    // Records are handed out once.
     assert_eq!(
-        block_on(store.end_session(session, StdDuration::from_secs(60))),
+        block_on(store.end_session(&ended, StdDuration::from_secs(60))),
         Ok(vec![])
     );
 }
@@ -149,21 +160,61 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
 }
 
 #[test]
-fn a_session_keeps_its_last_visits_only() {
-    use cas_ticket_codec::store::MAX_VISITS_PER_SESSION;
+fn a_session_keeps_its_last_records_only() {
+    use cas_ticket_codec::store::MAX_RECORDS_PER_SESSION;
     let store = MemoryStore::new(10_000);
     let session = SessionId::generate().unwrap();
-    let mut texts = Vec::new();
-    for _ in 0..MAX_VISITS_PER_SESSION + 10 {
+    let mut kept = Vec::new();
+    for i in 0..MAX_RECORDS_PER_SESSION + 10 {
         let (text, ticket) = st(Some(session));
-        let visit = ServiceVisit {
-            service: SERVICE.to_owned(),
-            ticket: text.clone(),
-        };
-        block_on(store.spend(&use_of(&ticket), Some(&visit))).unwrap();
-        texts.push(text);
+        // Every third record carries a URL: records differ in length.
+        let mut one = record(&text);
+        if i % 3 == 0 {
+            one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
+        }
+        block_on(store.spend(&use_of(&ticket), Some(&one))).unwrap();
+        kept.push(one);
     }
-    let visits = block_on(store.end_session(session, StdDuration::from_secs(60))).unwrap();
-    let kept: Vec<String> = visits.into_iter().map(|v| v.ticket).collect();
-    assert_eq!(kept, texts[10..]);
+    let (_, any) = st(Some(session));
+    let records = block_on(store.end_session(&session_of(&any), StdDuration::from_secs(60)));
+    assert_eq!(records.unwrap(), kept[10..]);
+}
+
+#[test]
+fn only_service_and_proxy_tickets_are_kept_for_single_logout() {
+    let store = MemoryStore::new(100);
+    let session = SessionId::generate().unwrap();
+    let (text, ticket) = st(Some(session));
+    let tgt = text.replacen("ST-", "TGT-", 1);
+    let pt = text.replacen("ST-", "PT-", 1);
+    for refused in [tgt.as_str(), "ST-not base62", "ST-", "not a ticket", &text[..20]] {
+        let (_, spent) = st(Some(session));
+        block_on(store.spend(&use_of(&spent), Some(&record(refused)))).unwrap();
+    }
+    block_on(store.spend(&use_of(&ticket), Some(&record(&pt)))).unwrap();
+    let records = block_on(store.end_session(&session_of(&ticket), StdDuration::from_secs(60)));
+    // The store keeps what it is given if it spells a ticket: checking it
+    // is the reader's work (it is opened again at logout).
+    assert_eq!(records.unwrap(), vec![record(&pt)]);
+}
+
+#[test]
+fn records_last_until_their_session_window_closes() {
+    use cas_ticket_codec::store::RECORD_WINDOW_SECS;
+    // The session ends at NOW + 8 h, 18:00:00, a window boundary: its
+    // window closes 10 minutes later.
+    assert_eq!(RECORD_WINDOW_SECS, 600);
+    let (_, ticket) = st(Some(SessionId::generate().unwrap()));
+    assert_eq!(
+        use_of(&ticket).records_for(),
+        StdDuration::from_secs(8 * 3600 + 600)
+    );
+    let lenient = codec().with_leeway(Duration::seconds(5));
+    assert_eq!(
+        TicketUse::new(&lenient, &ticket, NOW).unwrap().records_for(),
+        StdDuration::from_secs(8 * 3600 + 605)
+    );
+    // Without a session, nothing is recorded: the ticket's own life.
+    let (_, sessionless) = st(None);
+    assert_eq!(use_of(&sessionless).records_for(), StdDuration::from_secs(10));
 }

@@ -9,9 +9,9 @@ mod redis_server;
 use std::process::Command;
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::store::{ServiceVisit, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Codec, RedisStore, SessionId, Ticket};
-use common::{NOW, SERVICE, sealed_st as st};
+use cas_ticket_codec::store::{LogoutRecord, Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::{Alg, Codec, RedisStore, Session, SessionId, Ticket};
+use common::{NOW, sealed_st as st};
 use redis_server::{Server, free_port};
 use time::Duration;
 
@@ -32,17 +32,25 @@ fn use_of(ticket: &Ticket) -> TicketUse {
     TicketUse::new(&codec(), ticket, NOW).unwrap()
 }
 
+fn session_of(ticket: &Ticket) -> Session {
+    *ticket.claims().session().unwrap()
+}
+
+fn record(ticket: &str) -> LogoutRecord {
+    LogoutRecord {
+        ticket: ticket.to_owned(),
+        service: None,
+    }
+}
+
 /// The contract, on any store that two nodes share.
 async fn contract(node1: &dyn Store, node2: &dyn Store) {
     // One validation per ticket, pool-wide.
     let session = SessionId::generate().unwrap();
     let (text, ticket) = st(Some(session));
-    let visit = ServiceVisit {
-        service: SERVICE.to_owned(),
-        ticket: text,
-    };
+    let kept = record(&text);
     assert_eq!(
-        node1.spend(&use_of(&ticket), Some(&visit)).await,
+        node1.spend(&use_of(&ticket), Some(&kept)).await,
         Ok(Verdict::First)
     );
     assert_eq!(
@@ -55,16 +63,23 @@ async fn contract(node1: &dyn Store, node2: &dyn Store) {
     );
     // Logout on one node ends the session on every node.
     assert_eq!(node2.session_ended(session).await, Ok(false));
-    let visits = node2
-        .end_session(session, StdDuration::from_secs(60))
+    let records = node2
+        .end_session(&session_of(&ticket), StdDuration::from_secs(60))
         .await
         .unwrap();
-    assert_eq!(visits, vec![visit]);
+    assert_eq!(records, vec![kept]);
     assert_eq!(node1.session_ended(session).await, Ok(true));
-    let (_, later) = st(Some(session));
+    let (later_text, later) = st(Some(session));
     assert_eq!(
-        node1.spend(&use_of(&later), None).await,
+        node1.spend(&use_of(&later), Some(&record(&later_text))).await,
         Ok(Verdict::SessionEnded)
+    );
+    // Nothing is recorded for a session that has ended.
+    assert_eq!(
+        node1
+            .end_session(&session_of(&ticket), StdDuration::from_secs(60))
+            .await,
+        Ok(vec![])
     );
     // Other sessions, and tickets without one, are untouched.
     for other in [Some(SessionId::generate().unwrap()), None] {
@@ -90,8 +105,8 @@ fn two_nodes_share_one_redis() {
 }
 
 #[test]
-fn a_session_keeps_its_last_visits_only() {
-    use cas_ticket_codec::store::MAX_VISITS_PER_SESSION;
+fn a_session_keeps_its_last_records_only() {
+    use cas_ticket_codec::store::MAX_RECORDS_PER_SESSION;
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     runtime().block_on(async {
@@ -99,22 +114,24 @@ fn a_session_keeps_its_last_visits_only() {
             .await
             .unwrap();
         let session = SessionId::generate().unwrap();
-        let mut texts = Vec::new();
-        for _ in 0..MAX_VISITS_PER_SESSION + 10 {
+        let mut kept = Vec::new();
+        // The script walks records as the library does: every third one
+        // carries a URL, so records differ in length.
+        for i in 0..MAX_RECORDS_PER_SESSION + 10 {
             let (text, ticket) = st(Some(session));
-            let visit = ServiceVisit {
-                service: SERVICE.to_owned(),
-                ticket: text.clone(),
-            };
-            store.spend(&use_of(&ticket), Some(&visit)).await.unwrap();
-            texts.push(text);
+            let mut one = record(&text);
+            if i % 3 == 0 {
+                one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
+            }
+            store.spend(&use_of(&ticket), Some(&one)).await.unwrap();
+            kept.push(one);
         }
-        let visits = store
-            .end_session(session, StdDuration::from_secs(60))
+        let (_, any) = st(Some(session));
+        let records = store
+            .end_session(&session_of(&any), StdDuration::from_secs(60))
             .await
             .unwrap();
-        let kept: Vec<String> = visits.into_iter().map(|v| v.ticket).collect();
-        assert_eq!(kept, texts[10..]);
+        assert_eq!(records, kept[10..]);
     });
 }
 
@@ -132,23 +149,30 @@ fn every_key_expires_with_what_it_guards() {
         // Validated 200 ms before expiry, in a session that ends then too.
         let at = ticket.claims().expires_at() - Duration::milliseconds(200);
         let late = TicketUse::new(&codec(), &ticket, at).unwrap();
-        let visit = ServiceVisit {
-            service: SERVICE.to_owned(),
-            ticket: text,
-        };
-        assert_eq!(store.spend(&late, Some(&visit)).await, Ok(Verdict::First));
-        assert_eq!(server.cli(&["DBSIZE"]), "2", "a spent mark and the visits");
-        let keys = server.cli(&["KEYS", "*"]);
-        assert!(
-            !keys.contains(&visit.ticket) && !keys.contains("ST-"),
-            "{keys}"
+        assert_eq!(
+            store.spend(&late, Some(&record(&text))).await,
+            Ok(Verdict::First)
         );
-        for key in keys.lines() {
-            let ttl: i64 = server.cli(&["PTTL", key]).parse().unwrap();
-            assert!(ttl > 0 && ttl <= 8 * 3600 * 1000, "{key}: {ttl}");
-        }
+        // The spent mark, for the 200 ms the ticket had left; the session's
+        // record window, until it closes 10 minutes after the session ends.
+        let window = session_of(&ticket).ends_at().unix_timestamp() / 600;
+        let spent = format!("cas:{{{}}}:spent:", &session.to_string()[..2]);
+        let records = format!("cas:{{{}}}:slo:{window}", &session.to_string()[..2]);
+        let mut keys: Vec<String> = server.cli(&["KEYS", "*"]).lines().map(String::from).collect();
+        keys.sort();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert_eq!(keys[0], records);
+        assert!(keys[1].starts_with(&spent), "{keys:?}");
+        let spent_ttl: i64 = server.cli(&["PTTL", &keys[1]]).parse().unwrap();
+        assert!(spent_ttl > 0 && spent_ttl <= 200, "{spent_ttl}");
+        let window_ttl: i64 = server.cli(&["PTTL", &records]).parse().unwrap();
+        let window_left = (8 * 3600 + 600 - 10) * 1000 + 200;
+        assert!(
+            window_ttl > window_left - 5_000 && window_ttl <= window_left,
+            "{window_ttl}"
+        );
         store
-            .end_session(session, StdDuration::from_millis(200))
+            .end_session(&session_of(&ticket), StdDuration::from_millis(200))
             .await
             .unwrap();
         tokio::time::sleep(StdDuration::from_millis(450)).await;

@@ -189,7 +189,7 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
     {
         let principal = tgt.claims().principal();
         ended = state
-            .end(&node, session.id(), principal, session.ends_at(), now)
+            .end(&node, session, principal, now)
             .await;
     }
     if let (Some(registry), Some(text)) = (&node.registry, page::tgt_from(&headers)) {

@@ -6,17 +6,18 @@
 //! presented is checked against ended sessions; `/logout` ends the session
 //! and posts a SAML `LogoutRequest` naming each ST to each service that
 //! validated one in the session (CAS 3.0 Appendix C), in the background,
-//! each with a timeout, if it is under `--single-logout-allow`. Without that
-//! list no service is recorded: the store then holds only spent tickets and
-//! ended sessions.
+//! each with a timeout, if it is under `--single-logout-allow`. The store
+//! keeps the STs themselves; at logout the node opens each again to learn
+//! its service. Without that list nothing is recorded: the store then holds
+//! only spent tickets and ended sessions.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use cas_ticket_codec::store::{
-    FailurePolicy, MemoryStore, ServiceVisit, Store, StoreError, TicketUse, Verdict,
+    FailurePolicy, LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{RedisStore, SessionId, Ticket, rfc3339};
+use cas_ticket_codec::{Kind, RedisStore, Session, SessionId, Ticket, normalize, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -94,15 +95,21 @@ impl PoolState {
         // be a moment later.
         let usage = TicketUse::new(&node.codec(), ticket, now)
             .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
-        // Only a listed service is recorded for single logout: anyone can
-        // get and validate an ST for any URL.
-        let visit = node
-            .single_logout_target(service)
-            .map(|service| ServiceVisit {
-                service,
+        // Only a ticket for a listed service is recorded for single logout:
+        // anyone can get and validate an ST for any URL. The URL is kept
+        // too when the ticket holds only a digest of it.
+        let record = ticket.claims().service().and_then(|stored| {
+            let url = if stored.is_shortened() {
+                normalize(service).ok()?
+            } else {
+                stored.as_str().to_owned()
+            };
+            listed(node, &url).then(|| LogoutRecord {
                 ticket: text.to_owned(),
-            });
-        match self.store.spend(&usage, visit.as_ref()).await {
+                service: stored.is_shortened().then_some(url),
+            })
+        });
+        match self.store.spend(&usage, record.as_ref()).await {
             Ok(Verdict::First) => Ok(()),
             Ok(Verdict::Replayed) => Err((
                 "INVALID_TICKET",
@@ -134,32 +141,26 @@ impl PoolState {
     pub async fn end(
         &self,
         node: &Arc<Node>,
-        session: SessionId,
+        session: &Session,
         principal: &str,
-        ends_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> bool {
-        let lasting = StdDuration::try_from(ends_at + node.flags.leeway - now).unwrap_or_default();
+        let lasting = StdDuration::try_from(session.ends_at() + node.flags.leeway - now)
+            .unwrap_or_default();
         match self.store.end_session(session, lasting).await {
-            Ok(visits) => {
-                // Checked again here: another node of the pool, with another
-                // list, may have recorded a visit. The URL must be its own
-                // normalized form, so that what is called is what the list
-                // allowed: `/app/../x` is not under `/app`.
-                let (listed, unlisted): (Vec<_>, Vec<_>) = visits.into_iter().partition(|visit| {
-                    node.single_logout_target(&visit.service).as_ref() == Some(&visit.service)
-                });
-                for visit in unlisted {
-                    // Quoted and escaped: it was read from the store.
-                    eprintln!(
-                        "cas_node: no single logout to {:?}: not under --single-logout-allow",
-                        visit.service
-                    );
-                }
-                for visit in listed {
-                    let agent = node.callbacks.clone();
-                    let principal = principal.to_owned();
-                    tokio::task::spawn_blocking(move || single_logout(&agent, &visit, &principal));
+            Ok(records) => {
+                for record in records {
+                    match logout_target(node, session, &record) {
+                        Ok(service) => {
+                            let agent = node.callbacks.clone();
+                            let principal = principal.to_owned();
+                            tokio::task::spawn_blocking(move || {
+                                single_logout(&agent, &service, &record.ticket, &principal)
+                            });
+                        }
+                        // Quoted and escaped: it was read from the store.
+                        Err(why) => eprintln!("cas_node: no single logout: {why}"),
+                    }
                 }
                 true
             }
@@ -169,6 +170,42 @@ impl PoolState {
             }
         }
     }
+}
+
+/// Whether single logout may go to `url`: it is its own normalized form (so
+/// that what is called is what the list allowed: `/app/../x` is not under
+/// `/app`), and it is under `--single-logout-allow`.
+fn listed(node: &Node, url: &str) -> bool {
+    node.single_logout_target(url).as_deref() == Some(url)
+}
+
+/// Where the single-logout request for `record`, read from the store, goes.
+/// The store is not trusted: the ticket must open under the pool's keys
+/// (expired, as it is by now), be an ST or PT of `session`, and the URL it
+/// names, or the URL recorded with it if it holds a digest, must be listed
+/// here (another node, with another list, may have recorded it).
+fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Result<String, String> {
+    let claims = node
+        .codec()
+        .open_expired(&record.ticket)
+        .map_err(|e| format!("a recorded ticket does not open ({e})"))?;
+    if !matches!(claims.kind(), Kind::St | Kind::Pt)
+        || claims.session().map(|s| s.id()) != Some(session.id())
+    {
+        return Err("a recorded ticket is not one of the session's".to_owned());
+    }
+    let stored = claims
+        .service()
+        .ok_or("a recorded ticket has no service")?;
+    let url = match &record.service {
+        None if !stored.is_shortened() => stored.as_str(),
+        Some(url) if stored.is_shortened() && stored.matches(url) => url,
+        _ => return Err("a recorded URL is not the ticket's service".to_owned()),
+    };
+    if !listed(node, url) {
+        return Err(format!("{url:?} is not under --single-logout-allow"));
+    }
+    Ok(url.to_owned())
 }
 
 fn session_ended() -> Failure {
@@ -189,27 +226,26 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// POSTs a SAML 2.0 `LogoutRequest` naming `visit.ticket` to `visit.service`
+/// POSTs a SAML 2.0 `LogoutRequest` naming `ticket` to `service`
 /// (`logoutRequest=…`, as Apereo CAS sends it). Failures are logged: a
 /// service that does not answer keeps its own session.
-fn single_logout(agent: &ureq::Agent, visit: &ServiceVisit, principal: &str) {
-    let Some(request) = logout_request(principal, &visit.ticket) else {
+fn single_logout(agent: &ureq::Agent, service: &str, ticket: &str, principal: &str) {
+    let Some(request) = logout_request(principal, ticket) else {
         return;
     };
     let sent = agent
-        .post(&visit.service)
+        .post(service)
         .config()
         .timeout_global(Some(LOGOUT_TIMEOUT))
         .build()
         .send_form([("logoutRequest", request.as_str())]);
     match sent {
         Ok(response) => eprintln!(
-            "cas_node: single logout sent to {} ({})",
-            visit.service,
+            "cas_node: single logout sent to {service} ({})",
             response.status()
         ),
         // The error may quote the URL, never the ticket: it is in the body.
-        Err(e) => eprintln!("cas_node: single logout to {} failed: {e}", visit.service),
+        Err(e) => eprintln!("cas_node: single logout to {service} failed: {e}"),
     }
 }
 
