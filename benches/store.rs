@@ -3,25 +3,29 @@
 //! on loopback (a redis-server this bench starts on a free port and stops),
 //! next to what a Redis ticket registry does at validation (`GETDEL` of the
 //! ticket it stored at issue). Each iteration validates a ticket of its own:
-//! 20 000 typical STs are sealed beforehand, each with its own nonce.
+//! 20 000 typical STs are sealed beforehand, each with its own nonce. With
+//! a single-logout record (the script of FORMAT.md §13), each of 200 000
+//! STs has a session of its own, so that every iteration appends a record;
+//! at the cap, all are in one session that already holds 64 records.
 //!
 //! `cargo bench --features redis --bench store`
 
 use std::hint::black_box;
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::store::{MemoryStore, Store, TicketUse};
-use cas_ticket_codec::{Alg, RedisStore};
+use cas_ticket_codec::store::{LogoutRecord, MemoryStore, Store, TicketUse};
+use cas_ticket_codec::{Alg, RedisStore, SessionId};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
-use common::{NOW, codec, st};
+use common::{NOW, codec, sealed_st, st};
 use redis_server::Server;
 
 const TICKETS: usize = 20_000;
+const RECORDED: usize = 200_000;
 
 fn store(c: &mut Criterion) {
     let codec = codec(Alg::Aes256Gcm);
@@ -59,6 +63,47 @@ fn store(c: &mut Criterion) {
             let ticket = codec.decode(next.next().unwrap(), NOW).unwrap();
             let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
             runtime.block_on(redis.spend(&usage, None)).unwrap()
+        })
+    });
+    let recorded: Vec<(String, LogoutRecord)> = (0..RECORDED)
+        .map(|_| {
+            let (text, _) = sealed_st(Some(SessionId::generate().unwrap()));
+            let record = LogoutRecord {
+                ticket: text.clone(),
+                service: None,
+            };
+            (text, record)
+        })
+        .collect();
+    let mut next_recorded = recorded.iter().cycle();
+    group.bench_function("decode_and_spend_with_record_on_redis", |b| {
+        b.iter(|| {
+            let (text, record) = next_recorded.next().unwrap();
+            let ticket = codec.decode(text, NOW).unwrap();
+            let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
+            runtime.block_on(redis.spend(&usage, Some(record))).unwrap()
+        })
+    });
+    // The worst case: one session at its cap of 64 records, so that every
+    // append rewrites the whole field (what benches/load's single user does).
+    let crowded = SessionId::generate().unwrap();
+    let at_cap: Vec<(String, LogoutRecord)> = (0..RECORDED)
+        .map(|_| {
+            let (text, _) = sealed_st(Some(crowded));
+            let record = LogoutRecord {
+                ticket: text.clone(),
+                service: None,
+            };
+            (text, record)
+        })
+        .collect();
+    let mut next_at_cap = at_cap.iter().cycle();
+    group.bench_function("decode_and_spend_with_record_at_the_cap_on_redis", |b| {
+        b.iter(|| {
+            let (text, record) = next_at_cap.next().unwrap();
+            let ticket = codec.decode(text, NOW).unwrap();
+            let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
+            runtime.block_on(redis.spend(&usage, Some(record))).unwrap()
         })
     });
     // The registry baseline: at validation, one GETDEL of the stored ticket.

@@ -46,8 +46,9 @@ if first and ended == 0 then
   local from = 1
   if #starts >= kept then from = starts[#starts - kept + 2] end
   redis.call('HSET', KEYS[3], ARGV[2], string.sub(old, from) .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[3], ARGV[4], 'NX')
-  redis.call('PEXPIRE', KEYS[3], ARGV[4], 'GT')
+  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[4]) then
+    redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  end
 end
 if first then return {1, ended} end
 return {0, ended}

@@ -173,7 +173,10 @@ fn window_end(session: &Session) -> OffsetDateTime {
 /// The record window `session` ends in: its end in Unix seconds, divided by
 /// [`RECORD_WINDOW_SECS`], rounded down.
 pub(crate) fn window_of(session: &Session) -> i64 {
-    session.ends_at().unix_timestamp().div_euclid(RECORD_WINDOW_SECS)
+    session
+        .ends_at()
+        .unix_timestamp()
+        .div_euclid(RECORD_WINDOW_SECS)
 }
 
 /// Pool-wide ticket state: see the module docs.
@@ -418,8 +421,7 @@ impl Store for MemoryStore {
             }
             self.room(state, now)?;
             state.marks.insert(key, now + ticket.keep_for);
-            if let (Some(session), Some(record)) = (ticket.session(), record.and_then(record_of))
-            {
+            if let (Some(session), Some(record)) = (ticket.session(), record.and_then(record_of)) {
                 if !state.records.contains_key(&session) {
                     self.room(state, now)?;
                 }
@@ -512,10 +514,7 @@ mod tests {
         // everything after a record that is not well formed.
         let both = [expected.clone(), expected_pt.clone()].concat();
         assert_eq!(records_of(&both), vec![plain.clone(), with_url.clone()]);
-        assert_eq!(
-            records_of(&both[..both.len() - 1]),
-            vec![plain.clone()]
-        );
+        assert_eq!(records_of(&both[..both.len() - 1]), vec![plain.clone()]);
         let bad_code = [expected.clone(), vec![9, 1, 0], expected_pt].concat();
         assert_eq!(records_of(&bad_code), vec![plain]);
         assert_eq!(records_of(&[]), vec![]);

@@ -5,9 +5,7 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::store::{
-    LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
-};
+use cas_ticket_codec::store::{LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict};
 use cas_ticket_codec::{Alg, Codec, Session, SessionId, Ticket};
 use common::{NOW, keyring, sealed_st as st};
 use time::Duration;
@@ -187,7 +185,13 @@ fn only_service_and_proxy_tickets_are_kept_for_single_logout() {
     let (text, ticket) = st(Some(session));
     let tgt = text.replacen("ST-", "TGT-", 1);
     let pt = text.replacen("ST-", "PT-", 1);
-    for refused in [tgt.as_str(), "ST-not base62", "ST-", "not a ticket", &text[..20]] {
+    for refused in [
+        tgt.as_str(),
+        "ST-not base62",
+        "ST-",
+        "not a ticket",
+        &text[..20],
+    ] {
         let (_, spent) = st(Some(session));
         block_on(store.spend(&use_of(&spent), Some(&record(refused)))).unwrap();
     }
@@ -211,10 +215,15 @@ fn records_last_until_their_session_window_closes() {
     );
     let lenient = codec().with_leeway(Duration::seconds(5));
     assert_eq!(
-        TicketUse::new(&lenient, &ticket, NOW).unwrap().records_for(),
+        TicketUse::new(&lenient, &ticket, NOW)
+            .unwrap()
+            .records_for(),
         StdDuration::from_secs(8 * 3600 + 605)
     );
     // Without a session, nothing is recorded: the ticket's own life.
     let (_, sessionless) = st(None);
-    assert_eq!(use_of(&sessionless).records_for(), StdDuration::from_secs(10));
+    assert_eq!(
+        use_of(&sessionless).records_for(),
+        StdDuration::from_secs(10)
+    );
 }

@@ -71,7 +71,9 @@ async fn contract(node1: &dyn Store, node2: &dyn Store) {
     assert_eq!(node1.session_ended(session).await, Ok(true));
     let (later_text, later) = st(Some(session));
     assert_eq!(
-        node1.spend(&use_of(&later), Some(&record(&later_text))).await,
+        node1
+            .spend(&use_of(&later), Some(&record(&later_text)))
+            .await,
         Ok(Verdict::SessionEnded)
     );
     // Nothing is recorded for a session that has ended.
@@ -158,7 +160,11 @@ fn every_key_expires_with_what_it_guards() {
         let window = session_of(&ticket).ends_at().unix_timestamp() / 600;
         let spent = format!("cas:{{{}}}:spent:", &session.to_string()[..2]);
         let records = format!("cas:{{{}}}:slo:{window}", &session.to_string()[..2]);
-        let mut keys: Vec<String> = server.cli(&["KEYS", "*"]).lines().map(String::from).collect();
+        let mut keys: Vec<String> = server
+            .cli(&["KEYS", "*"])
+            .lines()
+            .map(String::from)
+            .collect();
         keys.sort();
         assert_eq!(keys.len(), 2, "{keys:?}");
         assert_eq!(keys[0], records);

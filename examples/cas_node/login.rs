@@ -188,9 +188,7 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         && let Some(session) = tgt.claims().session()
     {
         let principal = tgt.claims().principal();
-        ended = state
-            .end(&node, session, principal, now)
-            .await;
+        ended = state.end(&node, session, principal, now).await;
     }
     if let (Some(registry), Some(text)) = (&node.registry, page::tgt_from(&headers)) {
         ended = tgt.is_some() && registry.removed(&text).await.is_ok();

@@ -145,8 +145,8 @@ impl PoolState {
         principal: &str,
         now: OffsetDateTime,
     ) -> bool {
-        let lasting = StdDuration::try_from(session.ends_at() + node.flags.leeway - now)
-            .unwrap_or_default();
+        let lasting =
+            StdDuration::try_from(session.ends_at() + node.flags.leeway - now).unwrap_or_default();
         match self.store.end_session(session, lasting).await {
             Ok(records) => {
                 for record in records {
@@ -194,9 +194,7 @@ fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Resul
     {
         return Err("a recorded ticket is not one of the session's".to_owned());
     }
-    let stored = claims
-        .service()
-        .ok_or("a recorded ticket has no service")?;
+    let stored = claims.service().ok_or("a recorded ticket has no service")?;
     let url = match &record.service {
         None if !stored.is_shortened() => stored.as_str(),
         Some(url) if stored.is_shortened() && stored.matches(url) => url,

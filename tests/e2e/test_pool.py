@@ -20,6 +20,7 @@ import requests
 from cas import CASClientV1, CASClientV2, CASClientV3, CASClientWithSAMLV1
 
 import pytest
+import redis
 
 from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, LogoutListener, Node, ticketctl
 
@@ -892,19 +893,60 @@ def test_without_single_logout_allow_the_store_keeps_only_spent_tickets_and_ende
     code, _ = failure(node1, "serviceValidate", ticket=st, service=app)
     assert code == "INVALID_TICKET"
     keys = redis_server.cli("KEYS", "*").split()
-    assert len(keys) == 1 and re.fullmatch(r"cas:\{[0-9a-f]{16}\}:spent:[0-9a-f]{32}", keys[0]), keys
+    assert len(keys) == 1 and re.fullmatch(r"cas:\{[0-9a-f]{2}\}:spent:[0-9a-f]{32}", keys[0]), keys
     copy = session.cookies["CASTGC"]
     page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
     assert page.status_code == 200 and "ended on every node" in page.text
     thief = browser()
     thief.cookies.set("CASTGC", copy)
     assert sso(node1, APP, thief).status_code == 200, "the form, not single sign-on"
-    assert sorted(k.split(":")[-1] for k in redis_server.cli("KEYS", "*").split()) == sorted(
-        [keys[0].split(":")[-1], "ended"])
+    [ended] = [k for k in redis_server.cli("KEYS", "*").split() if k != keys[0]]
+    assert re.fullmatch(r"cas:\{[0-9a-f]{2}\}:ended:[0-9a-f]{16}", ended), ended
     # No service was recorded, so none is told.
     time.sleep(1)
     assert logout_listener.requests == []
     assert "single logout off" in node1.log()
+
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+TAIL_BYTES = {2: 1, 3: 2, 5: 3, 6: 4, 7: 5, 9: 6, 10: 7}
+
+
+def ticket_bytes(ticket):
+    """The bytes a ticket's body spells (FORMAT.md §3)."""
+    body = ticket.split("-", 1)[1]
+
+    def number(digits):
+        n = 0
+        for c in digits:
+            n = n * 62 + B62.index(c)
+        return n
+
+    whole = len(body) - len(body) % 11
+    out = b"".join(number(body[i:i + 11]).to_bytes(8, "big") for i in range(0, whole, 11))
+    if whole < len(body):
+        out += number(body[whole:]).to_bytes(TAIL_BYTES[len(body) - whole], "big")
+    return out
+
+
+def logout_record(ticket, url=None, raw=None):
+    """A single-logout record as FORMAT.md §13 writes it (of `raw` bytes
+    instead of the ticket's, if given)."""
+    code = {"ST": 1, "PT": 2}[ticket.split("-")[0]] + (2 if url else 0)
+    raw = raw if raw is not None else ticket_bytes(ticket)
+    record = bytes([code, len(raw)]) + raw
+    if url:
+        record += len(url).to_bytes(2, "big") + url.encode()
+    return record
+
+
+def records_of(pool, session):
+    """(key, field) of the session's single-logout records (FORMAT.md §13),
+    and its TGT's claims."""
+    tgt = json.loads(ticketctl("decode", "--keys", pool.keys, session.cookies["CASTGC"]))
+    ends = datetime.fromisoformat(tgt["session_ends_at"].replace("Z", "+00:00"))
+    sid = tgt["session_id"]
+    return f"cas:{{{sid[:2]}}}:slo:{int(ends.timestamp()) // 600}", bytes.fromhex(sid), tgt
 
 
 def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, logout_listener):
@@ -913,16 +955,19 @@ def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, log
     the node's network)."""
     internal = LogoutListener()
     try:
-        node1, node2 = own_pool(size=2, extra_args=[
-            "--store", redis_server.url, "--single-logout-allow", logout_listener.url]).nodes
+        pool = own_pool(size=2, extra_args=[
+            "--store", redis_server.url, "--single-logout-allow", logout_listener.url])
+        node1, node2 = pool.nodes
         session, listed_st = login(node1, logout_listener.url)
         assert client(2, node2, logout_listener.url).verify_ticket(listed_st)[0] == USER
         # The same user, as an attacker: an ST for an internal URL, validated.
         internal_st = ticket_from(sso(node1, internal.url, session), internal.url)
         assert client(2, node2, internal.url).verify_ticket(internal_st)[0] == USER
-        [visits] = [k for k in redis_server.cli("KEYS", "*").split() if k.endswith(":visits")]
-        recorded = redis_server.cli("LRANGE", visits, "0", "-1")
-        assert logout_listener.url in recorded and internal.url not in recorded
+        # The store holds the listed ST, in binary, and no URL: one hash per
+        # window of session ends, one field per session.
+        key, field, _ = records_of(pool, session)
+        assert redis.Redis.from_url(redis_server.url).hgetall(key) == {field: logout_record(listed_st)}
+        assert [k for k in redis_server.cli("KEYS", "*").split() if ":slo:" in k] == [key]
         page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
         assert "ended on every node" in page.text
         deadline = time.monotonic() + TIMEOUT
@@ -934,33 +979,69 @@ def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, log
         [request] = logout_listener.requests
         assert ElementTree.fromstring(request).findtext(
             "{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == listed_st
+        assert redis_server.cli("EXISTS", key) == "0", "handed out once, then gone"
     finally:
         internal.stop()
 
 
-def test_single_logout_checks_the_list_again_when_it_sends(own_pool, redis_server, logout_listener):
-    """A visit another node recorded under its own, wider list (or written
-    into Redis by anyone who can) is not sent to."""
+def test_single_logout_trusts_no_record_it_reads(own_pool, redis_server, logout_listener):
+    """Records another node wrote under its own, wider list, or that anyone
+    who can write to Redis planted: each is opened with the pool's keys and
+    checked before anything is sent."""
     internal = LogoutListener()
     try:
         pool = own_pool(size=1, extra_args=[
             "--store", redis_server.url, "--single-logout-allow", logout_listener.url])
         [node] = pool.nodes
-        session, st = login(node, APP)
-        tgt = json.loads(ticketctl("decode", "--keys", pool.keys, session.cookies["CASTGC"]))
-        # Another origin, and a path that only looks as if it were under the
-        # listed one.
-        for url in (internal.url, logout_listener.url + "/../elsewhere"):
-            redis_server.cli("RPUSH", f"cas:{{{tgt['session_id']}}}:visits", f"{url}\t{st}")
-        redis_server.cli("PEXPIRE", f"cas:{{{tgt['session_id']}}}:visits", "60000")
+        session, _ = login(node, APP)
+        key, field, tgt = records_of(pool, session)
+        base = logout_listener.url.rsplit("/app", 1)[0]
+
+        def st(service, session_id=tgt["session_id"]):
+            return ticketctl("encode", "--keys", pool.keys, "--kind", "st", "--principal", USER,
+                             "--method", "Password", "--service", service, "--session", session_id,
+                             "--session-end", tgt["session_ends_at"])
+
+        # A long service (stored as a digest): its URL is kept with it.
+        long_listed = logout_listener.url + "/" + "a" * 80
+        listed = st(long_listed)
+        long_elsewhere = base + "/elsewhere/" + "b" * 80
+        elsewhere = st(long_elsewhere)
+        listed_raw = ticket_bytes(st(logout_listener.url))
+        planted = [
+            # Another origin, in a genuine ticket of this session.
+            logout_record(st(internal.url)),
+            # A listed service, in a ticket of another session.
+            logout_record(st(logout_listener.url, session_id="00112233445566ff")),
+            # A ticket that does not open (its tag changed).
+            logout_record("ST-x", raw=listed_raw[:-1] + bytes([listed_raw[-1] ^ 1])),
+            # A listed URL next to a ticket whose service is another (whole).
+            logout_record(st(internal.url), url=logout_listener.url),
+            # A URL that matches the digest and only looks as if it were
+            # under the listed path.
+            logout_record(elsewhere, url=logout_listener.url + "/../elsewhere/" + "b" * 80),
+            # And one that is fine: sent.
+            logout_record(listed, url=long_listed),
+        ]
+        store = redis.Redis.from_url(redis_server.url)
+        store.hset(key, field, b"".join(planted))
+        store.pexpire(key, 60000)
         page = session.get(urljoin(node.url, "logout"), timeout=TIMEOUT)
         assert "ended on every node" in page.text
         deadline = time.monotonic() + TIMEOUT
-        while node.log().count("not under --single-logout-allow") < 2:
+        while not logout_listener.requests or node.log().count("no single logout") < 5:
             assert time.monotonic() < deadline, node.log()
             time.sleep(0.05)
         time.sleep(0.5)
-        assert internal.requests == [] and logout_listener.requests == []
+        log = node.log()
+        assert log.count("not under --single-logout-allow") == 2, log
+        assert "a recorded ticket is not one of the session's" in log
+        assert "a recorded ticket does not open (ticket authentication failed)" in log
+        assert "a recorded URL is not the ticket's service" in log
+        assert internal.requests == []
+        [request] = logout_listener.requests
+        assert ElementTree.fromstring(request).findtext(
+            "{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == listed
     finally:
         internal.stop()
 
