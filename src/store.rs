@@ -229,7 +229,7 @@ pub(crate) fn ended_key(session: SessionId) -> String {
 /// The key of the hash that holds the single-logout records of the sessions
 /// that end in `session`'s record window; its field is the session id's
 /// eight bytes.
-#[cfg(feature = "redis")]
+#[cfg(any(feature = "redis", test))]
 pub(crate) fn records_key(session: &Session) -> String {
     format!("cas:{{{}}}:slo:{}", tag(session.id()), window_of(session))
 }

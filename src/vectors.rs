@@ -1007,3 +1007,96 @@ fn the_payload_builder_writes_what_the_encoder_writes() {
     );
     assert_eq!(pgt, crate::stages::to_cbor(&claims("PGT", false, false)));
 }
+
+/// What a store shared with other implementations must agree on (FORMAT.md
+/// §13), for tickets of the vectors: replay id, key names, expiries, and
+/// single-logout records.
+#[cfg(feature = "store")]
+fn store_vectors() -> String {
+    use crate::store::{LogoutRecord, TicketUse, ended_key, record_of, spent_key};
+    let ring = keyring(Alg::Aes256Gcm);
+    let codec = Codec::new(&ring).with_leeway(Duration::seconds(5));
+    let cases = [
+        ("ST", false, true, "an ST in a session"),
+        (
+            "PT",
+            true,
+            true,
+            "a PT for a shortened service: its URL is kept with it",
+        ),
+        (
+            "ST",
+            false,
+            false,
+            "an ST without a session: no record, no window",
+        ),
+    ]
+    .into_iter()
+    .map(|(kind, long_service, with_session, comment)| {
+        let mut c = claims(kind, false, long_service);
+        if with_session {
+            c = in_session(c);
+        }
+        let text = codec.encode_with_nonce(&c, NONCE).unwrap();
+        let now = c.issued_at() + Duration::seconds(2);
+        let ticket = codec.decode(&text, now).unwrap();
+        let usage = TicketUse::new(&codec, &ticket, now).unwrap();
+        let mut case = json!({
+            "comment": comment,
+            "ticket": text,
+            "now": rfc3339(now),
+            "leeway_seconds": 5,
+            "replay_id": hex(&usage.replay_id()),
+            "spent_key": spent_key(&usage),
+            "spent_ms": usage.keep_for().as_millis() as u64,
+        });
+        if let Some(session) = c.session() {
+            let url = long_service.then(|| crate::service::normalize(LONG_SERVICE).unwrap());
+            let record = record_of(&LogoutRecord {
+                ticket: text.clone(),
+                service: url.clone(),
+            })
+            .unwrap();
+            case["session_id"] = Value::String(session.id().to_string());
+            case["session_ends_at"] = Value::String(rfc3339(session.ends_at()));
+            case["ended_key"] = Value::String(ended_key(session.id()));
+            case["records_key"] = Value::String(crate::store::records_key(session));
+            case["records_field"] = Value::String(hex(&session.id().to_bytes()));
+            case["records_ms"] = (usage.records_for().as_millis() as u64).into();
+            case["service_url"] = url.map_or(Value::Null, Value::String);
+            case["record"] = Value::String(hex(&record));
+        }
+        case
+    })
+    .collect::<Vec<_>>();
+    let keyring: Value = serde_json::from_str(&ring.to_json()).unwrap();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "comment": "FORMAT.md §13: what nodes sharing a store compute for a ticket; each ticket is sealed with `nonce` under `keyring` and validated at `now` by a node with a leeway of `leeway_seconds`",
+        "keyring": keyring,
+        "nonce": hex(&NONCE),
+        "cases": cases,
+    }))
+    .unwrap();
+    text.push('\n');
+    text
+}
+
+#[cfg(feature = "store")]
+#[test]
+fn store_vectors_match_the_committed_file() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/store/store.json");
+    let text = store_vectors();
+    if std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    } else {
+        let committed = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; regenerate the vectors", path.display()));
+        assert_eq!(
+            committed,
+            text,
+            "{} differs from what the code generates",
+            path.display()
+        );
+    }
+}
