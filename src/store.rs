@@ -521,6 +521,35 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_reads_as_the_records_it_still_holds_whole() {
+        let (st, _) = shaped(Kind::St, 82);
+        let (pt, _) = shaped(Kind::Pt, 100);
+        let records = [
+            LogoutRecord {
+                ticket: st,
+                service: None,
+            },
+            LogoutRecord {
+                ticket: pt,
+                service: Some(format!("https://a.example/{}", "x".repeat(300))),
+            },
+        ];
+        let encoded: Vec<Vec<u8>> = records.iter().map(|r| record_of(r).unwrap()).collect();
+        let value = encoded.concat();
+        for cut in 0..=value.len() {
+            let whole = encoded
+                .iter()
+                .scan(0, |end, r| {
+                    *end += r.len();
+                    Some(*end)
+                })
+                .filter(|end| *end <= cut)
+                .count();
+            assert_eq!(records_of(&value[..cut]), records[..whole], "cut at {cut}");
+        }
+    }
+
+    #[test]
     fn only_well_formed_sts_and_pts_make_records() {
         let (tgt, _) = shaped(Kind::Tgt, 82);
         let (pgt, _) = shaped(Kind::Pgt, 82);
