@@ -942,27 +942,30 @@ fn url_vectors() -> String {
 #[test]
 fn vectors_match_the_committed_files() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-    let regenerate = std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some();
-    if regenerate {
-        std::fs::create_dir_all(dir.join("urls")).unwrap();
-    }
     let urls = (dir.join("urls/services.json"), url_vectors());
     let tickets = vectors()
         .into_iter()
         .map(|v| (dir.join(format!("{}.json", v.name)), to_json(&v)));
     for (path, text) in tickets.chain([urls]) {
-        if regenerate {
-            std::fs::write(&path, text).unwrap();
-        } else {
-            let committed = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("{}: {e}; regenerate the vectors", path.display()));
-            assert_eq!(
-                committed,
-                text,
-                "{} differs from what the code generates",
-                path.display()
-            );
-        }
+        write_or_compare(&path, &text);
+    }
+}
+
+/// With `CAS_TICKET_REGENERATE_VECTORS` set, writes `text` to `path`;
+/// otherwise checks that `path` holds exactly `text`.
+fn write_or_compare(path: &std::path::Path, text: &str) {
+    if std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    } else {
+        let committed = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{}: {e}; regenerate the vectors", path.display()));
+        assert_eq!(
+            committed,
+            text,
+            "{} differs from what the code generates",
+            path.display()
+        );
     }
 }
 
@@ -1085,18 +1088,5 @@ fn store_vectors() -> String {
 #[test]
 fn store_vectors_match_the_committed_file() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/store/store.json");
-    let text = store_vectors();
-    if std::env::var_os("CAS_TICKET_REGENERATE_VECTORS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    } else {
-        let committed = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}; regenerate the vectors", path.display()));
-        assert_eq!(
-            committed,
-            text,
-            "{} differs from what the code generates",
-            path.display()
-        );
-    }
+    write_or_compare(&path, &store_vectors());
 }
