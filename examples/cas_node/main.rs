@@ -119,9 +119,9 @@ struct Flags {
     /// With --store: a service URL whose scheme, host, port and path
     /// segments a service must start with to be told of logouts (CAS 3.0
     /// Appendix C; repeat for more; compared as --proxy-allow is). For each
-    /// session, the store keeps the listed services that validated a ticket
-    /// (and the ticket) until the session ends, and logout POSTs a SAML
-    /// `LogoutRequest` to each. None: no single logout, and the store keeps
+    /// session, the store keeps the tickets validated for listed services
+    /// until the session ends, and logout opens each again and POSTs a SAML
+    /// `LogoutRequest` to its service. None: no single logout, and the store keeps
     /// only spent tickets and ended sessions. `http://` services must be
     /// listed as such.
     #[arg(long, value_name = "URL", value_parser = Allow::parse, requires = "store")]
