@@ -257,6 +257,7 @@ impl Store for RedisStore {
         Box::pin(async move {
             // MULTI/EXEC: no record kept between the read and the delete is lost.
             let field = &session.id().to_bytes()[..];
+            let records = records_key(session);
             let mut pipe = redis::pipe();
             pipe.atomic()
                 .cmd("SET")
@@ -266,10 +267,10 @@ impl Store for RedisStore {
                 .arg(millis(lasting))
                 .ignore()
                 .cmd("HGET")
-                .arg(records_key(session))
+                .arg(&records)
                 .arg(field)
                 .cmd("HDEL")
-                .arg(records_key(session))
+                .arg(&records)
                 .arg(field)
                 .ignore();
             let (records,): (Option<Vec<u8>>,) = self.run(&pipe).await?;

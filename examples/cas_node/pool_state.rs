@@ -17,7 +17,7 @@ use std::time::Duration as StdDuration;
 use cas_ticket_codec::store::{
     FailurePolicy, LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{Kind, RedisStore, Session, SessionId, Ticket, normalize, rfc3339};
+use cas_ticket_codec::{Kind, RedisStore, Session, SessionId, Ticket, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -97,16 +97,19 @@ impl PoolState {
             .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
         // Only a ticket for a listed service is recorded for single logout:
         // anyone can get and validate an ST for any URL. The URL is kept
-        // too when the ticket holds only a digest of it.
+        // too (normalized) when the ticket holds only a digest of it.
+        // Without --single-logout-allow no URL is parsed here.
         let record = ticket.claims().service().and_then(|stored| {
             let url = if stored.is_shortened() {
-                normalize(service).ok()?
+                Some(node.single_logout_target(service)?)
+            } else if listed(node, stored.as_str()) {
+                None
             } else {
-                stored.as_str().to_owned()
+                return None;
             };
-            listed(node, &url).then(|| LogoutRecord {
+            Some(LogoutRecord {
                 ticket: text.to_owned(),
-                service: stored.is_shortened().then_some(url),
+                service: url,
             })
         });
         match self.store.spend(&usage, record.as_ref()).await {
