@@ -182,9 +182,30 @@ impl Codec {
     /// (length cap, prefix, text, version, key id, AEAD, strict payload,
     /// expiry).
     pub fn decode(&self, text: &str, now: OffsetDateTime) -> Result<Ticket> {
+        self.decode_with_leeway(text, None, now, self.leeway)
+    }
+
+    /// [`Codec::decode`] with `leeway` past the expiration instant for this
+    /// call, in place of the codec's own (negative counts as zero), and, if
+    /// `expected` is given, any other kind refused first as
+    /// [`Codec::decode_kind`] does: for one codec shared by callers that each
+    /// choose their leeway (the C and Python bindings).
+    pub fn decode_with_leeway(
+        &self,
+        text: &str,
+        expected: Option<Kind>,
+        now: OffsetDateTime,
+        leeway: Duration,
+    ) -> Result<Ticket> {
+        if let Some(expected) = expected {
+            let (found, _) = format::split_prefix(text)?;
+            if found != expected {
+                return Err(Error::WrongKind { expected, found });
+            }
+        }
         let ticket = self.open(text)?;
         let expires_at = ticket.claims.expires_at();
-        if now >= expires_at.saturating_add(self.leeway) {
+        if now >= expires_at.saturating_add(leeway.max(Duration::ZERO)) {
             return Err(Error::Expired {
                 expired_at: expires_at,
                 now,
@@ -231,11 +252,7 @@ impl Codec {
     /// [`Codec::decode`], refusing any kind but `expected` before any
     /// cryptographic work.
     pub fn decode_kind(&self, text: &str, expected: Kind, now: OffsetDateTime) -> Result<Ticket> {
-        let (found, _) = format::split_prefix(text)?;
-        if found != expected {
-            return Err(Error::WrongKind { expected, found });
-        }
-        self.decode(text, now)
+        self.decode_with_leeway(text, Some(expected), now, self.leeway)
     }
 }
 

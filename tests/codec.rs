@@ -392,6 +392,39 @@ fn leeway_is_honoured_and_no_more() {
     assert!(negative.decode(&ticket, expires - Duration::SECOND).is_ok());
 }
 
+#[test]
+fn a_per_call_leeway_replaces_the_codecs_and_the_kind_is_checked_first() {
+    // The codec's own leeway (5 s) does not add to the call's.
+    let codec = codec(Alg::Aes256Gcm).with_leeway(Duration::seconds(5));
+    let claims = st();
+    let expires = claims.expires_at();
+    let ticket = codec.encode(&claims).unwrap();
+    let at = expires + Duration::seconds(2);
+    assert!(
+        codec
+            .decode_with_leeway(&ticket, Some(Kind::St), at, Duration::seconds(3))
+            .is_ok()
+    );
+    // The error names the real instant, not one moved by the leeway.
+    for leeway in [Duration::seconds(2), Duration::ZERO, Duration::seconds(-30)] {
+        assert_eq!(
+            codec.decode_with_leeway(&ticket, None, at, leeway),
+            Err(Error::Expired {
+                expired_at: expires,
+                now: at
+            }),
+            "{leeway}"
+        );
+    }
+    assert_eq!(
+        codec.decode_with_leeway(&ticket, Some(Kind::Pt), at, Duration::ZERO),
+        Err(Error::WrongKind {
+            expected: Kind::Pt,
+            found: Kind::St
+        })
+    );
+}
+
 fn codec_with_negative_leeway() -> Codec {
     codec(Alg::Aes256Gcm).with_leeway(Duration::seconds(-30))
 }

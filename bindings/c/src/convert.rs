@@ -220,19 +220,8 @@ pub(crate) fn decode(codec: &Codec, input: &DecodeInput<'_>) -> Result<Box<Ticke
     }
     let text = String::from_utf8_lossy(bytes);
 
-    // The codec's leeway is fixed when it is built; a per-call leeway is
-    // the same test moved to the other side: `now >= expires_at + leeway`
-    // is `now - leeway >= expires_at`. The error reports the real `now`.
-    let leeway = Duration::seconds(input.leeway_seconds.max(0));
-    let checked_at = now.saturating_sub(leeway);
-    let decoded = match expected {
-        Some(kind) => codec.decode_kind(&text, kind, checked_at),
-        None => codec.decode(&text, checked_at),
-    };
-    let ticket = decoded.map_err(|e| match e {
-        Error::Expired { expired_at, .. } => Error::Expired { expired_at, now },
-        other => other,
-    })?;
+    let leeway = Duration::seconds(input.leeway_seconds);
+    let ticket = codec.decode_with_leeway(&text, expected, now, leeway)?;
     if let Some(service) = input.service {
         // A service that is not UTF-8 names no service a ticket carries.
         let given = service.to_str().map_err(|_| Error::ServiceMismatch)?;

@@ -519,18 +519,7 @@ impl Codec {
         let codec = &self.codec;
         let decoded = py.detach(|| -> Result<RustTicket, Failure> {
             let now = now.unwrap_or_else(OffsetDateTime::now_utc);
-            // The codec's leeway is fixed when it is built; a per-call leeway
-            // is the same test moved to the other side: `now >= expires_at +
-            // leeway` is `now - leeway >= expires_at`. Errors report the real now.
-            let checked_at = now.saturating_sub(Duration::seconds(leeway.max(0)));
-            let result = match kind {
-                Some(kind) => codec.decode_kind(&ticket, kind, checked_at),
-                None => codec.decode(&ticket, checked_at),
-            };
-            let ticket = result.map_err(|e| match e {
-                Error::Expired { expired_at, .. } => Error::Expired { expired_at, now },
-                other => other,
-            })?;
+            let ticket = codec.decode_with_leeway(&ticket, kind, now, Duration::seconds(leeway))?;
             if let Some(service) = &service {
                 ticket.require_service(service)?;
             }
