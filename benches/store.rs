@@ -21,7 +21,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 mod common;
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
-use common::{NOW, codec, sealed_st, st};
+use common::{NOW, codec, logout_record, sealed_st, st};
 use redis_server::Server;
 
 const TICKETS: usize = 20_000;
@@ -80,10 +80,7 @@ fn store(c: &mut Criterion) {
             .map(|_| {
                 let id = session.unwrap_or_else(|| SessionId::generate().unwrap());
                 let (text, _) = sealed_st(Some(id));
-                let record = LogoutRecord {
-                    ticket: text.clone(),
-                    service: None,
-                };
+                let record = logout_record(&text);
                 (text, record)
             })
             .collect();

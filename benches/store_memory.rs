@@ -19,7 +19,7 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::store::{LogoutRecord, Store, TicketUse};
+use cas_ticket_codec::store::{Store, TicketUse};
 use cas_ticket_codec::{Alg, Claims, Codec, Grant, RedisStore, Service, Session, SessionId};
 use time::Duration;
 
@@ -27,7 +27,7 @@ use time::Duration;
 mod common;
 #[path = "../tests/common/redis_server.rs"]
 mod redis_server;
-use common::{NOW, SERVICE, auth, codec};
+use common::{NOW, SERVICE, auth, codec, logout_record};
 use redis_server::Server;
 
 const BATCH: usize = 1000;
@@ -156,10 +156,7 @@ fn main() {
             for login in (0..BATCH).map(|_| login(&codec, next(), logins)) {
                 let ticket = codec.decode(&login.st_text, NOW).unwrap();
                 let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
-                let record = single_logout.then(|| LogoutRecord {
-                    ticket: login.st_text.clone(),
-                    service: None,
-                });
+                let record = single_logout.then(|| logout_record(&login.st_text));
                 let store = store.clone();
                 tasks.spawn_on(
                     async move { store.spend(&usage, record.as_ref()).await.unwrap() },

@@ -5,28 +5,13 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::store::{LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Codec, Session, SessionId, Ticket};
-use common::{NOW, keyring, sealed_st as st};
+use cas_ticket_codec::store::{MemoryStore, Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::{Alg, Codec, SessionId};
+use common::{NOW, keyring, logout_record, sealed_st as st, session_of, use_of};
 use time::Duration;
 
 fn codec() -> Codec {
     common::codec(Alg::Aes256Gcm)
-}
-
-fn use_of(ticket: &Ticket) -> TicketUse {
-    TicketUse::new(&codec(), ticket, NOW).unwrap()
-}
-
-fn session_of(ticket: &Ticket) -> Session {
-    *ticket.claims().session().unwrap()
-}
-
-fn record(ticket: &str) -> LogoutRecord {
-    LogoutRecord {
-        ticket: ticket.to_owned(),
-        service: None,
-    }
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -93,7 +78,7 @@ fn an_ended_session_refuses_its_tickets_and_gives_its_records() {
     let store = MemoryStore::new(100);
     let session = SessionId::generate().unwrap();
     let (text, ticket) = st(Some(session));
-    let kept = record(&text);
+    let kept = logout_record(&text);
     assert_eq!(
         block_on(store.spend(&use_of(&ticket), Some(&kept))),
         Ok(Verdict::First)
@@ -166,7 +151,7 @@ fn a_session_keeps_its_last_records_only() {
     for i in 0..MAX_RECORDS_PER_SESSION + 10 {
         let (text, ticket) = st(Some(session));
         // Every third record carries a URL: records differ in length.
-        let mut one = record(&text);
+        let mut one = logout_record(&text);
         if i % 3 == 0 {
             one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
         }
@@ -193,13 +178,13 @@ fn only_service_and_proxy_tickets_are_kept_for_single_logout() {
         &text[..20],
     ] {
         let (_, spent) = st(Some(session));
-        block_on(store.spend(&use_of(&spent), Some(&record(refused)))).unwrap();
+        block_on(store.spend(&use_of(&spent), Some(&logout_record(refused)))).unwrap();
     }
-    block_on(store.spend(&use_of(&ticket), Some(&record(&pt)))).unwrap();
+    block_on(store.spend(&use_of(&ticket), Some(&logout_record(&pt)))).unwrap();
     let records = block_on(store.end_session(&session_of(&ticket), StdDuration::from_secs(60)));
     // The store keeps what it is given if it spells a ticket: checking it
     // is the reader's work (it is opened again at logout).
-    assert_eq!(records.unwrap(), vec![record(&pt)]);
+    assert_eq!(records.unwrap(), vec![logout_record(&pt)]);
 }
 
 #[test]

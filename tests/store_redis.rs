@@ -9,9 +9,9 @@ mod redis_server;
 use std::process::Command;
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::store::{LogoutRecord, Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Codec, RedisStore, Session, SessionId, Ticket};
-use common::{NOW, sealed_st as st};
+use cas_ticket_codec::store::{Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::{Alg, Codec, RedisStore, SessionId};
+use common::{logout_record, sealed_st as st, session_of, use_of};
 use redis_server::{Server, free_port};
 use time::Duration;
 
@@ -28,27 +28,12 @@ fn codec() -> Codec {
     common::codec(Alg::Aes256Gcm)
 }
 
-fn use_of(ticket: &Ticket) -> TicketUse {
-    TicketUse::new(&codec(), ticket, NOW).unwrap()
-}
-
-fn session_of(ticket: &Ticket) -> Session {
-    *ticket.claims().session().unwrap()
-}
-
-fn record(ticket: &str) -> LogoutRecord {
-    LogoutRecord {
-        ticket: ticket.to_owned(),
-        service: None,
-    }
-}
-
 /// The contract, on any store that two nodes share.
 async fn contract(node1: &dyn Store, node2: &dyn Store) {
     // One validation per ticket, pool-wide.
     let session = SessionId::generate().unwrap();
     let (text, ticket) = st(Some(session));
-    let kept = record(&text);
+    let kept = logout_record(&text);
     assert_eq!(
         node1.spend(&use_of(&ticket), Some(&kept)).await,
         Ok(Verdict::First)
@@ -72,7 +57,7 @@ async fn contract(node1: &dyn Store, node2: &dyn Store) {
     let (later_text, later) = st(Some(session));
     assert_eq!(
         node1
-            .spend(&use_of(&later), Some(&record(&later_text)))
+            .spend(&use_of(&later), Some(&logout_record(&later_text)))
             .await,
         Ok(Verdict::SessionEnded)
     );
@@ -121,7 +106,7 @@ fn a_session_keeps_its_last_records_only() {
         // carries a URL, so records differ in length.
         for i in 0..MAX_RECORDS_PER_SESSION + 10 {
             let (text, ticket) = st(Some(session));
-            let mut one = record(&text);
+            let mut one = logout_record(&text);
             if i % 3 == 0 {
                 one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
             }
@@ -152,7 +137,7 @@ fn every_key_expires_with_what_it_guards() {
         let at = ticket.claims().expires_at() - Duration::milliseconds(200);
         let late = TicketUse::new(&codec(), &ticket, at).unwrap();
         assert_eq!(
-            store.spend(&late, Some(&record(&text))).await,
+            store.spend(&late, Some(&logout_record(&text))).await,
             Ok(Verdict::First)
         );
         // The spent mark, for the 200 ms the ticket had left; the session's

@@ -122,6 +122,27 @@ pub fn sealed_st(session: Option<SessionId>) -> (String, Ticket) {
     (text, ticket)
 }
 
+/// The use the store tests spend of a ticket from [`sealed_st`], validated
+/// at [`NOW`] by `codec(Alg::Aes256Gcm)`.
+#[cfg(feature = "store")]
+pub fn use_of(ticket: &Ticket) -> cas_ticket_codec::store::TicketUse {
+    cas_ticket_codec::store::TicketUse::new(&codec(Alg::Aes256Gcm), ticket, NOW).unwrap()
+}
+
+/// The session of a ticket that has one.
+pub fn session_of(ticket: &Ticket) -> Session {
+    *ticket.claims().session().unwrap()
+}
+
+/// The single-logout record of a ticket whose service is stored whole.
+#[cfg(feature = "store")]
+pub fn logout_record(ticket: &str) -> cas_ticket_codec::store::LogoutRecord {
+    cas_ticket_codec::store::LogoutRecord {
+        ticket: ticket.to_owned(),
+        service: None,
+    }
+}
+
 /// `len` pseudo-random lowercase letters: text the phrase code cannot
 /// shrink much, for claims that must not fit under the length cap.
 pub fn incompressible_text(len: usize) -> String {
