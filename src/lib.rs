@@ -59,6 +59,7 @@ pub mod base62;
 mod claims;
 mod codec;
 mod compact;
+pub mod duration;
 mod error;
 mod format;
 mod keyring;

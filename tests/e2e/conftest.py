@@ -21,7 +21,7 @@ import trustme
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
-CAS_NODE = Path(os.environ.get("CAS_NODE_BIN", TARGET / "examples" / "cas_node"))
+CAS_NODE = Path(os.environ.get("CAS_NODE_BIN", TARGET / "cas-node"))
 TICKETCTL = Path(os.environ.get("TICKETCTL_BIN", TARGET / "ticketctl"))
 
 NODE_START_SECONDS = 10

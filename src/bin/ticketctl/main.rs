@@ -10,17 +10,15 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cas_ticket_codec::duration::{parse_duration, parse_lifetime};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, KeyringError,
     ProxyChain, Service, Session, SessionId, inspect, rfc3339,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use duration::{parse_duration, parse_lifetime};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
-
-mod duration;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 ticket rejected (malformed, tampered, unknown key, wrong kind,

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, normalize, rfc3339};
+use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, Ticket, normalize, rfc3339};
 use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
@@ -30,6 +30,9 @@ use crate::users::Directory;
 /// (`--insecure-cookie`), where the `__Host-` prefix is not allowed.
 const LOGIN_COOKIE: &str = "__Host-CASLOGIN";
 const LOGIN_COOKIE_PLAIN: &str = "CASLOGIN";
+/// Set when the user ticked `warn` at login: ask before every single
+/// sign-on of the session (Apereo CAS's name for it).
+const WARN_COOKIE: &str = "CASPRIVACY";
 
 /// The authentication method recorded in tickets minted after a form login.
 const METHOD: &str = "Password";
@@ -39,7 +42,7 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
     if let Some(name) = query.repeated() {
         return repeated(name);
     }
-    let service = match service_param(&query) {
+    let service = match service_param(&node, &query) {
         Ok(service) => service,
         Err(invalid) => return invalid.into_response(),
     };
@@ -49,26 +52,14 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
     let now = OffsetDateTime::now_utc();
 
     let cookie = page::tgt_from(&headers);
-    let mut session = cookie
-        .as_deref()
-        .and_then(|tgt| node.codec().decode_kind(tgt, Kind::Tgt, now).ok());
-    // With --store, a session ended by a logout on any node is no session.
-    if let (Some(state), Some(tgt)) = (&node.state, &session)
-        && state
-            .live(tgt.claims().session().map(|s| s.id()))
-            .await
-            .is_err()
-    {
-        session = None;
-    }
-    if let (Some(registry), Some(text)) = (&node.registry, &cookie)
-        && session.is_some()
-        && registry.held(text).await.is_err()
-    {
-        session = None;
-    }
+    let session = live_session(&node, cookie.as_deref(), now).await;
     if let (Some(tgt), false) = (&session, renew) {
         return match service {
+            // CAS 3.0 §2.2.1 `warn`: single sign-on must not be transparent;
+            // the user confirms each service first.
+            Some(target) if query.flag("warn") || wants_warning(&headers) => {
+                confirm_page(&node, &target, tgt.claims())
+            }
             // Single sign-on: an ST at once, not from a fresh login.
             Some(target) => {
                 issue_st(&node, tgt.claims(), target, false, now, HeaderMap::new()).await
@@ -101,7 +92,7 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
     if let Some(name) = form.repeated() {
         return repeated(name);
     }
-    let service = match service_param(&form) {
+    let service = match service_param(&node, &form) {
         Ok(service) => service,
         Err(invalid) => return invalid.into_response(),
     };
@@ -115,6 +106,9 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
             Some(message),
             HeaderMap::new(),
         );
+    }
+    if form.get("confirmed").is_some() {
+        return confirmed(&node, &headers, service).await;
     }
     let directory = match Directory::load(&node.flags.users).await {
         Ok(directory) => directory,
@@ -168,6 +162,10 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
     if let Some(spent) = login_cookie(&node, None) {
         cookies.append(SET_COOKIE, spent);
     }
+    // `warn` ticked: every later single sign-on of this session asks first.
+    if let Some(warn) = warn_cookie(&node, form.flag("warn")) {
+        cookies.append(SET_COOKIE, warn);
+    }
     match service {
         Some(target) => issue_st(&node, &claims, target, true, now, cookies).await,
         None => logged_in(&claims, cookies),
@@ -190,14 +188,16 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         let principal = tgt.claims().principal();
         ended = state.end(&node, session, principal, now).await;
     }
-    if let (Some(registry), Some(text)) = (&node.registry, page::tgt_from(&headers)) {
-        ended = tgt.is_some() && registry.removed(&text).await.is_ok();
+    if let (Some(baseline), Some(text)) = (&node.baseline, page::tgt_from(&headers)) {
+        ended = tgt.is_some() && baseline.removed(&text).await.is_ok();
     }
-    // CAS 3.0 names the parameter `service`, CAS 2.0 clients send `url`.
-    let target = query.get("service").or_else(|| query.get("url"));
-    if let Some(Ok(target)) = target.map(Target::new) {
-        return page::redirect(&target.url, cleared);
-    }
+    // CAS 3.0 §2.3.1: `url` MUST be ignored. `service`: the browser goes
+    // there only if it is registered, so /logout is no open redirect.
+    let unregistered = match query.get("service").map(|given| Target::new(&node, given)) {
+        Some(Ok(target)) => return page::redirect(&target.url, cleared),
+        Some(Err(_)) => true,
+        None => false,
+    };
     let expiry = tgt.map(|tgt| rfc3339(tgt.claims().expires_at()));
     let caveat = match (ended, expiry) {
         (true, _) => "<p>Your session has ended on every node of the pool, and the \
@@ -210,7 +210,18 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         ),
         (false, None) => "<p>The session cookie is removed from this browser.</p>".to_owned(),
     };
-    page::html(StatusCode::OK, "Logged out", &caveat, cleared)
+    let not_back = if unregistered {
+        "\n<p>The application that sent you here is not registered with this CAS \
+         server, so you are not sent back to it.</p>"
+    } else {
+        ""
+    };
+    page::html(
+        StatusCode::OK,
+        "Logged out",
+        &format!("{caveat}{not_back}"),
+        cleared,
+    )
 }
 
 /// Mints an ST from the TGT for the target and redirects the browser there
@@ -244,29 +255,36 @@ async fn issue_st(
 /// Where the browser goes after the login: the `service` parameter
 /// normalized (the redirect: the URL exactly as a browser reads it, so no
 /// other parser can read it differently) and in the shortened form an ST
-/// carries.
+/// carries, once the registry says it is a registered service.
 struct Target {
     url: String,
     service: Service,
+    /// The registry's name for it, and its description, shown when `warn`
+    /// asks the user.
+    name: String,
+    description: Option<String>,
     /// `method=POST`: deliver the ticket with a form post, not in the URL.
     post: bool,
 }
 
 impl Target {
-    fn new(given: &str) -> Result<Self, InvalidService> {
+    fn new(node: &Node, given: &str) -> Result<Self, InvalidService> {
         let url = normalize(given).map_err(|_| InvalidService::Url)?;
         let service = Service::new(&url).map_err(|_| InvalidService::Url)?;
+        let (entry, _) = node.registered(&url).ok_or(InvalidService::Unregistered)?;
         Ok(Target {
             url,
             service,
+            name: entry.name.clone(),
+            description: entry.description.clone(),
             post: false,
         })
     }
 }
 
 /// The `service` and `method` parameters: a target if a service is given,
-/// one this node can issue tickets for.
-fn service_param(params: &Params) -> Result<Option<Target>, InvalidService> {
+/// a registered one this node can issue tickets for.
+fn service_param(node: &Node, params: &Params) -> Result<Option<Target>, InvalidService> {
     let post = match params.get("method") {
         None => false,
         Some(m) if m.eq_ignore_ascii_case("GET") => false,
@@ -277,32 +295,43 @@ fn service_param(params: &Params) -> Result<Option<Target>, InvalidService> {
         None => Ok(None),
         Some(given) => Ok(Some(Target {
             post,
-            ..Target::new(given)?
+            ..Target::new(node, given)?
         })),
     }
 }
 
-/// A `service` parameter that is not a URL the codec accepts, or a
-/// `method` other than GET or POST.
+/// A `service` parameter that is not a URL the codec accepts, one the
+/// registry does not know, or a `method` other than GET or POST.
 enum InvalidService {
     Url,
+    Unregistered,
     Method,
 }
 
 impl IntoResponse for InvalidService {
     fn into_response(self) -> Response {
-        let why = match self {
-            InvalidService::Url => {
-                "<p>The service parameter is not an http or https URL this server accepts.</p>"
-            }
-            InvalidService::Method => "<p>The method parameter must be GET or POST.</p>",
+        let (status, title, why) = match self {
+            InvalidService::Url => (
+                StatusCode::BAD_REQUEST,
+                "Invalid service",
+                "<p>The service parameter is not an http or https URL this server accepts.</p>",
+            ),
+            // What Apereo CAS says; no redirect, no ticket, and the URL is
+            // not echoed.
+            InvalidService::Unregistered => (
+                StatusCode::FORBIDDEN,
+                "Application not authorized to use CAS",
+                "<p>The application you are trying to reach is not registered with this \
+                 CAS server. No ticket was issued to it, and you are not sent to it. If \
+                 you think it should be, tell the people who run the application.</p>",
+            ),
+            InvalidService::Method => (
+                StatusCode::BAD_REQUEST,
+                "Invalid service",
+                "<p>The method parameter must be GET or POST.</p>",
+            ),
         };
-        page::html(
-            StatusCode::BAD_REQUEST,
-            "Invalid service",
-            why,
-            HeaderMap::new(),
-        )
+        page::html(status, title, why, HeaderMap::new())
     }
 }
 
@@ -353,8 +382,128 @@ fn execution_matches(node: &Node, headers: &HeaderMap, field: Option<&str>) -> b
     }
 }
 
+/// Clears the session's cookies: the TGT, and `warn`'s.
 fn clear_cookie(node: &Node) -> HeaderMap {
-    page::tgt_cookie(None, &node.flags.context, !node.flags.insecure_cookie, None)
+    let mut headers =
+        page::tgt_cookie(None, &node.flags.context, !node.flags.insecure_cookie, None);
+    if let Some(warn) = warn_cookie(node, false) {
+        headers.append(SET_COOKIE, warn);
+    }
+    headers
+}
+
+/// The `warn` cookie: set for the browser session, or cleared.
+fn warn_cookie(node: &Node, warn: bool) -> Option<HeaderValue> {
+    let context = node.flags.context.as_str();
+    let path = if context.is_empty() { "/" } else { context };
+    let secure = if node.flags.insecure_cookie {
+        ""
+    } else {
+        "; Secure"
+    };
+    let (value, life) = if warn {
+        ("true", "")
+    } else {
+        ("", "; Max-Age=0")
+    };
+    format!("{WARN_COOKIE}={value}; Path={path}; HttpOnly; SameSite=Lax{secure}{life}")
+        .parse()
+        .ok()
+}
+
+/// Whether this browser's session asked to be warned before single sign-on.
+fn wants_warning(headers: &HeaderMap) -> bool {
+    page::cookie(headers, WARN_COOKIE).is_some_and(|v| v == "true")
+}
+
+/// The TGT of the `CASTGC` cookie, if it validates and its session is
+/// live: with --store, a session ended by a logout on any node is no
+/// session.
+async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) -> Option<Ticket> {
+    let tgt = node.codec().decode_kind(cookie?, Kind::Tgt, now).ok()?;
+    if let Some(state) = &node.state
+        && state
+            .live(tgt.claims().session().map(|s| s.id()))
+            .await
+            .is_err()
+    {
+        return None;
+    }
+    if let Some(baseline) = &node.baseline
+        && baseline.held(cookie?).await.is_err()
+    {
+        return None;
+    }
+    Some(tgt)
+}
+
+/// `warn`: the page that asks before a single sign-on. Continuing posts
+/// the form back with this page's `execution` token (as the login form
+/// does, so no other site can post it), and only then is an ST issued.
+fn confirm_page(node: &Node, target: &Target, session: &Claims) -> Response {
+    let Some(execution) = page::random_hex() else {
+        return internal_error("cannot draw a login form token from the OS");
+    };
+    let mut headers = HeaderMap::new();
+    if let Some(cookie) = login_cookie(node, Some(&execution)) {
+        headers.append(SET_COOKIE, cookie);
+    }
+    let mut fields = hidden("execution", &execution);
+    fields.push_str(&hidden("confirmed", "true"));
+    fields.push_str(&hidden("service", &target.url));
+    if target.post {
+        fields.push_str(&hidden("method", "POST"));
+    }
+    let body = format!(
+        "<p>You are logged in as <b>{user}</b>. Log in to <b>{name}</b> \
+         (<code>{url}</code>) with this session?</p>\n{about}\
+         <form method=\"post\" action=\"login\">\n{fields}\
+         <p><button type=\"submit\">Continue to {name}</button></p>\n</form>",
+        user = escape(session.principal()),
+        name = escape(&target.name),
+        url = escape(&target.url),
+        about = target
+            .description
+            .as_deref()
+            .map(|d| format!("<p>{}</p>\n", escape(d)))
+            .unwrap_or_default(),
+    );
+    page::html(
+        StatusCode::OK,
+        "Continue with single sign-on?",
+        &body,
+        headers,
+    )
+}
+
+/// `POST /login` from the `warn` page: an ST from the live session, not
+/// from a fresh login.
+async fn confirmed(node: &Node, headers: &HeaderMap, service: Option<Target>) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let cookie = page::tgt_from(headers);
+    let (Some(tgt), Some(target)) = (live_session(node, cookie.as_deref(), now).await, service)
+    else {
+        return login_page(
+            node,
+            StatusCode::OK,
+            None,
+            Some("Your session has ended. Log in again."),
+            clear_cookie(node),
+        );
+    };
+    let mut cookies = HeaderMap::new();
+    if let Some(spent) = login_cookie(node, None) {
+        cookies.append(SET_COOKIE, spent);
+    }
+    issue_st(node, tgt.claims(), target, false, now, cookies).await
+}
+
+/// A hidden form field.
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">\n",
+        escape(value)
+    )
 }
 
 /// The page for a browser with a session and no service to go to.
@@ -384,12 +533,6 @@ fn login_page(
     let message = message
         .map(|m| format!("<p role=\"alert\">{}</p>\n", escape(m)))
         .unwrap_or_default();
-    let hidden = |name: &str, value: &str| {
-        format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">\n",
-            escape(value)
-        )
-    };
     let mut fields = hidden("execution", &execution);
     if let Some(target) = service {
         fields.push_str(&hidden("service", &target.url));
@@ -402,6 +545,7 @@ fn login_page(
          <p><label>User name <input name=\"username\" autocomplete=\"username\" required autofocus></label></p>\n\
          <p><label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\n\
          <p><label><input name=\"rememberMe\" type=\"checkbox\" value=\"true\"> Remember me</label></p>\n\
+         <p><label><input name=\"warn\" type=\"checkbox\" value=\"true\"> Ask me before logging me in to other applications</label></p>\n\
          <p><button type=\"submit\">Log in</button></p>\n</form>"
     );
     page::html(status, "Log in", &body, headers)

@@ -18,22 +18,21 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use allow::Allow;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use baseline::Baseline;
+use cas_ticket_codec::duration;
 use cas_ticket_codec::store::FailurePolicy;
-use cas_ticket_codec::{CallbackUrl, Claims, Codec, Grant, Keyring, normalize};
+use cas_ticket_codec::{Claims, Codec, Grant, Keyring, normalize};
 use clap::Parser;
 use pool_state::PoolState;
-use registry::Registry;
+use registry::{RegisteredService, Registry};
 use time::{Duration, OffsetDateTime};
 use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
-mod allow;
-#[path = "../../src/bin/ticketctl/duration.rs"]
-mod duration;
+mod baseline;
 mod front;
 mod login;
 mod page;
@@ -41,12 +40,13 @@ mod pool_state;
 mod registry;
 mod request;
 mod saml;
+mod url_scope;
 mod users;
 mod validate;
 
 /// A CAS server on stateless tickets.
 #[derive(Parser, Debug)]
-#[command(name = "cas_node")]
+#[command(name = "cas-node")]
 struct Flags {
     /// Address to listen on (port 0 picks a free port; the first line on
     /// standard output says which).
@@ -55,6 +55,12 @@ struct Flags {
     /// The keyring file `ticketctl keygen` writes (mode 0600). SIGHUP reloads it.
     #[arg(long, value_name = "PATH", env = "TICKETCTL_KEYS")]
     keys: PathBuf,
+    /// The service registry (TOML, `[[service]]` entries; registry.rs): the
+    /// applications that may receive tickets, the attributes each gets, who
+    /// may proxy and who is told of logouts. SIGHUP reloads it. An
+    /// unregistered service gets a page, never a ticket.
+    #[arg(long, value_name = "PATH")]
+    services: PathBuf,
     /// Users file: `[users]` lines `name:password`, `[attributes]` lines
     /// `name attribute=value`. Read again on every login and validation.
     #[arg(long, value_name = "PATH")]
@@ -82,13 +88,6 @@ struct Flags {
     /// Clock-skew allowance past a ticket's expiration instant.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse_duration)]
     leeway: Duration,
-    /// A URL whose scheme, host, port and path segments a `pgtUrl` must
-    /// start with to receive proxy-granting tickets (repeat for more; see
-    /// allow.rs for how it is compared). None: proxying is off. Callbacks
-    /// must be `https://` unless an `http://` URL is listed on purpose
-    /// (loopback tests).
-    #[arg(long, value_name = "URL", value_parser = Allow::parse)]
-    proxy_allow: Vec<Allow>,
     /// A PEM file of CA certificates that https `pgtUrl` callbacks may chain
     /// to, besides the system's trust store (repeat for more): a campus's
     /// private CA.
@@ -116,19 +115,9 @@ struct Flags {
     /// stateless node would.
     #[arg(long, value_enum, default_value = "closed")]
     store_failure: StoreFailure,
-    /// With --store: a service URL whose scheme, host, port and path
-    /// segments a service must start with to be told of logouts (CAS 3.0
-    /// Appendix C; repeat for more; compared as --proxy-allow is). For each
-    /// session, the store keeps the tickets validated for listed services
-    /// until the session ends, and logout opens each again and POSTs a SAML
-    /// `LogoutRequest` to its service. None: no single logout, and the store keeps
-    /// only spent tickets and ended sessions. `http://` services must be
-    /// listed as such.
-    #[arg(long, value_name = "URL", value_parser = Allow::parse, requires = "store")]
-    single_logout_allow: Vec<Allow>,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
-    /// stored when issued, an ST or PT taken when validated; registry.rs),
+    /// stored when issued, an ST or PT taken when validated; baseline.rs),
     /// so that the store can be measured against it.
     #[arg(long, value_name = "URL", conflicts_with = "store")]
     registry_baseline: Option<String>,
@@ -157,8 +146,10 @@ pub struct Node {
     callbacks: ureq::Agent,
     /// The pool-wide store (`--store`), if any.
     state: Option<PoolState>,
-    /// The registry of `--registry-baseline`, if any.
-    registry: Option<Registry>,
+    /// The service registry as last loaded (`--services`).
+    services: RwLock<Arc<Registry>>,
+    /// The ticket registry of `--registry-baseline`, if any.
+    baseline: Option<Baseline>,
 }
 
 impl Node {
@@ -166,6 +157,14 @@ impl Node {
     pub fn codec(&self) -> Arc<Codec> {
         match self.codec.read() {
             Ok(codec) => Arc::clone(&codec),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The service registry as last loaded.
+    pub fn services(&self) -> Arc<Registry> {
+        match self.services.read() {
+            Ok(services) => Arc::clone(&services),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
@@ -179,7 +178,20 @@ impl Node {
         Ok((Codec::new(&keyring).with_leeway(flags.leeway), summary))
     }
 
+    /// SIGHUP: the keyring and the service registry are read again; one
+    /// that does not load leaves the one in use in place.
     fn reload(&self) {
+        match Registry::load(&self.flags.services) {
+            Ok(services) => {
+                let count = services.len();
+                match self.services.write() {
+                    Ok(mut slot) => *slot = Arc::new(services),
+                    Err(poisoned) => *poisoned.into_inner() = Arc::new(services),
+                }
+                eprintln!("cas_node: service registry reloaded: {count} services");
+            }
+            Err(e) => eprintln!("cas_node: {e}; keeping the service registry in use"),
+        }
         match Node::load_codec(&self.flags) {
             Ok((codec, summary)) => {
                 match self.codec.write() {
@@ -208,27 +220,25 @@ impl Node {
 
     /// With `--registry-baseline`: stores a ticket just issued.
     pub async fn register(&self, text: &str, claims: &Claims) -> Result<(), validate::Failure> {
-        match &self.registry {
-            Some(registry) => registry.issued(text, claims).await,
+        match &self.baseline {
+            Some(baseline) => baseline.issued(text, claims).await,
             None => Ok(()),
         }
     }
 
-    /// Whether `callback` may receive proxy-granting tickets (`--proxy-allow`).
-    pub fn proxy_allowed(&self, callback: &CallbackUrl) -> bool {
-        allow::allowed(&self.flags.proxy_allow, callback.as_str())
+    /// The registered service `url` belongs to, if any, and `url`
+    /// normalized.
+    pub fn registered(&self, url: &str) -> Option<(Arc<RegisteredService>, String)> {
+        let url = normalize(url).ok()?;
+        Some((self.services().find(&url)?, url))
     }
 
     /// Where to send single-logout requests for `service`: its normalized
-    /// URL, if that is under `--single-logout-allow`. Without a list, no
-    /// URL is parsed.
+    /// URL, if the store is on and its registry entry says `single_logout`.
     pub fn single_logout_target(&self, service: &str) -> Option<String> {
-        if self.flags.single_logout_allow.is_empty() {
-            return None;
-        }
-        normalize(service)
-            .ok()
-            .filter(|url| allow::allowed(&self.flags.single_logout_allow, url))
+        self.state.as_ref()?;
+        let (entry, url) = self.registered(service)?;
+        entry.single_logout.then_some(url)
     }
 }
 
@@ -283,6 +293,11 @@ async fn main() -> std::process::ExitCode {
 async fn run(flags: Flags) -> Result<(), String> {
     let (codec, summary) = Node::load_codec(&flags)?;
     eprintln!("cas_node: keyring loaded: {summary}");
+    let services = Registry::load(&flags.services)?;
+    eprintln!(
+        "cas_node: service registry loaded: {} services",
+        services.len()
+    );
     users::Directory::load(&flags.users).await?;
     let (roots, origin) = callback_roots(&flags.proxy_ca)?;
     eprintln!("cas_node: pgtUrl callbacks trust {origin}");
@@ -294,19 +309,20 @@ async fn run(flags: Flags) -> Result<(), String> {
         .build()
         .new_agent();
     let state = open_store(&flags).await?;
-    let registry = match &flags.registry_baseline {
+    let baseline = match &flags.registry_baseline {
         Some(url) => {
             eprintln!("cas_node: --registry-baseline: every ticket is stored (a yardstick)");
-            Some(Registry::open(url, flags.store_timeout()?)?)
+            Some(Baseline::open(url, flags.store_timeout()?)?)
         }
         None => None,
     };
     let node = Arc::new(Node {
         codec: RwLock::new(Arc::new(codec)),
+        services: RwLock::new(Arc::new(services)),
         flags,
         callbacks,
         state,
-        registry,
+        baseline,
     });
 
     let listener = front::Front::bind(node.flags.listen)
@@ -353,16 +369,13 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
     .await?;
     if state.is_some() {
         eprintln!(
-            "cas_node: ticket store on, failing {}, single logout {}",
+            "cas_node: ticket store on, failing {}; single logout to services \
+             registered with single_logout = true",
             if policy == FailurePolicy::Closed {
                 "closed"
             } else {
                 "open"
             },
-            match flags.single_logout_allow.len() {
-                0 => "off (no --single-logout-allow)".to_owned(),
-                n => format!("to services under {n} --single-logout-allow URL(s)"),
-            }
         );
     }
     Ok(state)
@@ -446,31 +459,35 @@ mod tests {
             "keys.json",
             "--users",
             "users.txt",
+            "--services",
+            "services.toml",
         ];
         Flags::try_parse_from(base.iter().chain(extra))
     }
 
     #[test]
-    fn single_logout_needs_a_store_and_the_registry_excludes_it() {
-        let app = "https://app.example.edu/";
+    fn the_registry_is_required_and_the_baseline_excludes_the_store() {
         let kind = |extra: &[&str]| flags(extra).err().map(|e| e.kind());
-        assert_eq!(
-            kind(&["--single-logout-allow", app]),
-            Some(ErrorKind::MissingRequiredArgument)
-        );
-        assert_eq!(
-            kind(&["--store", "memory", "--single-logout-allow", app]),
-            None
-        );
-        assert_eq!(
-            kind(&[
-                "--store",
-                "memory",
-                "--single-logout-allow",
-                "https://app.example.edu/?a=1"
-            ]),
-            Some(ErrorKind::ValueValidation)
-        );
+        assert_eq!(kind(&[]), None);
+        let without = Flags::try_parse_from([
+            "cas-node",
+            "--listen",
+            "127.0.0.1:0",
+            "--keys",
+            "k",
+            "--users",
+            "u",
+        ])
+        .unwrap_err();
+        assert_eq!(without.kind(), ErrorKind::MissingRequiredArgument);
+        assert!(without.to_string().contains("--services"), "{without}");
+        for gone in ["--proxy-allow", "--single-logout-allow"] {
+            assert_eq!(
+                kind(&[gone, "https://app.example.edu/"]),
+                Some(ErrorKind::UnknownArgument),
+                "{gone} is replaced by the registry"
+            );
+        }
         assert_eq!(
             kind(&[
                 "--store",

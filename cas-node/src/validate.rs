@@ -19,23 +19,22 @@ use time::OffsetDateTime;
 
 use crate::Node;
 use crate::page::{self, Format, Success};
+use crate::registry::RegisteredService;
 use crate::request::Params;
 use crate::users::Directory;
 
 /// A protocol error code and its human message.
 pub type Failure = (&'static str, String);
 
-/// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets only.
+/// `GET /validate` (CAS 1.0): `yes\nUSER\n` or `no\n\n`. Service tickets
+/// only. CAS 1.0's answer has no room for attributes, so it cannot signal
+/// remember-me (§4.1.3); the CAS 2.0 and 3.0 endpoints do.
 pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
     let answer = match (q.get("ticket"), q.get("service"), q.repeated()) {
         (Some(ticket), Some(service), None) => {
             let renew = q.flag("renew");
-            let checked = match check_ticket(&node, ticket, service, false, renew) {
-                Ok(checked) => spend(&node, checked, ticket, service).await,
-                Err(failure) => Err(failure),
-            };
-            match checked {
-                Ok(ticket) => format!("yes\n{}\n", ticket.claims().principal()),
+            match validate_ticket(&node, ticket, service, false, renew).await {
+                Ok(validated) => format!("yes\n{}\n", validated.ticket.claims().principal()),
                 Err(_) => "no\n\n".to_owned(),
             }
         }
@@ -45,9 +44,14 @@ pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
 }
 
 /// `GET /serviceValidate`, `/proxyValidate` and their `/p3/` forms:
-/// `PROXY_TICKETS` accepts PTs as well as STs (`proxyValidate`), `ATTRIBUTES`
-/// releases `<cas:attributes>` (`/p3/`, CAS 3.0).
-pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
+/// `PROXY_TICKETS` accepts PTs as well as STs (`proxyValidate`), `CAS3`
+/// releases the user's attributes the registry allows (`/p3/`, CAS 3.0).
+/// Both forms carry the protocol's own attributes (`authenticationDate`,
+/// `longTermAuthenticationRequestTokenUsed`, `isFromNewLogin`,
+/// `authenticationMethod`) in `<cas:attributes>`, so that every validation
+/// signals remember-me (§4.1.3); CAS 2.0 clients ignore the element or read
+/// it as CAS 3.0 clients do.
+pub async fn validate<const PROXY_TICKETS: bool, const CAS3: bool>(
     State(node): State<Arc<Node>>,
     q: Params,
 ) -> Response {
@@ -76,28 +80,20 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
         ));
     };
     let renew = q.flag("renew");
-    let text = ticket;
-    let ticket = match check_ticket(&node, text, service, PROXY_TICKETS, renew) {
-        Ok(ticket) => ticket,
-        Err(failure) => return failed(failure),
-    };
-    let ticket = match spend(&node, ticket, text, service).await {
-        Ok(ticket) => ticket,
-        Err(failure) => return failed(failure),
-    };
-    let claims = ticket.claims();
-
-    let attributes = if ATTRIBUTES {
-        match attributes(&node, claims).await {
-            Ok(attributes) => Some(attributes),
+    let Validated { ticket, service } =
+        match validate_ticket(&node, ticket, service, PROXY_TICKETS, renew).await {
+            Ok(validated) => validated,
             Err(failure) => return failed(failure),
-        }
-    } else {
-        None
+        };
+    let claims = ticket.claims();
+    let released = if CAS3 { Some(&*service) } else { None };
+    let attributes = match attributes(&node, claims, released).await {
+        Ok(attributes) => attributes,
+        Err(failure) => return failed(failure),
     };
     let pgt_iou = match q.get("pgtUrl") {
-        Some(url) => match grant_pgt(&node, claims, url).await {
-            Ok(iou) => iou,
+        Some(url) => match grant_pgt(&node, claims, &service, url).await {
+            Ok(iou) => Some(iou),
             Err(failure) => return failed(failure),
         },
         None => None,
@@ -108,7 +104,7 @@ pub async fn validate<const PROXY_TICKETS: bool, const ATTRIBUTES: bool>(
     };
     Success {
         user: claims.principal(),
-        attributes,
+        attributes: Some(attributes),
         pgt_iou,
         proxies,
     }
@@ -124,61 +120,76 @@ fn repeated(name: &str) -> Failure {
     )
 }
 
-/// With `--store`, the last check of a validation: the ticket is spent
-/// pool-wide, and its session has not ended.
-pub async fn spend(
-    node: &Node,
-    ticket: Ticket,
-    text: &str,
-    service: &str,
-) -> Result<Ticket, Failure> {
-    if let Some(state) = &node.state {
-        state
-            .spend(node, &ticket, text, service, OffsetDateTime::now_utc())
-            .await?;
-    }
-    if let Some(registry) = &node.registry {
-        registry.taken(text).await?;
-    }
-    Ok(ticket)
+/// A ticket that passed validation, and the registered service it was
+/// validated for.
+pub struct Validated {
+    pub ticket: Ticket,
+    pub service: Arc<RegisteredService>,
 }
 
-/// Decodes a ticket presented for validation and checks, in order: it is
-/// authentic and unexpired, it is a kind this endpoint accepts, it was issued
-/// for `service`, and it satisfies `renew`.
-pub fn check_ticket(
+/// Validates an ST (or a PT, with `proxy_tickets`) presented for `service`,
+/// checking in order: it is authentic and unexpired, it is a kind this
+/// endpoint accepts, `service` is registered, the ticket was issued for it,
+/// and it satisfies `renew`. With `--store`, the ticket is then spent
+/// pool-wide **whether or not it passed** (CAS 3.0 §2.5.3, §3.1.1, §3.2.1:
+/// "whether or not validation was successful, CAS MUST then invalidate the
+/// ticket"), and a ticket that passed must be its first use in a live
+/// session. A stateless node cannot invalidate anything: a ticket refused
+/// here for its service still validates for its own until it expires.
+pub async fn validate_ticket(
     node: &Node,
     text: &str,
     service: &str,
     proxy_tickets: bool,
     renew: bool,
-) -> Result<Ticket, Failure> {
+) -> Result<Validated, Failure> {
     let now = OffsetDateTime::now_utc();
     let ticket = node
         .codec()
         .decode(text, now)
         .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+    if matches!(ticket.claims().kind(), Kind::Tgt | Kind::Pgt) {
+        // Not a one-time ticket: nothing to spend.
+        return Err((
+            "INVALID_TICKET",
+            format!(
+                "ticket rejected: a {} is not a service or proxy ticket",
+                ticket.claims().kind()
+            ),
+        ));
+    }
+    let checked = check_ticket(node, &ticket, service, proxy_tickets, renew);
+    let record_for = checked.as_ref().ok().map(|_| service);
+    let spent = spend(node, &ticket, text, record_for, now).await;
+    let service = checked?;
+    spent?;
+    Ok(Validated { ticket, service })
+}
+
+/// The checks of [`validate_ticket`] after decoding an ST or PT.
+fn check_ticket(
+    node: &Node,
+    ticket: &Ticket,
+    service: &str,
+    proxy_tickets: bool,
+    renew: bool,
+) -> Result<Arc<RegisteredService>, Failure> {
     let fresh_login = match ticket.claims().grant() {
         Grant::Service { fresh_login, .. } => *fresh_login,
         Grant::Proxy { .. } if proxy_tickets => false,
-        Grant::Proxy { .. } => {
+        _ => {
             return Err((
                 "INVALID_TICKET_SPEC",
                 "a proxy ticket cannot be validated here; use proxyValidate".to_owned(),
             ));
         }
-        Grant::TicketGranting | Grant::ProxyGranting { .. } => {
-            return Err((
-                "INVALID_TICKET",
-                format!(
-                    "ticket rejected: a {} is not a service or proxy ticket",
-                    ticket.claims().kind()
-                ),
-            ));
-        }
     };
-    // A stateless node cannot invalidate the ticket here, as protocol 3.0
-    // §2.5.3 asks; the ticket stays valid for its own service until it expires.
+    let Some((registered, _)) = node.registered(service) else {
+        return Err((
+            "INVALID_SERVICE",
+            "the service is not registered with this CAS server".to_owned(),
+        ));
+    };
     ticket.require_service(service).map_err(|_| {
         (
             "INVALID_SERVICE",
@@ -191,12 +202,38 @@ pub fn check_ticket(
             "renew=true, but the ticket was not issued from a fresh login".to_owned(),
         ));
     }
-    Ok(ticket)
+    Ok(registered)
 }
 
-/// CAS 3.0 attributes: the protocol's own first, then the user's, read from
-/// the users file now (attributes are never carried in tickets).
-pub async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, String)>, Failure> {
+/// With `--store`: the ST or PT is spent pool-wide, and, when it passed
+/// (`record_for` is the service it was validated for), it is recorded for
+/// single logout and must be the first use in a live session. With
+/// `--registry-baseline`, it is taken from the registry.
+async fn spend(
+    node: &Node,
+    ticket: &Ticket,
+    text: &str,
+    record_for: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
+    if let Some(state) = &node.state {
+        state.spend(node, ticket, text, record_for, now).await?;
+    }
+    if let Some(baseline) = &node.baseline {
+        baseline.taken(text).await?;
+    }
+    Ok(())
+}
+
+/// The attributes of a validation: the protocol's own, then, for a CAS 3.0
+/// answer (`released` is the service validated for), the user's that the
+/// registry releases to that service, read from the users file now
+/// (attributes are never carried in tickets).
+pub async fn attributes(
+    node: &Node,
+    claims: &Claims,
+    released: Option<&RegisteredService>,
+) -> Result<Vec<(String, String)>, Failure> {
     let auth = claims.authentication();
     let from_new_login = matches!(
         claims.grant(),
@@ -219,6 +256,9 @@ pub async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, Str
     for method in auth.methods() {
         attributes.push(("authenticationMethod".to_owned(), method.clone()));
     }
+    let Some(service) = released else {
+        return Ok(attributes);
+    };
     let directory = Directory::load(&node.flags.users).await.map_err(|e| {
         eprintln!("cas_node: {e}");
         (
@@ -229,28 +269,41 @@ pub async fn attributes(node: &Node, claims: &Claims) -> Result<Vec<(String, Str
     attributes.extend(
         directory
             .attributes_of(auth.principal())
+            .filter(|(name, _)| service.releases(name))
             .map(|(name, value)| (name.to_owned(), value.to_owned())),
     );
     Ok(attributes)
 }
 
-/// Protocol 3.0 §2.5.4: mint a PGT for `url`, deliver it with a fresh PGTIOU
-/// to `url`, and return the IOU if the callback answered 200. A callback that
-/// cannot be reached or answers anything else gets no PGT, and the
-/// validation still succeeds without an IOU.
-async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<String>, Failure> {
-    let invalid = |why: &str| ("INVALID_PROXY_CALLBACK", format!("pgtUrl {why}"));
+/// Protocol 3.0 §2.5.4: mint a PGT for `url`, deliver it with a fresh
+/// PGTIOU to `url`, and return the IOU. The callback must be an https URL
+/// under one of the validated service's `proxy_callbacks`, must present a
+/// certificate the node trusts, and must answer 200; anything else (another
+/// status, a TLS failure, no answer within the timeout) fails the whole
+/// validation with `INVALID_PROXY_CALLBACK`: the service asked for a PGT and
+/// did not get one.
+async fn grant_pgt(
+    node: &Node,
+    claims: &Claims,
+    service: &RegisteredService,
+    url: &str,
+) -> Result<String, Failure> {
+    let invalid = |why: String| ("INVALID_PROXY_CALLBACK", format!("pgtUrl {why}"));
     // From here on the callback is the URL as a browser reads it: the one
-    // the allowlist checks is the one called.
+    // the registry checks is the one called.
     let callback = CallbackUrl::new(url).map_err(|_| {
-        invalid("is not an http or https URL the codec accepts, of at most 200 characters")
+        invalid(
+            "is not an http or https URL the codec accepts, of at most 200 characters".to_owned(),
+        )
     })?;
-    // An http:// callback passes only where the operator listed an http://
-    // URL on purpose.
-    if !node.proxy_allowed(&callback) {
+    // Registry scopes for callbacks are https only (registry.rs).
+    if !service.may_receive_pgt_at(callback.as_str()) {
         return Err((
             "UNAUTHORIZED_SERVICE_PROXY",
-            "this pgtUrl is not allowed to receive proxy-granting tickets".to_owned(),
+            format!(
+                "this pgtUrl is not among the proxy callbacks registered for {}",
+                service.name
+            ),
         ));
     }
     // n-tier proxying (§2.6): a PGT obtained by validating a PT carries the
@@ -267,9 +320,8 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
         .and_then(|(pgt, pgt_claims)| Ok((pgt, pgt_claims, new_pgt_iou()?)));
     let (pgt, pgt_claims, iou) = minted.map_err(|e| match e {
         // A chain too long for a ticket is refused, never cut.
-        Error::TooLong { .. } | Error::InvalidClaims(InvalidClaims::ProxyChain) => (
-            "INVALID_PROXY_CALLBACK",
-            format!("the proxy chain would be too long for a ticket: {e}"),
+        Error::TooLong { .. } | Error::InvalidClaims(InvalidClaims::ProxyChain) => invalid(
+            format!("cannot be added: the proxy chain would be too long for a ticket: {e}"),
         ),
         _ => {
             eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
@@ -295,14 +347,16 @@ async fn grant_pgt(node: &Node, claims: &Claims, url: &str) -> Result<Option<Str
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
     match delivered {
-        Ok(200) => Ok(Some(iou)),
+        Ok(200) => Ok(iou),
         Ok(status) => {
-            eprintln!("cas_node: pgtUrl answered {status}; no PGT issued");
-            Ok(None)
+            eprintln!("cas_node: pgtUrl {url} answered {status}; validation failed");
+            Err(invalid(format!("answered HTTP {status}, not 200")))
         }
         Err(e) => {
-            eprintln!("cas_node: pgtUrl callback failed ({e}); no PGT issued");
-            Ok(None)
+            eprintln!("cas_node: pgtUrl callback to {url} failed ({e}); validation failed");
+            Err(invalid(
+                "could not be reached over TLS with a trusted certificate".to_owned(),
+            ))
         }
     }
 }
@@ -326,6 +380,24 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
             "targetService is not an http or https URL this server accepts",
         );
     };
+    match node.registered(target) {
+        Some((entry, _)) if entry.proxy_tickets => {}
+        Some((entry, _)) => {
+            return failed(
+                "UNAUTHORIZED_SERVICE",
+                &format!(
+                    "{} is registered without proxy_tickets: it cannot be proxied to",
+                    entry.name
+                ),
+            );
+        }
+        None => {
+            return failed(
+                "UNAUTHORIZED_SERVICE",
+                "targetService is not registered with this CAS server",
+            );
+        }
+    }
     let now = OffsetDateTime::now_utc();
     let pgt_text = pgt;
     let pgt = match node.codec().decode_kind(pgt, Kind::Pgt, now) {
@@ -337,8 +409,8 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
     {
         return failed(code, &message);
     }
-    if let Some(registry) = &node.registry
-        && let Err((code, message)) = registry.held(pgt_text).await
+    if let Some(baseline) = &node.baseline
+        && let Err((code, message)) = baseline.held(pgt_text).await
     {
         return failed(code, &message);
     }
@@ -348,7 +420,11 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
             "pgt rejected: not a proxy-granting ticket",
         );
     };
-    if !node.proxy_allowed(callback) {
+    if node
+        .services()
+        .proxy_callback_owner(callback.as_str())
+        .is_none()
+    {
         return failed(
             "UNAUTHORIZED_SERVICE",
             "the proxy that holds this pgt is no longer allowed to proxy",

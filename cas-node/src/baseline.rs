@@ -21,12 +21,12 @@ use time::OffsetDateTime;
 use crate::validate::Failure;
 
 /// A registry on one Redis server.
-pub struct Registry {
+pub struct Baseline {
     connection: ConnectionManager,
     timeout: StdDuration,
 }
 
-impl Registry {
+impl Baseline {
     /// A registry on the Redis server at `url`; each call fails after `timeout`.
     pub fn open(url: &str, timeout: StdDuration) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| format!("--registry-baseline: {e}"))?;
@@ -36,7 +36,7 @@ impl Registry {
             .set_number_of_retries(1);
         let connection = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|e| format!("--registry-baseline: {e}"))?;
-        Ok(Registry {
+        Ok(Baseline {
             connection,
             timeout,
         })

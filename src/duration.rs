@@ -1,7 +1,7 @@
-//! Durations on the command line: `45`, `30s`, `5m`, `8h`, `1d`, `500ms`.
+//! Durations as operators write them: `45`, `30s`, `5m`, `8h`, `1d`, `500ms`.
 //!
-//! Shared by `ticketctl` and the `cas_node` example (through `#[path]`), so
-//! that an operator writes a lifetime the same way to both.
+//! Shared by `ticketctl` and `cas-node`, so that an operator writes a
+//! lifetime the same way to both, on the command line and in a config file.
 
 use time::Duration;
 

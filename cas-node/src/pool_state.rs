@@ -6,10 +6,10 @@
 //! presented is checked against ended sessions; `/logout` ends the session
 //! and posts a SAML `LogoutRequest` naming each ST to each service that
 //! validated one in the session (CAS 3.0 Appendix C), in the background,
-//! each with a timeout, if it is under `--single-logout-allow`. The store
-//! keeps the STs themselves; at logout the node opens each again to learn
-//! its service. Without that list nothing is recorded: the store then holds
-//! only spent tickets and ended sessions.
+//! each with a timeout, if its registry entry says `single_logout = true`.
+//! The store keeps the STs themselves; at logout the node opens each again
+//! to learn its service. When no service is told of logouts nothing is
+//! recorded: the store then holds only spent tickets and ended sessions.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -81,13 +81,15 @@ impl PoolState {
     }
 
     /// The one round trip of a validation: the ST or PT `text` (decoded as
-    /// `ticket`) is spent, and was issued in a live session.
+    /// `ticket`) is spent, and was issued in a live session. `record_for`
+    /// is the service it passed validation for; a ticket that failed is
+    /// spent and never recorded.
     pub async fn spend(
         &self,
         node: &Node,
         ticket: &Ticket,
         text: &str,
-        service: &str,
+        record_for: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
         // The codec that decoded it, unless SIGHUP swapped keys in between
@@ -95,23 +97,26 @@ impl PoolState {
         // be a moment later.
         let usage = TicketUse::new(&node.codec(), ticket, now)
             .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
-        // Only a ticket for a listed service is recorded for single logout:
-        // anyone can get and validate an ST for any URL. The URL is kept
-        // too (normalized) when the ticket holds only a digest of it.
-        // Without --single-logout-allow no URL is parsed here.
-        let record = ticket.claims().service().and_then(|stored| {
-            let url = if stored.is_shortened() {
-                Some(node.single_logout_target(service)?)
-            } else if listed(node, stored.as_str()) {
-                None
-            } else {
-                return None;
-            };
-            Some(LogoutRecord {
-                ticket: text.to_owned(),
-                service: url,
-            })
-        });
+        // Only a ticket for a service registered with single_logout is
+        // recorded. The URL is kept too (normalized) when the ticket holds
+        // only a digest of it.
+        let record = ticket
+            .claims()
+            .service()
+            .zip(record_for)
+            .and_then(|(stored, service)| {
+                let url = if stored.is_shortened() {
+                    Some(node.single_logout_target(service)?)
+                } else if listed(node, stored.as_str()) {
+                    None
+                } else {
+                    return None;
+                };
+                Some(LogoutRecord {
+                    ticket: text.to_owned(),
+                    service: url,
+                })
+            });
         match self.store.spend(&usage, record.as_ref()).await {
             Ok(Verdict::First) => Ok(()),
             Ok(Verdict::Replayed) => Err((
@@ -176,8 +181,8 @@ impl PoolState {
 }
 
 /// Whether single logout may go to `url`: it is its own normalized form (so
-/// that what is called is what the list allowed: `/app/../x` is not under
-/// `/app`), and it is under `--single-logout-allow`.
+/// that what is called is what the registry allowed: `/app/../x` is not
+/// under `/app`), and it is registered with `single_logout = true`.
 fn listed(node: &Node, url: &str) -> bool {
     node.single_logout_target(url).as_deref() == Some(url)
 }
@@ -185,8 +190,9 @@ fn listed(node: &Node, url: &str) -> bool {
 /// Where the single-logout request for `record`, read from the store, goes.
 /// The store is not trusted: the ticket must open under the pool's keys
 /// (expired, as it is by now), be an ST or PT of `session`, and the URL it
-/// names, or the URL recorded with it if it holds a digest, must be listed
-/// here (another node, with another list, may have recorded it).
+/// names, or the URL recorded with it if it holds a digest, must be
+/// registered here for single logout (another node, with another registry,
+/// may have recorded it, or the entry may have changed since).
 fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Result<String, String> {
     let claims = node
         .codec()
@@ -204,7 +210,7 @@ fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Resul
         _ => return Err("a recorded URL is not the ticket's service".to_owned()),
     };
     if !listed(node, url) {
-        return Err(format!("{url:?} is not under --single-logout-allow"));
+        return Err(format!("{url:?} is not registered for single logout"));
     }
     Ok(url.to_owned())
 }

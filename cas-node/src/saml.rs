@@ -25,7 +25,7 @@ use time::{Duration, OffsetDateTime};
 use crate::Node;
 use crate::page;
 use crate::request::{Body64, Params};
-use crate::validate::{attributes, check_ticket, spend};
+use crate::validate::{Validated, attributes, validate_ticket};
 
 const SOAP_NS: &[u8] = b"http://schemas.xmlsoap.org/soap/envelope/";
 const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:1.0:protocol";
@@ -71,24 +71,27 @@ pub async fn validate(State(node): State<Arc<Node>>, query: Params, body: Body64
     };
     let in_response_to = request.request_id.as_deref();
     let renew = query.flag("renew");
-    let checked = match check_ticket(&node, &request.artifact, target, false, renew) {
-        Ok(ticket) => spend(&node, ticket, &request.artifact, target).await,
-        Err(failure) => Err(failure),
-    };
-    let ticket = match checked {
-        Ok(ticket) => ticket,
-        Err((code, message)) => {
-            let status = if code == "INTERNAL_ERROR" {
-                RESPONDER
-            } else {
-                REQUESTER
-            };
-            return failure_to(status, &format!("{code}: {message}"), in_response_to);
+    let Validated { ticket, service } =
+        match validate_ticket(&node, &request.artifact, target, false, renew).await {
+            Ok(validated) => validated,
+            Err((code, message)) => {
+                let status = if code == "INTERNAL_ERROR" {
+                    RESPONDER
+                } else {
+                    REQUESTER
+                };
+                return failure_to(status, &format!("{code}: {message}"), in_response_to);
+            }
+        };
+    // CAS 3.0 §4.2.1: attributes MUST NOT be released to a TARGET that is
+    // not https; the assertion then has its authentication statement alone.
+    let attributes = if target_is_https(target) {
+        match attributes(&node, ticket.claims(), Some(&service)).await {
+            Ok(attributes) => attributes,
+            Err((_, message)) => return failure_to(RESPONDER, &message, in_response_to),
         }
-    };
-    let attributes = match attributes(&node, ticket.claims()).await {
-        Ok(attributes) => attributes,
-        Err((_, message)) => return failure_to(RESPONDER, &message, in_response_to),
+    } else {
+        Vec::new()
     };
     let Some(service) = ticket.claims().service().map(|s| s.as_str().to_owned()) else {
         return failure_to(RESPONDER, "the ticket has no service", in_response_to);
@@ -103,6 +106,13 @@ pub async fn validate(State(node): State<Arc<Node>>, query: Params, body: Body64
         Some(body) => soap(StatusCode::OK, body),
         None => failure_to(RESPONDER, "cannot write the answer", in_response_to),
     }
+}
+
+/// Whether the TARGET is an https URL (the scheme, whatever its case).
+fn target_is_https(target: &str) -> bool {
+    target
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 /// Where the ticket is: `Envelope/Body/Request/AssertionArtifact`, each in
@@ -315,23 +325,28 @@ fn success(
                             })?;
                         Ok::<(), std::io::Error>(())
                     })?;
-                w.create_element("saml:AttributeStatement")
-                    .write_inner_content(|w| {
-                        subject(w, user)?;
-                        for name in &names {
-                            w.create_element("saml:Attribute")
-                                .with_attribute(("AttributeName", *name))
-                                .with_attribute(("AttributeNamespace", ATTRIBUTE_NS))
-                                .write_inner_content(|w| {
-                                    for (_, value) in attributes.iter().filter(|(n, _)| n == name) {
-                                        w.create_element("saml:AttributeValue")
-                                            .write_text_content(BytesText::new(value))?;
-                                    }
-                                    Ok::<(), std::io::Error>(())
-                                })?;
-                        }
-                        Ok::<(), std::io::Error>(())
-                    })?;
+                // A SAML 1.1 AttributeStatement holds at least one Attribute.
+                if !names.is_empty() {
+                    w.create_element("saml:AttributeStatement")
+                        .write_inner_content(|w| {
+                            subject(w, user)?;
+                            for name in &names {
+                                w.create_element("saml:Attribute")
+                                    .with_attribute(("AttributeName", *name))
+                                    .with_attribute(("AttributeNamespace", ATTRIBUTE_NS))
+                                    .write_inner_content(|w| {
+                                        for (_, value) in
+                                            attributes.iter().filter(|(n, _)| n == name)
+                                        {
+                                            w.create_element("saml:AttributeValue")
+                                                .write_text_content(BytesText::new(value))?;
+                                        }
+                                        Ok::<(), std::io::Error>(())
+                                    })?;
+                            }
+                            Ok::<(), std::io::Error>(())
+                        })?;
+                }
                 w.create_element("saml:AuthenticationStatement")
                     .with_attribute(("AuthenticationInstant", authenticated.as_str()))
                     .with_attribute((

@@ -122,7 +122,7 @@ fn valid_user(name: &str) -> bool {
     !name.is_empty() && !name.contains(|c: char| c == ':' || c.is_whitespace() || c.is_control())
 }
 
-fn valid_attribute(name: &str) -> bool {
+pub fn valid_attribute(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name
             .chars()
