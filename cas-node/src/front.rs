@@ -20,8 +20,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::Request;
-use axum::http::header::{CONNECTION, HeaderValue};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{
+    CONNECTION, HeaderValue, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -29,6 +33,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use crate::Node;
 use crate::page;
 
 /// Longest request line accepted (method, target, version).
@@ -37,8 +42,13 @@ const MAX_REQUEST_LINE: usize = 8 * 1024;
 const MAX_HEAD: usize = 32 * 1024;
 /// Most headers accepted (hyper's limit is 100).
 const MAX_HEADERS: usize = 64;
-/// How long a client may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send its whole request, head and body: a
+/// client that sends a head and then trickles (or withholds) its body gets
+/// a 408 and its connection back, rather than holding a file descriptor.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest body read (a login form, a SAML request); a longer one is
+/// refused with 413 before it is read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A listener whose connections have a request head that hyper will parse.
 pub struct Front {
@@ -92,6 +102,16 @@ impl axum::serve::Listener for Front {
     }
 }
 
+/// The address a connection came from, for `ConnectInfo`.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Front>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, Front>) -> Self {
+        Peer(*stream.remote_addr())
+    }
+}
+
 /// A connection whose request head was read and checked: the bytes already
 /// read are replayed before the rest of the stream.
 pub struct Checked {
@@ -135,15 +155,20 @@ impl AsyncWrite for Checked {
     }
 }
 
-/// Reads the request head; a connection that closes first is dropped, one
-/// that fails the check gets a page and is closed.
+/// Reads the whole request, head then body, within [`REQUEST_TIMEOUT`]; a
+/// connection that closes first is dropped, one that fails the check or the
+/// deadline gets a page and is closed.
 async fn screen(mut stream: TcpStream) -> Option<Checked> {
     let mut read = Vec::with_capacity(1024);
-    let verdict = tokio::time::timeout(HEAD_TIMEOUT, async {
+    let verdict = tokio::time::timeout(REQUEST_TIMEOUT, async {
         let mut chunk = [0_u8; 4096];
+        let mut head = HeadScan::default();
         loop {
-            if let Some(verdict) = check_head(&read) {
-                return Some(verdict);
+            match head.check(&read) {
+                Some(Ok(body_len)) if read.len() >= head.end + body_len => return Some(Ok(())),
+                Some(Ok(_)) => {}
+                Some(Err(status)) => return Some(Err(status)),
+                None => {}
             }
             match stream.read(&mut chunk).await {
                 Ok(0) | Err(_) => return None,
@@ -167,34 +192,85 @@ async fn screen(mut stream: TcpStream) -> Option<Checked> {
     }
 }
 
-/// `None` while the head is incomplete and within bounds; then `Ok` for a
-/// head hyper will parse, or the status to refuse it with.
-fn check_head(read: &[u8]) -> Option<Result<(), StatusCode>> {
-    let line_end = read.windows(2).position(|w| w == b"\r\n");
-    if line_end.unwrap_or(read.len()) > MAX_REQUEST_LINE {
-        return Some(Err(StatusCode::URI_TOO_LONG));
+/// Where the request head ends, found in one pass over the bytes however
+/// they arrive (a head sent a byte at a time is scanned once, not once per
+/// byte), and the head's verdict once it is whole.
+#[derive(Default)]
+struct HeadScan {
+    /// Bytes already searched for the end of the request line and head.
+    scanned: usize,
+    line_end: Option<usize>,
+    /// Length of the head, once found; 0 before.
+    end: usize,
+    /// The verdict on the whole head: the body's length, or a refusal.
+    verdict: Option<Result<usize, StatusCode>>,
+    /// Bytes looked at so far, all calls together (linear: a test holds it).
+    visited: usize,
+}
+
+impl HeadScan {
+    /// `None` while the head is incomplete and within bounds; then the
+    /// body's length for a head hyper will parse, or the status to refuse
+    /// it with.
+    fn check(&mut self, read: &[u8]) -> Option<Result<usize, StatusCode>> {
+        if self.verdict.is_some() {
+            return self.verdict;
+        }
+        // Resume two bytes back: the end marker may straddle two reads.
+        let from = self.scanned.saturating_sub(2);
+        let new = read.get(from..).unwrap_or_default();
+        self.visited += new.len();
+        for (offset, &byte) in new.iter().enumerate() {
+            if byte != b'\n' {
+                continue;
+            }
+            let at = from + offset;
+            self.line_end.get_or_insert(at);
+            // A head ends at an empty line: `\n\n` or `\n\r\n`.
+            let rest = read.get(at + 1..).unwrap_or_default();
+            let blank = if rest.starts_with(b"\n") {
+                Some(at + 2)
+            } else if rest.starts_with(b"\r\n") {
+                Some(at + 3)
+            } else {
+                None
+            };
+            if let Some(end) = blank {
+                self.end = end;
+                break;
+            }
+        }
+        self.scanned = read.len();
+        if self.line_end.unwrap_or(read.len()) > MAX_REQUEST_LINE {
+            return Some(Err(StatusCode::URI_TOO_LONG));
+        }
+        if self.end == 0 {
+            return (read.len() > MAX_HEAD)
+                .then_some(Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
+        }
+        self.verdict = Some(check_head(read.get(..self.end).unwrap_or_default()));
+        self.verdict
+    }
+}
+
+/// The verdict on a whole request head: the body's length for a head hyper
+/// will parse, or the status to refuse it with.
+fn check_head(head: &[u8]) -> Result<usize, StatusCode> {
+    if head.len() > MAX_HEAD {
+        return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
-    match request.parse(read) {
-        Ok(httparse::Status::Partial) if read.len() > MAX_HEAD => {
-            Some(Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE))
-        }
-        Ok(httparse::Status::Partial) => None,
-        Err(httparse::Error::TooManyHeaders) => {
-            Some(Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE))
-        }
-        Err(_) => Some(Err(StatusCode::BAD_REQUEST)),
-        Ok(httparse::Status::Complete(len)) if len > MAX_HEAD => {
-            Some(Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE))
-        }
-        Ok(httparse::Status::Complete(_)) => Some(check_parsed(&request)),
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(_)) => check_parsed(&request),
+        Err(httparse::Error::TooManyHeaders) => Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+        Ok(httparse::Status::Partial) | Err(_) => Err(StatusCode::BAD_REQUEST),
     }
 }
 
 /// What hyper checks after httparse: the target is a URI, and the body's
-/// framing is unambiguous.
-fn check_parsed(request: &httparse::Request<'_, '_>) -> Result<(), StatusCode> {
+/// framing is unambiguous. The body's length, at most [`MAX_BODY_BYTES`].
+fn check_parsed(request: &httparse::Request<'_, '_>) -> Result<usize, StatusCode> {
     let bad = Err(StatusCode::BAD_REQUEST);
     let target_ok = request.path.is_some_and(|p| p.parse::<Uri>().is_ok());
     let method_ok = request
@@ -221,7 +297,10 @@ fn check_parsed(request: &httparse::Request<'_, '_>) -> Result<(), StatusCode> {
             }
         }
     }
-    Ok(())
+    match usize::try_from(length.unwrap_or(0)) {
+        Ok(len) if len <= MAX_BODY_BYTES => Ok(len),
+        _ => Err(StatusCode::PAYLOAD_TOO_LARGE),
+    }
 }
 
 /// A complete HTTP/1.1 answer with an HTML page, for a request refused
@@ -234,7 +313,10 @@ fn refusal(status: StatusCode) -> Vec<u8> {
     );
     format!(
         "HTTP/1.1 {} {title}\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\
+         X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
+         Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\
+         X-Frame-Options: DENY\r\n\r\n{body}",
         status.as_u16(),
         body.len()
     )
@@ -242,9 +324,18 @@ fn refusal(status: StatusCode) -> Vec<u8> {
 }
 
 /// Gives a body to any error answer that has none, in the language of the
-/// endpoint asked (CAS XML, CAS 1.0 text, SAML, or HTML), and closes every
-/// connection after its answer (see the module docs).
-pub async fn answer_everything(request: Request, next: Next) -> Response {
+/// endpoint asked (CAS XML, CAS 1.0 text, SAML, or HTML), puts the security
+/// headers on every answer, and closes every connection after its answer
+/// (see the module docs).
+pub async fn answer_everything(
+    State(node): State<Arc<Node>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let over_tls = request
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .is_some_and(|ConnectInfo(Peer(peer))| node.trusted.over_tls(peer.ip(), request.headers()));
     let endpoint = request
         .uri()
         .path()
@@ -268,10 +359,26 @@ pub async fn answer_everything(request: Request, next: Next) -> Response {
     } else {
         response
     };
+    let headers = response.headers_mut();
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    security_headers(headers);
+    if over_tls {
+        // Behind TLS, browsers must never come back over plain HTTP: a
+        // CASTGC cookie or a ticket in a URL would travel in the clear.
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     response
-        .headers_mut()
-        .insert(CONNECTION, HeaderValue::from_static("close"));
-    response
+}
+
+/// The headers every answer carries, the front's own refusals included: no
+/// content sniffing, and no `Referer` (tickets travel in URLs: a page
+/// linking elsewhere must not hand one over).
+pub fn security_headers(headers: &mut HeaderMap) {
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
 }
 
 /// The answer to a panic in a handler: a 500 page, never a dropped connection.
@@ -289,7 +396,53 @@ mod tests {
     use super::*;
 
     fn verdict(head: &[u8]) -> Option<Result<(), StatusCode>> {
-        check_head(head)
+        HeadScan::default().check(head).map(|v| v.map(drop))
+    }
+
+    /// A head sent a byte at a time is looked at a bounded number of times
+    /// per byte, and parsed once.
+    #[test]
+    fn a_head_is_scanned_in_one_pass() {
+        let head = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "X-A: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(60)
+        );
+        let mut scan = HeadScan::default();
+        let mut verdicts = 0;
+        for end in 1..=head.len() {
+            if scan.check(&head.as_bytes()[..end]).is_some() {
+                verdicts += 1;
+            }
+        }
+        assert_eq!(verdicts, 1, "the verdict comes once the head is whole");
+        assert_eq!(scan.check(head.as_bytes()), Some(Ok(0)));
+        assert!(
+            scan.visited <= 3 * head.len(),
+            "{} for {}",
+            scan.visited,
+            head.len()
+        );
+    }
+
+    #[test]
+    fn the_body_length_is_known_and_bounded() {
+        let scan = |head: &str| HeadScan::default().check(head.as_bytes());
+        assert_eq!(
+            scan("POST /cas/login HTTP/1.1\r\nContent-Length: 12\r\n\r\n"),
+            Some(Ok(12))
+        );
+        assert_eq!(scan("GET / HTTP/1.1\nHost: a\n\n"), Some(Ok(0)), "bare LF");
+        assert_eq!(
+            scan(&format!(
+                "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+                MAX_BODY_BYTES + 1
+            )),
+            Some(Err(StatusCode::PAYLOAD_TOO_LARGE))
+        );
+        assert_eq!(
+            scan("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
+            Some(Err(StatusCode::BAD_REQUEST))
+        );
     }
 
     #[test]
@@ -346,6 +499,46 @@ mod tests {
         );
     }
 
+    /// Sends `request` to a fresh front and returns what comes back before
+    /// the connection closes (time runs paused, so the deadline passes at
+    /// once).
+    async fn exchange(request: &'static [u8]) -> String {
+        let front = Front::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = front.local;
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        drop(front);
+        String::from_utf8(answer).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_does_not_come_gets_408() {
+        let answer =
+            exchange(b"POST /cas/login HTTP/1.1\r\nHost: a\r\nContent-Length: 60000\r\n\r\nabc")
+                .await;
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{answer}"
+        );
+        let answer = exchange(b"GET /cas/login HTTP/1.1\r\nHost: a\r\n").await;
+        assert!(
+            answer.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{answer}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_too_large_is_refused_before_it_is_read() {
+        let answer =
+            exchange(b"POST /cas/login HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n").await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"),
+            "{answer}"
+        );
+    }
+
     #[test]
     fn a_refusal_is_a_whole_answer_with_a_body() {
         let text = String::from_utf8(refusal(StatusCode::URI_TOO_LONG)).unwrap();
@@ -353,5 +546,12 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 414 URI Too Long\r\n"));
         assert!(head.contains(&format!("Content-Length: {}\r\n", body.len())));
         assert!(body.contains("<h1>URI Too Long</h1>"));
+        for header in [
+            "X-Content-Type-Options: nosniff\r\n",
+            "Referrer-Policy: no-referrer\r\n",
+            "X-Frame-Options: DENY\r\n",
+        ] {
+            assert!(format!("{head}\r\n").contains(header), "{header} in {head}");
+        }
     }
 }

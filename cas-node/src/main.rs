@@ -33,6 +33,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
 mod baseline;
+mod client;
 mod front;
 mod login;
 mod page;
@@ -115,6 +116,12 @@ struct Flags {
     /// stateless node would.
     #[arg(long, value_enum, default_value = "closed")]
     store_failure: StoreFailure,
+    /// The address (or CIDR block) of a load balancer in front of the node
+    /// (repeat for more). Only from these is `X-Forwarded-For` believed for
+    /// the client's address (login throttling, logs) and
+    /// `X-Forwarded-Proto: https` for TLS (HSTS).
+    #[arg(long, value_name = "ADDR", value_parser = client::parse_trusted)]
+    trusted_proxy: Vec<ipnet::IpNet>,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
     /// stored when issued, an ST or PT taken when validated; baseline.rs),
@@ -150,6 +157,8 @@ pub struct Node {
     services: RwLock<Arc<Registry>>,
     /// The ticket registry of `--registry-baseline`, if any.
     baseline: Option<Baseline>,
+    /// `--trusted-proxy`.
+    trusted: client::TrustedProxies,
 }
 
 impl Node {
@@ -275,7 +284,10 @@ fn routes(node: Arc<Node>) -> Router {
     // and so does a panic.
     app.fallback(|| async { StatusCode::NOT_FOUND })
         .layer(CatchPanicLayer::custom(front::panicked))
-        .layer(axum::middleware::from_fn(front::answer_everything))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&node),
+            front::answer_everything,
+        ))
 }
 
 #[tokio::main]
@@ -319,6 +331,7 @@ async fn run(flags: Flags) -> Result<(), String> {
     let node = Arc::new(Node {
         codec: RwLock::new(Arc::new(codec)),
         services: RwLock::new(Arc::new(services)),
+        trusted: client::TrustedProxies::new(flags.trusted_proxy.clone()),
         flags,
         callbacks,
         state,
@@ -339,7 +352,8 @@ async fn run(flags: Flags) -> Result<(), String> {
     // The one line a script waits for.
     println!("listening on http://{addr}{}", node.flags.context);
 
-    axum::serve(listener, routes(node))
+    let app = routes(node).into_make_service_with_connect_info::<front::Peer>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server failed: {e}"))

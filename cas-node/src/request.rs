@@ -13,8 +13,7 @@ use axum::http::request::Parts;
 use url::form_urlencoded;
 use zeroize::Zeroizing;
 
-/// Largest form body read (a login form, a SAML request): 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::front::MAX_BODY_BYTES;
 
 /// `name=value` parameters of a query or a form body. Values are zeroized on
 /// drop: a login form's carry a password.
