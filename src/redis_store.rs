@@ -16,11 +16,12 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::{Pipeline, RedisError, Script};
+use time::OffsetDateTime;
 
 use crate::claims::{Session, SessionId};
 use crate::store::{
-    LogoutRecord, MAX_RECORDS_PER_SESSION, Store, StoreError, StoreFuture, TicketUse, Verdict,
-    ended_key, record_of, records_key, records_of, spent_key,
+    Attempt, LogoutRecord, MAX_RECORDS_PER_SESSION, Store, StoreError, StoreFuture, TicketUse,
+    Verdict, attempts_key, ended_key, record_of, records_key, records_of, spent_key,
 };
 
 /// A validation that records its ticket for single logout (FORMAT.md §13).
@@ -275,6 +276,24 @@ impl Store for RedisStore {
                 .ignore();
             let (records,): (Option<Vec<u8>>,) = self.run(&pipe).await?;
             Ok(records_of(&records.unwrap_or_default()))
+        })
+    }
+
+    fn count_attempts<'a>(
+        &'a self,
+        subjects: &'a [Attempt],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<u64>> {
+        Box::pin(async move {
+            let mut pipe = redis::pipe();
+            for attempt in subjects {
+                let (index, left) = attempt.window_at(now);
+                let key = attempts_key(attempt, index);
+                pipe.cmd("INCR").arg(&key);
+                // The same end for every call in the window.
+                pipe.cmd("PEXPIRE").arg(&key).arg(millis(left)).ignore();
+            }
+            self.run(&pipe).await
         })
     }
 }

@@ -202,6 +202,53 @@ pub trait Store: Send + Sync {
         session: &'a Session,
         lasting: Duration,
     ) -> StoreFuture<'a, Vec<LogoutRecord>>;
+
+    /// Counts one attempt at each of `subjects` (16-byte ids the caller
+    /// derives: a digest of a user name, of an address…), each in the
+    /// current fixed window of its duration as of `now`, in one round trip,
+    /// and returns each count in its window, this attempt included. A
+    /// window's counter expires when the window ends (FORMAT.md §13). This is
+    /// what throttles password guessing pool-wide.
+    fn count_attempts<'a>(
+        &'a self,
+        subjects: &'a [Attempt],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<u64>>;
+}
+
+/// One counter [`Store::count_attempts`] increments: a subject, and the
+/// length of its windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Attempt {
+    /// What is counted, as an id the caller derives (never a name in clear).
+    pub subject: [u8; 16],
+    /// The counter's window: whole seconds, at least one.
+    pub window: Duration,
+}
+
+impl Attempt {
+    /// The window `now` falls in, and how long until it ends.
+    pub fn window_at(&self, now: OffsetDateTime) -> (i64, Duration) {
+        let length_ms = i128::try_from(self.window.as_millis())
+            .unwrap_or(i128::MAX)
+            .max(1000);
+        let now_ms = now.unix_timestamp_nanos() / 1_000_000;
+        let index = now_ms.div_euclid(length_ms);
+        let left_ms = (index + 1) * length_ms - now_ms;
+        (
+            i64::try_from(index).unwrap_or(i64::MAX),
+            Duration::from_millis(u64::try_from(left_ms).unwrap_or(1).max(1)),
+        )
+    }
+}
+
+/// The key of an attempt counter in the window `index` (FORMAT.md §13).
+pub(crate) fn attempts_key(attempt: &Attempt, index: i64) -> String {
+    format!(
+        "cas:{{{}}}:attempts:{}:{index}",
+        hex(&attempt.subject),
+        attempt.window.as_secs()
+    )
 }
 
 /// The Redis Cluster hash tag of a session's keys: its id's first byte, in
@@ -357,16 +404,19 @@ struct Memory {
     marks: HashMap<String, Instant>,
     /// Each session's single-logout records, with when they may be forgotten.
     records: HashMap<SessionId, (Instant, Vec<u8>)>,
+    /// Attempt counters, with when they may be forgotten.
+    attempts: HashMap<String, (Instant, u64)>,
 }
 
 impl Memory {
     fn live(&self) -> usize {
-        self.marks.len() + self.records.len()
+        self.marks.len() + self.records.len() + self.attempts.len()
     }
 
     fn forget_expired(&mut self, now: Instant) {
         self.marks.retain(|_, until| *until > now);
         self.records.retain(|_, (until, _)| *until > now);
+        self.attempts.retain(|_, (until, _)| *until > now);
     }
 
     fn is_marked(&self, key: &str, now: Instant) -> bool {
@@ -462,6 +512,35 @@ impl Store for MemoryStore {
                 .unwrap_or_default())
         });
         Box::pin(async move { records })
+    }
+
+    fn count_attempts<'a>(
+        &'a self,
+        subjects: &'a [Attempt],
+        now: OffsetDateTime,
+    ) -> StoreFuture<'a, Vec<u64>> {
+        let counts = self.with_state(|state, instant| {
+            let mut counts = Vec::with_capacity(subjects.len());
+            for attempt in subjects {
+                let (index, left) = attempt.window_at(now);
+                let key = attempts_key(attempt, index);
+                let live = state
+                    .attempts
+                    .get(&key)
+                    .is_some_and(|(until, _)| *until > instant);
+                if !live {
+                    self.room(state, instant)?;
+                    state.attempts.insert(key.clone(), (instant + left, 0));
+                }
+                let count = state.attempts.get_mut(&key).map_or(1, |(_, count)| {
+                    *count += 1;
+                    *count
+                });
+                counts.push(count);
+            }
+            Ok(counts)
+        });
+        Box::pin(async move { counts })
     }
 }
 

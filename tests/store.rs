@@ -26,6 +26,34 @@ fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
 }
 
 #[test]
+fn attempts_are_counted_per_subject_and_window() {
+    let store = MemoryStore::new(100);
+    block_on(common::attempts_contract(&store, &store));
+}
+
+#[test]
+fn attempt_counters_count_against_the_memory_bound() {
+    use cas_ticket_codec::store::Attempt;
+    let store = MemoryStore::new(2);
+    let attempt = |byte| Attempt {
+        subject: [byte; 16],
+        window: StdDuration::from_secs(60),
+    };
+    assert_eq!(
+        block_on(store.count_attempts(&[attempt(1), attempt(2)], NOW)),
+        Ok(vec![1, 1])
+    );
+    assert_eq!(
+        block_on(store.count_attempts(&[attempt(1)], NOW)),
+        Ok(vec![2])
+    );
+    assert_eq!(
+        block_on(store.count_attempts(&[attempt(3)], NOW)),
+        Err(StoreError::Full)
+    );
+}
+
+#[test]
 fn replay_ids_are_the_same_on_every_node_and_differ_between_tickets() {
     let (text, ticket) = st(None);
     // Another node: the same keyring, plus a newer key that is now primary.

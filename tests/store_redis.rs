@@ -73,6 +73,7 @@ async fn contract(node1: &dyn Store, node2: &dyn Store) {
         let (_, t) = st(other);
         assert_eq!(node2.spend(&use_of(&t), None).await, Ok(Verdict::First));
     }
+    common::attempts_contract(node1, node2).await;
 }
 
 #[test]

@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::header::SET_COOKIE;
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cas_ticket_codec::{Authentication, Claims, Grant, Kind, Service, Ticket, normalize, rfc3339};
@@ -22,8 +22,10 @@ use subtle::ConstantTimeEq as _;
 use time::OffsetDateTime;
 
 use crate::Node;
+use crate::front::Peer;
 use crate::page::{self, escape};
 use crate::request::{Body64, Params};
+use crate::throttle::Admission;
 use crate::users::Directory;
 
 /// The anti-CSRF cookie behind TLS, and on plain-HTTP loopback
@@ -80,7 +82,12 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
 
 /// `POST /login`: check the form's token and the credentials, set the TGT
 /// cookie, and send the browser to the service with an ST from a fresh login.
-pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body64) -> Response {
+pub async fn submit(
+    State(node): State<Arc<Node>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    body: Body64,
+) -> Response {
     let Body64(Some(body)) = body else {
         return page::error_in_language(
             "login",
@@ -115,7 +122,31 @@ pub async fn submit(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
         Err(e) => return internal_error(&e),
     };
     let username = form.get("username").unwrap_or_default();
+    // Who is guessing, and whether they may guess again now.
+    let address = node.trusted.client_address(peer.ip(), &headers);
+    match node
+        .throttle
+        .admit(username, address, OffsetDateTime::now_utc())
+        .await
+    {
+        Admission::Admitted => {}
+        Admission::Throttled { retry_after } => {
+            eprintln!("cas_node: login throttled: user {username:?} from {address}");
+            return throttled(retry_after);
+        }
+        Admission::Unavailable => {
+            return page::html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again",
+                "<p>The server cannot check logins right now. Try again in a moment.</p>",
+                HeaderMap::new(),
+            );
+        }
+    }
     if !directory.check(username, form.get("password").unwrap_or_default()) {
+        // The user name escaped as a Rust string: no line or terminal
+        // trickery in the log; never the password.
+        eprintln!("cas_node: login failed: user {username:?} from {address}");
         let message = "The user name or password is not correct.";
         return login_page(
             &node,
@@ -333,6 +364,26 @@ impl IntoResponse for InvalidService {
         };
         page::html(status, title, why, HeaderMap::new())
     }
+}
+
+/// 429 with `Retry-After` and a page that says when to try again.
+fn throttled(retry_after: std::time::Duration) -> Response {
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let at =
+        OffsetDateTime::now_utc() + time::Duration::seconds(i64::try_from(seconds).unwrap_or(0));
+    let body = format!(
+        "<p>There were too many login attempts for this account. Try again in \
+         {seconds} seconds (after {}).</p>",
+        rfc3339(at)
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    page::html(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        &body,
+        headers,
+    )
 }
 
 /// A parameter given twice: refused, never read one way here and another

@@ -41,6 +41,7 @@ mod pool_state;
 mod registry;
 mod request;
 mod saml;
+mod throttle;
 mod url_scope;
 mod users;
 mod validate;
@@ -159,6 +160,8 @@ pub struct Node {
     baseline: Option<Baseline>,
     /// `--trusted-proxy`.
     trusted: client::TrustedProxies,
+    /// Password-guessing counters: in the store, or in this node.
+    throttle: throttle::Throttle,
 }
 
 impl Node {
@@ -332,6 +335,7 @@ async fn run(flags: Flags) -> Result<(), String> {
         codec: RwLock::new(Arc::new(codec)),
         services: RwLock::new(Arc::new(services)),
         trusted: client::TrustedProxies::new(flags.trusted_proxy.clone()),
+        throttle: throttle::Throttle::new(state.as_ref().map(PoolState::store)),
         flags,
         callbacks,
         state,

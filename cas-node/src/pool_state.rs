@@ -64,6 +64,12 @@ impl PoolState {
         Ok(Some(PoolState { store, policy }))
     }
 
+    /// The store, and what to do when it cannot answer (for the login
+    /// throttle's counters).
+    pub fn store(&self) -> (Arc<dyn Store>, FailurePolicy) {
+        (Arc::clone(&self.store), self.policy)
+    }
+
     /// What the log says of a store failure, and what the client is told
     /// when the policy is to fail closed.
     fn failed(&self, e: &StoreError) -> Result<(), Failure> {

@@ -164,3 +164,76 @@ pub fn first_secret(key_file_json: &str) -> String {
         .expect("a key file with a secret")
         .to_owned()
 }
+
+/// The attempt counters' contract, on two nodes of one store: shared per
+/// subject and window, counted apart per window length, and new in the
+/// next window.
+#[cfg(feature = "store")]
+pub async fn attempts_contract(
+    node1: &dyn cas_ticket_codec::store::Store,
+    node2: &dyn cas_ticket_codec::store::Store,
+) {
+    use cas_ticket_codec::store::Attempt;
+    use std::time::Duration as StdDuration;
+    // A window start for both lengths: 1_800_000_000 is a multiple of 600.
+    let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let subject = |byte: u8| {
+        let mut id = [byte; 16];
+        id[..8].copy_from_slice(&rand_bytes());
+        id
+    };
+    let minute = Attempt {
+        subject: subject(1),
+        window: StdDuration::from_secs(60),
+    };
+    let ten_minutes = Attempt {
+        subject: subject(2),
+        window: StdDuration::from_secs(600),
+    };
+    let same_subject_longer = Attempt {
+        window: StdDuration::from_secs(600),
+        ..minute
+    };
+    assert_eq!(
+        node1.count_attempts(&[minute, ten_minutes], at).await,
+        Ok(vec![1, 1])
+    );
+    assert_eq!(
+        node2
+            .count_attempts(&[minute], at + Duration::seconds(59))
+            .await,
+        Ok(vec![2])
+    );
+    assert_eq!(
+        node1.count_attempts(&[same_subject_longer], at).await,
+        Ok(vec![1])
+    );
+    // The next minute: the minute's counter starts again, the ten minutes' goes on.
+    assert_eq!(
+        node2
+            .count_attempts(&[ten_minutes, minute], at + Duration::seconds(60))
+            .await,
+        Ok(vec![2, 1])
+    );
+    assert_eq!(
+        node1
+            .count_attempts(&[ten_minutes], at + Duration::seconds(600))
+            .await,
+        Ok(vec![1])
+    );
+}
+
+/// Eight OS-random bytes, so that runs never share a counter.
+fn rand_bytes() -> [u8; 8] {
+    let mut bytes = [0_u8; 8];
+    for (i, b) in SessionId::generate()
+        .unwrap()
+        .to_bytes()
+        .iter()
+        .take(8)
+        .enumerate()
+    {
+        bytes[i] = *b;
+    }
+    bytes
+}

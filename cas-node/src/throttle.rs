@@ -1,0 +1,249 @@
+//! Password guessing, throttled: every password check at `POST /login`
+//! first passes three counters, each a fixed window in the store (pool-wide
+//! with `--store`, in this node's memory without):
+//!
+//! 1. the user name from this client address: [`PER_USER_AND_ADDRESS`]
+//!    (10 a minute);
+//! 2. this client address across all user names: [`PER_ADDRESS`] (a
+//!    password-spraying address);
+//! 3. the user name from every address: [`PER_USER`] (guessing spread over
+//!    many addresses), slower than the first.
+//!
+//! The first two are counted together; only an attempt they let through
+//! counts against the user's own limit, so an attacker whose address is
+//! throttled stops spending the user's allowance, and the user still logs
+//! in from another address. A patient attacker with many addresses can
+//! still spend it: the per-user limit then locks the user out until its
+//! window ends, which is the price of bounding distributed guessing (the
+//! README says so). A throttled attempt is refused before any password is
+//! looked at, with 429 and `Retry-After`. Subjects are digests: neither
+//! user names nor addresses are stored in clear.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cas_ticket_codec::store::{Attempt, FailurePolicy, MemoryStore, Store};
+use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
+
+/// At most this many checks, per this long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub attempts: u64,
+    pub window: Duration,
+}
+
+/// The user name from one address: 10 a minute (issue 20).
+pub const PER_USER_AND_ADDRESS: Limit = Limit {
+    attempts: 10,
+    window: Duration::from_secs(60),
+};
+/// One address across user names: a campus NAT serves many users, so
+/// generous, but a spraying address is stopped.
+pub const PER_ADDRESS: Limit = Limit {
+    attempts: 100,
+    window: Duration::from_secs(60),
+};
+/// One user name from everywhere: 30 in 10 minutes, three a minute.
+pub const PER_USER: Limit = Limit {
+    attempts: 30,
+    window: Duration::from_secs(600),
+};
+
+/// Counters the in-process store keeps at most (without `--store`).
+const MEMORY_COUNTERS: usize = 200_000;
+
+/// What the throttle says of a login attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Check the password.
+    Admitted,
+    /// Refuse: too many attempts; try again after this long.
+    Throttled { retry_after: Duration },
+    /// The store cannot count, and fails closed: refuse, try again soon.
+    Unavailable,
+}
+
+/// The counters and where they live.
+pub struct Throttle {
+    store: Arc<dyn Store>,
+    policy: FailurePolicy,
+}
+
+impl Throttle {
+    /// Counters in `store` (the pool's), or in this node's memory.
+    pub fn new(store: Option<(Arc<dyn Store>, FailurePolicy)>) -> Self {
+        let (store, policy) = store.unwrap_or_else(|| {
+            let local: Arc<dyn Store> = Arc::new(MemoryStore::new(MEMORY_COUNTERS));
+            (local, FailurePolicy::Closed)
+        });
+        Throttle { store, policy }
+    }
+
+    /// Counts one password check of `user` from `address` as of `now`.
+    pub async fn admit(&self, user: &str, address: IpAddr, now: OffsetDateTime) -> Admission {
+        let pair = attempt(
+            &[b"user+address", user.as_bytes(), &octets(address)],
+            PER_USER_AND_ADDRESS,
+        );
+        let spray = attempt(&[b"address", &octets(address)], PER_ADDRESS);
+        let first = [(pair, PER_USER_AND_ADDRESS), (spray, PER_ADDRESS)];
+        if let Some(verdict) = self.count(&first, now).await {
+            return verdict;
+        }
+        let own = [(attempt(&[b"user", user.as_bytes()], PER_USER), PER_USER)];
+        self.count(&own, now).await.unwrap_or(Admission::Admitted)
+    }
+
+    /// Counts `attempts`; `None` when every count is within its limit.
+    async fn count(&self, attempts: &[(Attempt, Limit)], now: OffsetDateTime) -> Option<Admission> {
+        let subjects: Vec<Attempt> = attempts.iter().map(|(a, _)| *a).collect();
+        let counts = match self.store.count_attempts(&subjects, now).await {
+            Ok(counts) => counts,
+            Err(e) => {
+                eprintln!("cas_node: login throttle: {e}");
+                return match self.policy {
+                    FailurePolicy::Closed => Some(Admission::Unavailable),
+                    FailurePolicy::Open => None,
+                };
+            }
+        };
+        attempts
+            .iter()
+            .zip(counts)
+            .filter(|((_, limit), count)| *count > limit.attempts)
+            .map(|((attempt, _), _)| attempt.window_at(now).1)
+            .max()
+            .map(|retry_after| Admission::Throttled { retry_after })
+    }
+}
+
+/// The counter of a subject: the first 16 bytes of SHA-256 over its
+/// length-prefixed parts (so that no two subjects share a spelling).
+fn attempt(parts: &[&[u8]], limit: Limit) -> Attempt {
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part);
+    }
+    let mut subject = [0_u8; 16];
+    for (out, byte) in subject.iter_mut().zip(digest.finalize()) {
+        *out = byte;
+    }
+    Attempt {
+        subject,
+        window: limit.window,
+    }
+}
+
+fn octets(address: IpAddr) -> Vec<u8> {
+    match address {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    /// At a window start for every limit.
+    fn at() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_attackers_address_is_throttled_and_the_user_still_logs_in_elsewhere() {
+        let throttle = Throttle::new(None);
+        let attacker = ip("203.0.113.66");
+        for _ in 0..PER_USER_AND_ADDRESS.attempts {
+            assert_eq!(
+                throttle.admit("jdoe", attacker, at()).await,
+                Admission::Admitted
+            );
+        }
+        // The eleventh in the minute, and every later one, are refused
+        // until the minute ends.
+        for _ in 0..20 {
+            assert_eq!(
+                throttle.admit("jdoe", attacker, at()).await,
+                Admission::Throttled {
+                    retry_after: Duration::from_secs(60)
+                }
+            );
+        }
+        // Those refusals did not spend the user's own allowance.
+        assert_eq!(
+            throttle.admit("jdoe", ip("198.51.100.7"), at()).await,
+            Admission::Admitted
+        );
+        // Another user from the attacker's address is not throttled yet
+        // (the address has made 31 of its 100).
+        assert_eq!(
+            throttle.admit("rroe", attacker, at()).await,
+            Admission::Admitted
+        );
+        // The next minute, the attacker's address may try again.
+        let later = at() + time::Duration::seconds(60);
+        assert_eq!(
+            throttle.admit("jdoe", attacker, later).await,
+            Admission::Admitted
+        );
+    }
+
+    #[tokio::test]
+    async fn guessing_spread_over_addresses_hits_the_user_limit() {
+        let throttle = Throttle::new(None);
+        for i in 0..PER_USER.attempts {
+            let address = IpAddr::from([10, 0, (i / 250) as u8, (i % 250) as u8]);
+            assert_eq!(
+                throttle.admit("jdoe", address, at()).await,
+                Admission::Admitted
+            );
+        }
+        assert_eq!(
+            throttle.admit("jdoe", ip("10.9.9.9"), at()).await,
+            Admission::Throttled {
+                retry_after: Duration::from_secs(600)
+            }
+        );
+        assert_eq!(
+            throttle.admit("rroe", ip("10.9.9.9"), at()).await,
+            Admission::Admitted
+        );
+    }
+
+    #[tokio::test]
+    async fn a_spraying_address_is_throttled_across_users() {
+        let throttle = Throttle::new(None);
+        let sprayer = ip("2001:db8::66");
+        for i in 0..PER_ADDRESS.attempts {
+            assert_eq!(
+                throttle.admit(&format!("user{i}"), sprayer, at()).await,
+                Admission::Admitted
+            );
+        }
+        assert!(matches!(
+            throttle.admit("someone-else", sprayer, at()).await,
+            Admission::Throttled { .. }
+        ));
+        assert_eq!(
+            throttle
+                .admit("someone-else", ip("2001:db8::7"), at())
+                .await,
+            Admission::Admitted
+        );
+    }
+
+    #[test]
+    fn subjects_do_not_share_spellings() {
+        let a = attempt(&[b"user", b"ab"], PER_USER);
+        let b = attempt(&[b"usera", b"b"], PER_USER);
+        assert_ne!(a.subject, b.subject);
+    }
+}
