@@ -32,6 +32,7 @@ use time::{Duration, OffsetDateTime};
 use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
+mod apereo;
 mod baseline;
 mod client;
 mod front;
@@ -46,9 +47,19 @@ mod url_scope;
 mod users;
 mod validate;
 
-/// A CAS server on stateless tickets.
+/// A CAS server on stateless tickets: `cas-node --listen … --keys …
+/// --users … --services …` serves; a command does something else.
 #[derive(Parser, Debug)]
-#[command(name = "cas-node")]
+#[command(name = "cas-node", args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Option<Flags>,
+}
+
+/// How the node serves.
+#[derive(clap::Args, Debug)]
 struct Flags {
     /// Address to listen on (port 0 picks a free port; the first line on
     /// standard output says which).
@@ -137,6 +148,20 @@ impl Flags {
         std::time::Duration::try_from(self.store_timeout)
             .map_err(|_| "--store-timeout must be positive".to_owned())
     }
+}
+
+/// What `cas-node` does besides serving.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Converts Apereo CAS JSON service definitions to `[[service]]`
+    /// entries: the registry's TOML on standard output, one line on
+    /// standard error for each definition that cannot keep its meaning
+    /// (exit status 1 if any).
+    ImportApereo {
+        /// JSON service definition files (Apereo's `services/` directory).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// `--store-failure`.
@@ -295,7 +320,25 @@ fn routes(node: Arc<Node>) -> Router {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let flags = Flags::parse();
+    let cli = Cli::parse();
+    if let Some(Command::ImportApereo { files }) = &cli.command {
+        let (registry, refused) = apereo::convert(files);
+        print!("{registry}");
+        for line in &refused {
+            eprintln!("cas-node: {line}");
+        }
+        return if refused.is_empty() {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        };
+    }
+    let Some(flags) = cli.serve else {
+        eprintln!(
+            "cas-node: nothing to do: give --listen, --keys, --users and --services, or a command (--help)"
+        );
+        return std::process::ExitCode::from(2);
+    };
     match run(flags).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -468,7 +511,7 @@ mod tests {
     use super::*;
     use clap::error::ErrorKind;
 
-    fn flags(extra: &[&str]) -> Result<Flags, clap::Error> {
+    fn flags(extra: &[&str]) -> Result<Cli, clap::Error> {
         let base = [
             "cas_node",
             "--listen",
@@ -480,14 +523,14 @@ mod tests {
             "--services",
             "services.toml",
         ];
-        Flags::try_parse_from(base.iter().chain(extra))
+        Cli::try_parse_from(base.iter().chain(extra))
     }
 
     #[test]
     fn the_registry_is_required_and_the_baseline_excludes_the_store() {
         let kind = |extra: &[&str]| flags(extra).err().map(|e| e.kind());
         assert_eq!(kind(&[]), None);
-        let without = Flags::try_parse_from([
+        let without = Cli::try_parse_from([
             "cas-node",
             "--listen",
             "127.0.0.1:0",
@@ -515,5 +558,22 @@ mod tests {
             ]),
             Some(ErrorKind::ArgumentConflict)
         );
+    }
+
+    #[test]
+    fn a_command_takes_no_serving_flags() {
+        let cli = Cli::try_parse_from(["cas-node", "import-apereo", "a.json", "b.json"]).unwrap();
+        assert!(cli.serve.is_none());
+        assert!(matches!(cli.command, Some(Command::ImportApereo { files }) if files.len() == 2));
+        let mixed = Cli::try_parse_from([
+            "cas-node",
+            "--listen",
+            "127.0.0.1:0",
+            "import-apereo",
+            "a.json",
+        ]);
+        assert!(mixed.is_err());
+        let none = Cli::try_parse_from(["cas-node", "import-apereo"]).unwrap_err();
+        assert_eq!(none.kind(), ErrorKind::MissingRequiredArgument);
     }
 }

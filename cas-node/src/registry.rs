@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::url_scope::UrlScope;
 
@@ -68,16 +68,17 @@ struct RegistryFile {
     service: Vec<ServiceEntry>,
 }
 
-#[derive(Deserialize)]
+/// One `[[service]]` entry as written (apereo.rs writes them too).
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceEntry {
     pub name: String,
     pub url: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
     pub attributes: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proxy_callbacks: Vec<String>,
     #[serde(default)]
     pub proxy_tickets: bool,
