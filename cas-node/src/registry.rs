@@ -224,11 +224,6 @@ impl RegisteredService {
             .iter()
             .any(|scope| scope.covers(callback))
     }
-
-    /// The scope, as the log and pages show it.
-    pub fn scope(&self) -> &UrlScope {
-        &self.scope
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,214 @@
+//! Every setting of a serving node, in one typed struct: `Flags`, from the
+//! command line.
+
+use std::path::PathBuf;
+
+use cas_ticket_codec::duration;
+use clap::Parser;
+use time::Duration;
+
+use crate::client;
+
+/// A CAS server on stateless tickets: `cas-node --listen … --keys …
+/// --users … --services …` serves; a command does something else.
+#[derive(Parser, Debug)]
+#[command(name = "cas-node", args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: Option<Flags>,
+}
+
+/// How the node serves.
+#[derive(clap::Args, Debug)]
+pub struct Flags {
+    /// Address to listen on (port 0 picks a free port; the first line on
+    /// standard output says which).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// The keyring file `ticketctl keygen` writes (mode 0600). SIGHUP reloads it.
+    #[arg(long, value_name = "PATH", env = "TICKETCTL_KEYS")]
+    pub keys: PathBuf,
+    /// The service registry (TOML, `[[service]]` entries; registry.rs): the
+    /// applications that may receive tickets, the attributes each gets, who
+    /// may proxy and who is told of logouts. SIGHUP reloads it. An
+    /// unregistered service gets a page, never a ticket.
+    #[arg(long, value_name = "PATH")]
+    pub services: PathBuf,
+    /// Users file: `[users]` lines `name:password`, `[attributes]` lines
+    /// `name attribute=value`. Read again on every login and validation.
+    #[arg(long, value_name = "PATH")]
+    pub users: PathBuf,
+    /// Path of the CAS context: the routes live below it and the `CASTGC`
+    /// cookie is scoped to it.
+    #[arg(long, value_name = "PATH", default_value = "/cas", value_parser = parse_context)]
+    pub context: String,
+    /// Send the `CASTGC` cookie without `Secure`, so that a browser keeps it
+    /// over plain HTTP (loopback tests only).
+    #[arg(long)]
+    pub insecure_cookie: bool,
+    /// Lifetime of service and proxy tickets.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::parse_lifetime)]
+    pub st_ttl: Duration,
+    /// Lifetime of ticket-granting tickets (the SSO session).
+    #[arg(long, value_name = "DURATION", default_value = "8h", value_parser = duration::parse_lifetime)]
+    pub tgt_ttl: Duration,
+    /// Lifetime of a TGT when the user ticked "remember me".
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = duration::parse_lifetime)]
+    pub remember_me_ttl: Duration,
+    /// Lifetime of proxy-granting tickets.
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = duration::parse_lifetime)]
+    pub pgt_ttl: Duration,
+    /// Clock-skew allowance past a ticket's expiration instant.
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = duration::parse_duration)]
+    pub leeway: Duration,
+    /// A PEM file of CA certificates that https `pgtUrl` callbacks may chain
+    /// to, besides the system's trust store (repeat for more): a campus's
+    /// private CA.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub proxy_ca: Vec<PathBuf>,
+    /// The pool-wide ticket store: `redis://HOST:PORT`, `rediss://…` (TLS),
+    /// or `memory` (this node only). With it an ST or PT validates once
+    /// pool-wide and logout ends the session on every node; without it the
+    /// node is stateless. Repeat with --store-cluster for a Redis Cluster's
+    /// seed nodes.
+    #[arg(long = "store", value_name = "URL")]
+    pub store: Vec<String>,
+    /// The --store URLs are nodes of a Redis Cluster.
+    #[arg(long)]
+    pub store_cluster: bool,
+    /// A PEM file of the CA a `rediss://` store's certificate chains to
+    /// (default: the system's trust store).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub store_ca: Option<PathBuf>,
+    /// How long one call to the store may take.
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = duration::parse_duration)]
+    pub store_timeout: Duration,
+    /// When the store cannot answer: `closed` refuses the validation
+    /// (INTERNAL_ERROR: nothing is accepted twice), `open` answers as a
+    /// stateless node would.
+    #[arg(long, value_enum, default_value = "closed")]
+    pub store_failure: StoreFailure,
+    /// The address (or CIDR block) of a load balancer in front of the node
+    /// (repeat for more). Only from these is `X-Forwarded-For` believed for
+    /// the client's address (login throttling, logs) and
+    /// `X-Forwarded-Proto: https` for TLS (HSTS).
+    #[arg(long, value_name = "ADDR", value_parser = client::parse_trusted)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// A yardstick for benchmarks, not for production: behave as a Redis
+    /// ticket registry on the server at this `redis://` URL (every ticket
+    /// stored when issued, an ST or PT taken when validated; baseline.rs),
+    /// so that the store can be measured against it.
+    #[arg(long, value_name = "URL", conflicts_with = "store")]
+    pub registry_baseline: Option<String>,
+}
+
+impl Flags {
+    /// `--store-timeout`, for the store's client and the registry's.
+    pub fn store_timeout(&self) -> Result<std::time::Duration, String> {
+        std::time::Duration::try_from(self.store_timeout)
+            .map_err(|_| "--store-timeout must be positive".to_owned())
+    }
+}
+
+/// What `cas-node` does besides serving.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Converts Apereo CAS JSON service definitions to `[[service]]`
+    /// entries: the registry's TOML on standard output, one line on
+    /// standard error for each definition that cannot keep its meaning
+    /// (exit status 1 if any).
+    ImportApereo {
+        /// JSON service definition files (Apereo's `services/` directory).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// `--store-failure`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum StoreFailure {
+    Closed,
+    Open,
+}
+
+fn parse_context(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_end_matches('/');
+    if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ']) {
+        return Err(format!("'{text}' is not a path like /cas"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn flags(extra: &[&str]) -> Result<Cli, clap::Error> {
+        let base = [
+            "cas_node",
+            "--listen",
+            "127.0.0.1:0",
+            "--keys",
+            "keys.json",
+            "--users",
+            "users.txt",
+            "--services",
+            "services.toml",
+        ];
+        Cli::try_parse_from(base.iter().chain(extra))
+    }
+
+    #[test]
+    fn the_registry_is_required_and_the_baseline_excludes_the_store() {
+        let kind = |extra: &[&str]| flags(extra).err().map(|e| e.kind());
+        assert_eq!(kind(&[]), None);
+        let without = Cli::try_parse_from([
+            "cas-node",
+            "--listen",
+            "127.0.0.1:0",
+            "--keys",
+            "k",
+            "--users",
+            "u",
+        ])
+        .unwrap_err();
+        assert_eq!(without.kind(), ErrorKind::MissingRequiredArgument);
+        assert!(without.to_string().contains("--services"), "{without}");
+        for gone in ["--proxy-allow", "--single-logout-allow"] {
+            assert_eq!(
+                kind(&[gone, "https://app.example.edu/"]),
+                Some(ErrorKind::UnknownArgument),
+                "{gone} is replaced by the registry"
+            );
+        }
+        assert_eq!(
+            kind(&[
+                "--store",
+                "memory",
+                "--registry-baseline",
+                "redis://127.0.0.1/"
+            ]),
+            Some(ErrorKind::ArgumentConflict)
+        );
+    }
+
+    #[test]
+    fn a_command_takes_no_serving_flags() {
+        let cli = Cli::try_parse_from(["cas-node", "import-apereo", "a.json", "b.json"]).unwrap();
+        assert!(cli.serve.is_none());
+        assert!(matches!(cli.command, Some(Command::ImportApereo { files }) if files.len() == 2));
+        let mixed = Cli::try_parse_from([
+            "cas-node",
+            "--listen",
+            "127.0.0.1:0",
+            "import-apereo",
+            "a.json",
+        ]);
+        assert!(mixed.is_err());
+        let none = Cli::try_parse_from(["cas-node", "import-apereo"]).unwrap_err();
+        assert_eq!(none.kind(), ErrorKind::MissingRequiredArgument);
+    }
+}
