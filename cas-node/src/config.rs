@@ -1,6 +1,20 @@
 //! Every setting of a serving node, in one typed struct: `Flags`, from the
-//! command line.
+//! command line and a TOML file (`--config FILE`). Every flag has a key, its
+//! long name (`st-ttl` or `st_ttl`); a repeatable flag takes an array; a
+//! switch takes `true` or `false`. A flag given on the command line wins
+//! over its key (a repeatable one replaces the whole array).
+//!
+//! ```toml
+//! listen = "0.0.0.0:8080"
+//! keys = "/etc/cas-node/keys.json"
+//! users = "/etc/cas-node/users.txt"
+//! services = "/etc/cas-node/services.toml"
+//! tgt-ttl = "8h"
+//! store = ["redis://10.0.0.5:6379/"]
+//! trusted-proxy = ["10.0.0.2"]
+//! ```
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use cas_ticket_codec::duration;
@@ -23,6 +37,10 @@ pub struct Cli {
 /// How the node serves.
 #[derive(clap::Args, Debug)]
 pub struct Flags {
+    /// A TOML file of settings: each key is a flag's long name, and a flag
+    /// given here wins over its key.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port; the first line on
     /// standard output says which).
     #[arg(long, value_name = "ADDR")]
@@ -133,6 +151,87 @@ pub enum StoreFailure {
     Open,
 }
 
+/// The command line as clap reads it: the settings of `--config FILE`
+/// first, as the flags they stand for, then the flags given, less those
+/// the command line sets itself.
+pub fn with_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    let given: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let path = given.iter().enumerate().find_map(|(i, arg)| {
+        arg.strip_prefix("--config=")
+            .map(str::to_owned)
+            .or_else(|| {
+                (arg == "--config")
+                    .then(|| given.get(i + 1).cloned())
+                    .flatten()
+            })
+    });
+    let Some(path) = path else {
+        return Ok(argv);
+    };
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read --config {path}: {e}"))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| format!("--config {path}: {}", e.message()))?;
+    let mut command = <Cli as clap::CommandFactory>::command();
+    // Actions (a switch or a value) are settled when the command is built.
+    command.build();
+    let on_command_line = |flag: &str| {
+        given
+            .iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    let mut settings = Vec::new();
+    for (key, value) in &table {
+        let long = key.replace('_', "-");
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long.as_str()) && long != "config")
+            .ok_or_else(|| format!("--config {path}: unknown key {key:?}"))?;
+        let flag = format!("--{long}");
+        if on_command_line(&flag) {
+            continue;
+        }
+        let switch = !arg.get_action().takes_values();
+        let values = match value {
+            toml::Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for value in values {
+            let text = match (switch, value) {
+                (true, toml::Value::Boolean(true)) => {
+                    settings.push(OsString::from(&flag));
+                    continue;
+                }
+                (true, toml::Value::Boolean(false)) => continue,
+                (false, toml::Value::String(s)) => s.clone(),
+                (false, toml::Value::Integer(i)) => i.to_string(),
+                _ => {
+                    return Err(format!(
+                        "--config {path}: {key} takes {}",
+                        if switch {
+                            "true or false"
+                        } else {
+                            "a string, a number or an array of them"
+                        }
+                    ));
+                }
+            };
+            settings.push(OsString::from(&flag));
+            settings.push(OsString::from(text));
+        }
+    }
+    let mut args = argv.into_iter();
+    Ok(args
+        .next()
+        .into_iter()
+        .chain(settings)
+        .chain(args)
+        .collect())
+}
+
 fn parse_context(text: &str) -> Result<String, String> {
     let trimmed = text.trim_end_matches('/');
     if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ']) {
@@ -192,6 +291,88 @@ mod tests {
                 "redis://127.0.0.1/"
             ]),
             Some(ErrorKind::ArgumentConflict)
+        );
+    }
+
+    fn with_file(toml: &str, args: &[&str]) -> Result<Flags, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cas-node.toml");
+        std::fs::write(&path, toml).unwrap();
+        let mut argv: Vec<OsString> = vec!["cas-node".into(), "--config".into(), path.into()];
+        argv.extend(args.iter().map(OsString::from));
+        let args = with_config(argv)?;
+        Cli::try_parse_from(args)
+            .map_err(|e| e.to_string())
+            .map(|cli| cli.serve.unwrap())
+    }
+
+    const CONFIG: &str = r#"
+listen = "127.0.0.1:8080"
+keys = "/etc/cas-node/keys.json"
+users = "/etc/cas-node/users.txt"
+services = "/etc/cas-node/services.toml"
+st_ttl = "30s"
+insecure-cookie = true
+trusted-proxy = ["10.0.0.2", "10.0.0.3"]
+"#;
+
+    #[test]
+    fn a_config_file_sets_every_flag_and_the_command_line_wins() {
+        let flags = with_file(CONFIG, &[]).unwrap();
+        assert_eq!(flags.listen.port(), 8080);
+        assert_eq!(flags.st_ttl, Duration::seconds(30));
+        assert!(flags.insecure_cookie);
+        assert_eq!(flags.trusted_proxy.len(), 2);
+        let flags = with_file(
+            CONFIG,
+            &[
+                "--st-ttl",
+                "5s",
+                "--trusted-proxy=10.9.9.9",
+                "--listen",
+                "127.0.0.1:9090",
+            ],
+        )
+        .unwrap();
+        assert_eq!(flags.st_ttl, Duration::seconds(5));
+        assert_eq!(flags.listen.port(), 9090);
+        assert_eq!(
+            flags.trusted_proxy.len(),
+            1,
+            "the command line's list replaces the file's"
+        );
+        let off = with_file(
+            &CONFIG.replace("insecure-cookie = true", "insecure-cookie = false"),
+            &[],
+        )
+        .unwrap();
+        assert!(!off.insecure_cookie);
+    }
+
+    #[test]
+    fn a_bad_config_file_is_refused_with_the_reason() {
+        for (text, reason) in [
+            ("colour = \"blue\"", "unknown key \"colour\""),
+            ("config = \"/etc/other.toml\"", "unknown key \"config\""),
+            ("listen = [", "--config"),
+            (
+                "store-cluster = \"yes\"",
+                "store-cluster takes true or false",
+            ),
+            ("st-ttl = { a = 1 }", "st-ttl takes a string"),
+            ("st-ttl = \"0s\"", "not a positive lifetime"),
+        ] {
+            let err = with_file(&format!("{CONFIG}\n{text}\n"), &[]).unwrap_err();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+        let missing = with_config(vec![
+            "cas-node".into(),
+            "--config=/nonexistent/cas.toml".into(),
+        ]);
+        assert!(
+            missing
+                .unwrap_err()
+                .contains("cannot read --config /nonexistent/cas.toml")
         );
     }
 

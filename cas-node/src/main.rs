@@ -22,6 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use baseline::Baseline;
 use cas_ticket_codec::store::FailurePolicy;
@@ -71,6 +72,7 @@ fn routes(node: Arc<Node>) -> Router {
     } else {
         Router::new().nest(&node.flags.context, cas)
     };
+    let app = app.route("/health", get(health).with_state(Arc::clone(&node)));
     // Unknown paths and wrong methods get a page (front::answer_everything),
     // and so does a panic.
     app.fallback(|| async { StatusCode::NOT_FOUND })
@@ -81,9 +83,37 @@ fn routes(node: Arc<Node>) -> Router {
         ))
 }
 
+/// `GET /health`, for load balancers: 200 when the node can do its work
+/// (its keys are loaded, as they are once it listens, and the store, if
+/// any, answers), 503 otherwise. Says nothing else.
+async fn health(axum::extract::State(node): axum::extract::State<Arc<Node>>) -> Response {
+    let (status, body) = match &node.state {
+        Some(state) => match state.answers().await {
+            Ok(()) => (StatusCode::OK, "ok\n"),
+            Err(e) => {
+                eprintln!("cas_node: /health: {e}");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the ticket store does not answer\n",
+                )
+            }
+        },
+        None => (StatusCode::OK, "ok\n"),
+    };
+    let mut response = page::plain(body.to_owned());
+    *response.status_mut() = status;
+    response
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match config::with_config(std::env::args_os().collect()) {
+        Ok(args) => Cli::parse_from(args),
+        Err(e) => {
+            eprintln!("cas-node: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     if let Some(Command::ImportApereo { files }) = &cli.command {
         let (registry, refused) = apereo::convert(files);
         print!("{registry}");

@@ -136,6 +136,17 @@ impl PoolState {
         }
     }
 
+    /// Whether the store answers now (`/health`): one round trip asking
+    /// about a session that never was.
+    pub async fn answers(&self) -> Result<(), String> {
+        let probe = SessionId::generate().map_err(|e| format!("no randomness: {e}"))?;
+        self.store
+            .session_ended(probe)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
     /// Whether the session of a TGT or PGT is still live. A store that
     /// cannot answer counts as "ended" when failing closed.
     pub async fn live(&self, session: Option<SessionId>) -> Result<(), Failure> {
