@@ -243,9 +243,12 @@ impl Attempt {
 }
 
 /// The key of an attempt counter in the window `index` (FORMAT.md §13).
+/// Every counter shares one Redis Cluster hash tag, so that the counters of
+/// one login attempt are one round trip to one node (logins are few next
+/// to validations: the slot is never hot).
 pub(crate) fn attempts_key(attempt: &Attempt, index: i64) -> String {
     format!(
-        "cas:{{{}}}:attempts:{}:{index}",
+        "cas:{{attempts}}:{}:{}:{index}",
         hex(&attempt.subject),
         attempt.window.as_secs()
     )
