@@ -21,7 +21,7 @@ use cas_ticket_codec::duration;
 use clap::Parser;
 use time::Duration;
 
-use crate::client;
+use crate::{client, throttle};
 
 /// A CAS server on stateless tickets: `cas-node --listen … --keys …
 /// --users … --services …` serves; a command does something else.
@@ -114,6 +114,19 @@ pub struct Flags {
     /// `X-Forwarded-Proto: https` for TLS (HSTS).
     #[arg(long, value_name = "ADDR", value_parser = client::parse_trusted)]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Password checks allowed for one user name from one client address:
+    /// attempts per window (throttle.rs).
+    #[arg(long, value_name = "N/DURATION", default_value = "10/1m", value_parser = throttle::Limit::parse)]
+    pub login_limit_user_address: throttle::Limit,
+    /// Password checks allowed from one client address, all user names
+    /// together (password spraying).
+    #[arg(long, value_name = "N/DURATION", default_value = "100/1m", value_parser = throttle::Limit::parse)]
+    pub login_limit_address: throttle::Limit,
+    /// Password checks allowed for one user name from every address
+    /// together (guessing spread over many addresses); what the first two
+    /// refuse does not count here.
+    #[arg(long, value_name = "N/DURATION", default_value = "30/10m", value_parser = throttle::Limit::parse)]
+    pub login_limit_user: throttle::Limit,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
     /// stored when issued, an ST or PT taken when validated; baseline.rs),
@@ -123,6 +136,15 @@ pub struct Flags {
 }
 
 impl Flags {
+    /// The login throttle's limits.
+    pub fn login_limits(&self) -> throttle::Limits {
+        throttle::Limits {
+            user_and_address: self.login_limit_user_address,
+            address: self.login_limit_address,
+            user: self.login_limit_user,
+        }
+    }
+
     /// `--store-timeout`, for the store's client and the registry's.
     pub fn store_timeout(&self) -> Result<std::time::Duration, String> {
         std::time::Duration::try_from(self.store_timeout)

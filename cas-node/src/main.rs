@@ -171,7 +171,10 @@ async fn run(flags: Flags) -> Result<(), String> {
         codec: RwLock::new(Arc::new(codec)),
         services: RwLock::new(Arc::new(services)),
         trusted: client::TrustedProxies::new(flags.trusted_proxy.clone()),
-        throttle: throttle::Throttle::new(state.as_ref().map(PoolState::store)),
+        throttle: throttle::Throttle::new(
+            state.as_ref().map(PoolState::store),
+            flags.login_limits(),
+        ),
         flags,
         callbacks,
         state,

@@ -34,6 +34,36 @@ pub struct Limit {
     pub window: Duration,
 }
 
+impl Limit {
+    /// Parses `10/1m`: attempts, then a window of whole seconds (at least 1).
+    pub fn parse(text: &str) -> Result<Limit, String> {
+        let invalid = || format!("'{text}' is not a limit like 10/1m (attempts per window)");
+        let (attempts, window) = text.split_once('/').ok_or_else(invalid)?;
+        let attempts = attempts.parse::<u64>().map_err(|_| invalid())?;
+        let window = cas_ticket_codec::duration::parse_lifetime(window).map_err(|_| invalid())?;
+        let window = Duration::try_from(window).map_err(|_| invalid())?;
+        Ok(Limit { attempts, window })
+    }
+}
+
+/// The three limits a node enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub user_and_address: Limit,
+    pub address: Limit,
+    pub user: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            user_and_address: PER_USER_AND_ADDRESS,
+            address: PER_ADDRESS,
+            user: PER_USER,
+        }
+    }
+}
+
 /// The user name from one address: 10 a minute (issue 20).
 pub const PER_USER_AND_ADDRESS: Limit = Limit {
     attempts: 10,
@@ -65,35 +95,49 @@ pub enum Admission {
     Unavailable,
 }
 
-/// The counters and where they live.
+/// The counters, where they live, and their limits.
 pub struct Throttle {
     store: Arc<dyn Store>,
     policy: FailurePolicy,
+    limits: Limits,
 }
 
 impl Throttle {
     /// Counters in `store` (the pool's), or in this node's memory.
-    pub fn new(store: Option<(Arc<dyn Store>, FailurePolicy)>) -> Self {
+    pub fn new(store: Option<(Arc<dyn Store>, FailurePolicy)>, limits: Limits) -> Self {
         let (store, policy) = store.unwrap_or_else(|| {
             let local: Arc<dyn Store> = Arc::new(MemoryStore::new(MEMORY_COUNTERS));
             (local, FailurePolicy::Closed)
         });
-        Throttle { store, policy }
+        Throttle {
+            store,
+            policy,
+            limits,
+        }
     }
 
     /// Counts one password check of `user` from `address` as of `now`.
     pub async fn admit(&self, user: &str, address: IpAddr, now: OffsetDateTime) -> Admission {
+        let Limits {
+            user_and_address,
+            address: spraying,
+            user: own,
+        } = self.limits;
         let pair = attempt(
             &[b"user+address", user.as_bytes(), &octets(address)],
-            PER_USER_AND_ADDRESS,
+            user_and_address,
         );
-        let spray = attempt(&[b"address", &octets(address)], PER_ADDRESS);
-        let first = [(pair, PER_USER_AND_ADDRESS), (spray, PER_ADDRESS)];
-        if let Some(verdict) = self.count(&first, now).await {
+        let spray = attempt(&[b"address", &octets(address)], spraying);
+        if let Some(verdict) = self
+            .count(&[(pair, user_and_address), (spray, spraying)], now)
+            .await
+        {
             return verdict;
         }
-        let own = [(attempt(&[b"user", user.as_bytes()], PER_USER), PER_USER)];
-        self.count(&own, now).await.unwrap_or(Admission::Admitted)
+        let mine = attempt(&[b"user", user.as_bytes()], own);
+        self.count(&[(mine, own)], now)
+            .await
+            .unwrap_or(Admission::Admitted)
     }
 
     /// Counts `attempts`; `None` when every count is within its limit.
@@ -159,7 +203,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_attackers_address_is_throttled_and_the_user_still_logs_in_elsewhere() {
-        let throttle = Throttle::new(None);
+        let throttle = Throttle::new(None, Limits::default());
         let attacker = ip("203.0.113.66");
         for _ in 0..PER_USER_AND_ADDRESS.attempts {
             assert_eq!(
@@ -198,7 +242,7 @@ mod tests {
 
     #[tokio::test]
     async fn guessing_spread_over_addresses_hits_the_user_limit() {
-        let throttle = Throttle::new(None);
+        let throttle = Throttle::new(None, Limits::default());
         for i in 0..PER_USER.attempts {
             let address = IpAddr::from([10, 0, (i / 250) as u8, (i % 250) as u8]);
             assert_eq!(
@@ -220,7 +264,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_spraying_address_is_throttled_across_users() {
-        let throttle = Throttle::new(None);
+        let throttle = Throttle::new(None, Limits::default());
         let sprayer = ip("2001:db8::66");
         for i in 0..PER_ADDRESS.attempts {
             assert_eq!(
@@ -238,6 +282,38 @@ mod tests {
                 .await,
             Admission::Admitted
         );
+    }
+
+    #[test]
+    fn limits_are_attempts_per_window() {
+        assert_eq!(Limit::parse("10/1m"), Ok(PER_USER_AND_ADDRESS));
+        assert_eq!(Limit::parse("30/600"), Ok(PER_USER));
+        for bad in [
+            "10", "/1m", "10/", "10/0s", "-1/1m", "10/1.5m", "ten/1m", "10/500ms",
+        ] {
+            assert!(Limit::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn limits_are_the_operators() {
+        let one = Limit::parse("1/1m").unwrap();
+        let throttle = Throttle::new(
+            None,
+            Limits {
+                user_and_address: one,
+                ..Limits::default()
+            },
+        );
+        let address = ip("192.0.2.1");
+        assert_eq!(
+            throttle.admit("jdoe", address, at()).await,
+            Admission::Admitted
+        );
+        assert!(matches!(
+            throttle.admit("jdoe", address, at()).await,
+            Admission::Throttled { .. }
+        ));
     }
 
     #[test]

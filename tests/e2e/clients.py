@@ -35,7 +35,7 @@ import pytest
 import requests
 import trustme
 
-from conftest import CAS_NODE, PASSWORD, USER, Pool
+from conftest import CAS_NODE, PASSWORD, USER, Pool, default_services, service
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 INSTALL_HINT = (
@@ -214,8 +214,8 @@ class TlsPool(Pool):
     behind TLS: without --insecure-cookie, so the browser, which talks https
     to HAProxy, gets a Secure CASTGC cookie, as in a deployment."""
 
-    def __init__(self, workdir, extra_args, size=3):
-        super().__init__(workdir, size, extra_args, secure_cookie=True)
+    def __init__(self, workdir, extra_args, size=3, services=None):
+        super().__init__(workdir, size, extra_args, secure_cookie=True, services=services)
 
 
 class HAProxy(Daemon):
@@ -704,11 +704,17 @@ def site(tmp_path_factory):
         callback = f"https://127.0.0.1:{ports['php']}{CALLBACK_PATH}"
 
         proxy_ca = node_supports("--proxy-ca")
-        extra = ["--proxy-allow", callback]
-        if proxy_ca:
-            extra += ["--proxy-ca", authority.pem]
+        extra = ["--proxy-ca", authority.pem] if proxy_ca else []
+        # The registry: the phpCAS host (PGTs at its callback) and each
+        # mod_auth_cas host, with every attribute; the tests' own services.
+        services = [
+            *default_services(),
+            service("phpCAS", php.replace("/php/", "/"), attributes=["*"], proxy_callbacks=[callback]),
+            *(service(name, f"https://127.0.0.1:{ports[name]}/", attributes=["*"])
+              for name in ("cas2", "p3", "saml", "bridge", "wrong_ca")),
+        ]
         (work / "pool").mkdir()
-        pool = TlsPool(work / "pool", extra)
+        pool = TlsPool(work / "pool", extra, services=services)
         stack.callback(pool.stop)
 
         _, _, haproxy_pem = authority.issue(work, "haproxy")

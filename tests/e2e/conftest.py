@@ -5,6 +5,7 @@ NODE_START_SECONDS, and every process is stopped when its pool is torn down.
 """
 
 import http.server
+import json
 import os
 import queue
 import re
@@ -41,6 +42,49 @@ rroe:another secret
 """
 
 
+APP = "https://app.example.edu/login?target=%2Fhome"
+OTHER_APP = "https://wiki.example.edu/"
+BACKEND = "https://backend.example.edu/api"
+DATABASE = "https://db.example.edu/query"
+
+
+def service(name, url, **fields):
+    """One registry entry (cas-node --services): `fields` are its other keys."""
+    return {"name": name, "url": url, **fields}
+
+
+def default_services(proxy_callbacks=()):
+    """The applications the tests use legitimately: the user's attributes for
+    each, PGTs for APP and BACKEND at `proxy_callbacks`, PTs for BACKEND and
+    DATABASE. Nothing else (attacker.example, evil.test…) is registered."""
+    callbacks = list(proxy_callbacks)
+    return [
+        service("App", "https://app.example.edu/", attributes=["*"], proxy_callbacks=callbacks),
+        service("Wiki", OTHER_APP, attributes=["*"]),
+        service("Back end", "https://backend.example.edu/", attributes=["*"],
+                proxy_callbacks=callbacks, proxy_tickets=True),
+        service("Database", "https://db.example.edu/", attributes=["*"], proxy_tickets=True),
+    ]
+
+
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
+
+
+def write_services(path, services):
+    """Writes the registry file of `services` (a list of entries)."""
+    lines = []
+    for entry in services:
+        lines.append("[[service]]")
+        lines.extend(f"{key} = {toml_value(value)}" for key, value in entry.items())
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def ticketctl(*args, check=True):
     """Runs ticketctl; returns its stdout without the trailing newline."""
     done = subprocess.run(
@@ -58,9 +102,10 @@ def ticketctl(*args, check=True):
 class Node:
     """One cas_node process. `url` is its CAS base URL, ending in `/`."""
 
-    def __init__(self, name, workdir, keys, users, extra_args, env=None, secure_cookie=False):
-        """`secure_cookie`: the node sits behind TLS (HAProxy), so its cookies
-        are Secure; otherwise it runs with --insecure-cookie on plain HTTP."""
+    def __init__(self, name, workdir, keys, users, services, extra_args, env=None, secure_cookie=False):
+        """`services` is the registry file. `secure_cookie`: the node sits
+        behind TLS (HAProxy), so its cookies are Secure; otherwise it runs
+        with --insecure-cookie on plain HTTP."""
         self.name = name
         self.log_path = workdir / f"{name}.log"
         self._log = open(self.log_path, "w", encoding="utf-8")
@@ -70,6 +115,7 @@ class Node:
                 "--listen", "127.0.0.1:0",
                 "--keys", str(keys),
                 "--users", str(users),
+                "--services", str(services),
                 *([] if secure_cookie else ["--insecure-cookie"]),
                 *map(str, extra_args),
             ],
@@ -101,7 +147,8 @@ class Node:
         return self.log_path.read_text(encoding="utf-8")
 
     def reload_keys(self):
-        """Sends SIGHUP and waits (bounded) until the node says it reloaded."""
+        """Sends SIGHUP and waits (bounded) until the node says it reloaded
+        (the keyring and the service registry, in that order of lines)."""
         before = self.log().count("keyring reloaded")
         self.process.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + NODE_START_SECONDS
@@ -122,20 +169,37 @@ class Node:
         self._log.close()
 
 
-class Pool:
-    """`size` nodes on one keyring and one users file in `workdir`."""
+# The suite logs the same user in hundreds of times a minute from loopback:
+# its pools raise the login throttle's limits, but for the pools of the
+# throttle's own tests (`throttled=True`), which keep the node's defaults.
+UNTHROTTLED = [
+    "--login-limit-user-address", "100000/1m",
+    "--login-limit-address", "100000/1m",
+    "--login-limit-user", "100000/1m",
+]
 
-    def __init__(self, workdir, size=3, extra_args=(), env=None, secure_cookie=False):
+
+class Pool:
+    """`size` nodes on one keyring, one users file and one service registry
+    (`services`, default_services() if None) in `workdir`."""
+
+    def __init__(self, workdir, size=3, extra_args=(), env=None, secure_cookie=False, services=None,
+                 throttled=False):
+        extra_args = [*extra_args, *([] if throttled else UNTHROTTLED)]
         self.workdir = workdir
         self.keys = workdir / "keys.json"
         self.users = workdir / "users.txt"
+        self.services = workdir / "services.toml"
         self.key_id = ticketctl("keygen", "--out", self.keys)
         self.users.write_text(USERS_FILE, encoding="utf-8")
+        self.registered = default_services() if services is None else list(services)
+        write_services(self.services, self.registered)
         self.nodes = []
         try:
             for i in range(size):
                 self.nodes.append(
-                    Node(f"node{i + 1}", workdir, self.keys, self.users, extra_args, env, secure_cookie)
+                    Node(f"node{i + 1}", workdir, self.keys, self.users, self.services, extra_args,
+                         env, secure_cookie)
                 )
         except BaseException:
             self.stop()
@@ -144,6 +208,15 @@ class Pool:
     def reload_keys(self):
         for node in self.nodes:
             node.reload_keys()
+
+    def register(self, *entries):
+        """Adds `entries` to the registry and reloads it on every node."""
+        self.registered = [*self.registered, *entries]
+        write_services(self.services, self.registered)
+        before = [node.log().count("service registry reloaded") for node in self.nodes]
+        self.reload_keys()
+        for node, count in zip(self.nodes, before):
+            assert node.log().count("service registry reloaded") > count, node.log()
 
     def stop(self):
         for node in self.nodes:
@@ -290,8 +363,9 @@ def logout_listener():
 
 
 @pytest.fixture(scope="module")
-def callbacks():
-    listener = CallbackListener()
+def callbacks(tmp_path_factory):
+    """A proxy's https pgtUrl endpoint whose CA the pools trust (--proxy-ca)."""
+    listener = CallbackListener(tls=True, workdir=tmp_path_factory.mktemp("trusted-ca"))
     yield listener
     listener.stop()
 
@@ -305,29 +379,32 @@ def untrusted_callbacks(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory, callbacks, untrusted_callbacks):
-    """The three-node pool most tests share: STs live 3 s, proxy callbacks
-    to both loopback listeners are allowed."""
+    """The three-node pool most tests share: STs live 3 s, the default
+    registry with PGTs for APP and BACKEND at both loopback listeners (only
+    the first one's CA is trusted)."""
     pool = Pool(
         tmp_path_factory.mktemp("pool"),
-        extra_args=[
-            "--st-ttl", "3s",
-            "--proxy-allow", callbacks.base,
-            "--proxy-allow", untrusted_callbacks.base,
-        ],
+        extra_args=["--st-ttl", "3s", "--proxy-ca", callbacks.ca_pem],
+        services=default_services([callbacks.base, untrusted_callbacks.base]),
     )
     yield pool
     pool.stop()
 
 
 @pytest.fixture
-def own_pool(tmp_path):
-    """A pool a single test may change (keys, users file)."""
+def own_pool(tmp_path, callbacks):
+    """A pool a single test may change (keys, users file, registry); it
+    trusts the `callbacks` listener's CA, and its default registry gives
+    PGTs at that listener."""
     pools = []
 
-    def start(size=3, extra_args=(), env=None):
+    def start(size=3, extra_args=(), env=None, services=None, throttled=False):
         workdir = tmp_path / f"pool{len(pools) + 1}"
         workdir.mkdir()
-        pools.append(Pool(workdir, size, extra_args, env))
+        if services is None:
+            services = default_services([callbacks.base])
+        extra_args = ["--proxy-ca", callbacks.ca_pem, *extra_args]
+        pools.append(Pool(workdir, size, extra_args, env, services=services, throttled=throttled))
         return pools[-1]
 
     yield start

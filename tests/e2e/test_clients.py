@@ -37,7 +37,7 @@ from clients import (  # noqa: F401 (site is a fixture)
     site,
     trusting_session,
 )
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, USER, default_services, service
 
 APP = "https://app.example.edu/login?target=%2Fhome"
 BACKEND = "https://backend.example.edu/api"
@@ -151,8 +151,13 @@ def test_mod_auth_cas_validates_through_service_validate(site):
     browser = site.browser(**{"CAS-User": "mallory", "CAS-mail": "mallory@evil.test"})
     seen = whoami(site, browser, "cas2")
     assert seen["remote_user"] == USER
-    # CAS 2.0 /serviceValidate releases no attributes: only CASAuthNHeader.
-    assert seen["headers"] == {"CAS-User": USER}
+    # CAS 2.0 /serviceValidate releases the protocol's attributes only (so
+    # that remember-me is signalled), none of the user's.
+    headers = seen["headers"]
+    assert headers["CAS-User"] == USER
+    assert headers["CAS-longTermAuthenticationRequestTokenUsed"] == "false"
+    assert headers["CAS-isFromNewLogin"] == "true"
+    assert not set(USER_HEADERS) & set(headers), headers
 
     # app -> CAS login form -> POST -> app?ticket= -> app without the ticket.
     statuses = [hop.status for hop in browser.hops]
@@ -315,15 +320,15 @@ def test_phpcas_proxy_gets_a_pt_the_pool_validates(site):
 
 @contextlib.contextmanager
 def single_logout_site(site, tmp_path, redis_server, vhost):
-    """Three nodes with a store behind their own HAProxy, single logout
-    allowed to https://127.0.0.1:PORT/, and an Apache serving
+    """Three nodes with a store behind their own HAProxy, the registry telling
+    https://127.0.0.1:PORT/ of logouts, and an Apache serving
     `vhost(port, cas_url, cas_port, cert, key)` there. Yields
     (pool, cas URL, Apache, https://127.0.0.1:PORT/)."""
     port, proxy_port = free_ports(2)
     base = f"https://127.0.0.1:{port}/"
     (tmp_path / "pool").mkdir()
-    pool = TlsPool(tmp_path / "pool", [
-        "--store", redis_server.url, "--single-logout-allow", base, "--proxy-ca", site.authority.pem])
+    pool = TlsPool(tmp_path / "pool", ["--store", redis_server.url, "--proxy-ca", site.authority.pem],
+                   services=[*default_services(), service("Told of logouts", base, single_logout=True)])
     proxy = apache = None
     try:
         _, _, pem = site.authority.issue(tmp_path, "haproxy")
@@ -376,7 +381,7 @@ def single_logout_ends_the_application_session(site, pool, cas, apache, app, log
 
 
 def test_phpcas_session_ends_with_a_single_logout_from_the_pool(site, tmp_path, redis_server):
-    """A pool with a store, the phpCAS host under --single-logout-allow: a
+    """A pool with a store, the phpCAS host registered with single_logout: a
     logout on CAS (through HAProxy, any node) POSTs a SAML LogoutRequest to
     phpCAS, which destroys the session it opened for that ST."""
 
@@ -428,6 +433,9 @@ def crashing_apache(site, tmp_path):
         site.web, "empty", port, cert, key, site.cas, site.stub.base + "empty/serviceValidate",
         site.authority.pem, "/empty/", title="CAS 2.0 against an empty answer",
     )
+    # Registered with the site's pool (SIGHUP reloads the registry), so
+    # that the login gets as far as the validation.
+    site.pool.register(service("Empty answers", f"https://127.0.0.1:{port}/"))
     apache = Apache(tmp_path, site.web, [vhost], f"https://127.0.0.1:{port}/ping.txt", site.authority.pem)
     yield apache, f"https://127.0.0.1:{port}/empty/whoami.php"
     apache.stop()

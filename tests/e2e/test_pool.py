@@ -22,12 +22,12 @@ from cas import CASClientV1, CASClientV2, CASClientV3, CASClientWithSAMLV1
 import pytest
 import redis
 
-from conftest import CAS_NODE, PASSWORD, USER, USERS_FILE, LogoutListener, Node, ticketctl
+from conftest import (
+    APP, BACKEND, CAS_NODE, DATABASE, OTHER_APP, PASSWORD, USER, USERS_FILE, LogoutListener, Node,
+    default_services, service, ticketctl, write_services,
+)
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
-APP = "https://app.example.edu/login?target=%2Fhome"
-OTHER_APP = "https://wiki.example.edu/"
-BACKEND = "https://backend.example.edu/api"
 TIMEOUT = 10
 
 
@@ -143,7 +143,12 @@ def test_st_validates_with_cas2_and_cas1_clients_on_other_nodes(pool):
     node1, node2, node3 = pool.nodes
     _, st = login(node2, APP)
     user, attributes, pgtiou = client(2, node3, APP).verify_ticket(st)
-    assert (user, attributes, pgtiou) == (USER, None, None)  # CAS 2.0: no attributes
+    assert (user, pgtiou) == (USER, None)
+    # CAS 2.0: the protocol's attributes only, so that remember-me is
+    # signalled (CAS 3.0 §4.1.3); none of the user's.
+    assert attributes["longTermAuthenticationRequestTokenUsed"] == "false"
+    assert attributes["isFromNewLogin"] == "true"
+    assert "mail" not in attributes and "memberOf" not in attributes
     _, st = login(node3, APP)
     assert client(1, node1, APP).verify_ticket(st) == (USER, None, None)
 
@@ -653,7 +658,7 @@ def test_proxy_round_trip_across_nodes(pool, callbacks):
     tier2_pgt = callbacks.pgts[tier2_iou]
     decoded = json.loads(ticketctl("decode", "--keys", pool.keys, tier2_pgt))
     assert decoded["pgt_url"] == tier2_url and decoded["upstream"] == [pgt_url]
-    database = "https://db.example.edu/query"
+    database = DATABASE
     pt2 = client(2, node3, database).get_proxy_ticket(tier2_pgt)
     tree = raw(node1, "p3/proxyValidate", ticket=pt2, service=database)
     proxies = [p.text for p in tree.findall("cas:authenticationSuccess/cas:proxies/cas:proxy", NS)]
@@ -671,18 +676,19 @@ def test_proxy_failures(pool, callbacks, untrusted_callbacks):
     node1, node2, node3 = pool.nodes
     _, st = login(node1, APP)
 
-    # A callback that does not answer 200 gets no PGT; validation still succeeds.
-    tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=callbacks.base + "refuse")
-    success = tree.find("cas:authenticationSuccess", NS)
-    assert success is not None and success.find("cas:proxyGrantingTicket", NS) is None
+    # A callback that does not answer 200 gets no PGT, and the validation
+    # fails: the service asked for a PGT (CAS 3.0 §2.5.4).
+    code, message = failure(node2, "serviceValidate", ticket=st, service=APP,
+                            pgtUrl=callbacks.base + "refuse")
+    assert code == "INVALID_PROXY_CALLBACK" and "404" in message
 
     # An https callback whose certificate no node trusts gets no PGT either:
-    # the node checks the proxy's certificate (protocol 3.0 §2.5.4).
-    tree = raw(node2, "serviceValidate", ticket=st, service=APP, pgtUrl=untrusted_callbacks.base + "ok")
-    success = tree.find("cas:authenticationSuccess", NS)
-    assert success is not None and success.find("cas:proxyGrantingTicket", NS) is None
+    # the node checks the proxy's certificate.
+    code, _ = failure(node2, "serviceValidate", ticket=st, service=APP,
+                      pgtUrl=untrusted_callbacks.base + "ok")
+    assert code == "INVALID_PROXY_CALLBACK"
     assert not untrusted_callbacks.pgts
-    assert "pgtUrl callback failed (io: invalid peer certificate" in node2.log()
+    assert "failed (io: invalid peer certificate" in node2.log()
 
     code, _ = failure(node2, "serviceValidate", ticket=st, service=APP, pgtUrl="https://evil.example.net/cb")
     assert code == "UNAUTHORIZED_SERVICE_PROXY"
@@ -707,9 +713,9 @@ def test_proxy_failures(pool, callbacks, untrusted_callbacks):
 
 
 def test_the_proxy_allowlist_cannot_be_walked_around(own_pool, callbacks):
-    """--proxy-allow …/cb: none of these reaches a PGT outside /cb (the
+    """proxy_callbacks = […/cb]: none of these reaches a PGT outside /cb (the
     listener records PGTs delivered to /ok)."""
-    pool = own_pool(size=1, extra_args=["--proxy-allow", callbacks.base + "cb"])
+    pool = own_pool(size=1, services=default_services([callbacks.base + "cb"]))
     node = pool.nodes[0]
     base = callbacks.base.rstrip("/")
     before = dict(callbacks.pgts)
@@ -717,7 +723,7 @@ def test_the_proxy_allowlist_cannot_be_walked_around(own_pool, callbacks):
         f"{base}/cb/../ok", f"{base}/cb/%2e%2e/ok", f"{base}/cb%2F..%2Fok", f"{base}/cb/..%2fok",
         f"{base}/cb/..;/ok", f"{base}/cb/..\\ok", f"{base}/cbok", f"{base}/cb-other",
         f"{base}/cb;x", f"{base}/cb@127.0.0.1/ok", base.replace("127.0.0.1", "127.0.0.1@127.0.0.1") + "/cb",
-        base.replace("http://", "https://") + "/cb",
+        base.replace("https://", "http://") + "/cb",
     ]:
         _, st = login(node, APP)
         code, message = failure(node, "serviceValidate", ticket=st, service=APP, pgtUrl=hostile)
@@ -729,12 +735,12 @@ def test_a_private_ca_given_to_the_node_is_trusted_for_callbacks(own_pool, untru
     """A campus pgtUrl with a certificate from its own CA gets its PGT once
     the node is told the CA: with --proxy-ca, or through the system trust
     store's SSL_CERT_FILE."""
-    allow = ["--proxy-allow", untrusted_callbacks.base]
     for extra_args, env in [
         (["--proxy-ca", str(untrusted_callbacks.ca_pem)], None),
         ([], {"SSL_CERT_FILE": str(untrusted_callbacks.ca_pem)}),
     ]:
-        pool = own_pool(size=2, extra_args=allow + extra_args, env=env)
+        pool = own_pool(size=2, extra_args=extra_args, env=env,
+                        services=default_services([untrusted_callbacks.base]))
         node1, node2 = pool.nodes
         _, st = login(node1, APP)
         pgt_url = untrusted_callbacks.base + "ok"
@@ -751,7 +757,7 @@ def subprocess_node_failure(pool, extra_args):
     """Starts a node that must refuse to start; returns what it said."""
     done = subprocess.run(
         [str(CAS_NODE), "--listen", "127.0.0.1:0", "--keys", str(pool.keys),
-         "--users", str(pool.users), *extra_args],
+         "--users", str(pool.users), "--services", str(pool.services), *extra_args],
         capture_output=True, text=True, timeout=10, check=False,
     )
     assert done.returncode != 0
@@ -776,7 +782,7 @@ def test_a_chain_too_long_for_a_ticket_gets_a_protocol_error(pool, callbacks):
 def test_tickets_of_a_session_end_with_it(own_pool, callbacks):
     """Every ticket minted from a TGT carries its session; a PGT dies with
     the TGT it came from, however long its own lifetime."""
-    pool = own_pool(size=2, extra_args=["--tgt-ttl", "3s", "--pgt-ttl", "1h", "--proxy-allow", callbacks.base])
+    pool = own_pool(size=2, extra_args=["--tgt-ttl", "3s", "--pgt-ttl", "1h"])
     node1, node2 = pool.nodes
     session, st = login(node1, APP)
     tgt = json.loads(ticketctl("decode", "--keys", pool.keys, session.cookies["CASTGC"]))
@@ -810,8 +816,10 @@ def test_a_node_refuses_a_key_file_another_user_owns(tmp_path):
         keys, owner = "/etc/passwd", 0
     users = tmp_path / "users.txt"
     users.write_text(USERS_FILE, encoding="utf-8")
+    services = tmp_path / "services.toml"
+    write_services(services, default_services())
     with pytest.raises(AssertionError, match=f"owned by uid {owner}"):
-        Node("node", tmp_path, keys, users, [])
+        Node("node", tmp_path, keys, users, services, [])
 
 
 def test_node_logs_never_carry_tickets(pool):
@@ -845,9 +853,20 @@ def test_with_a_store_a_ticket_validates_once_pool_wide(own_pool, redis_server):
     assert keys and all(k.startswith("cas:{") for k in keys) and not any("ST-" in k for k in keys)
 
 
+def with_logout_services(callbacks_base, *told, untold=()):
+    """The default registry, and the listeners' URLs: those in `told` with
+    single logout (and PGTs at `callbacks_base`), those in `untold` without."""
+    return [
+        *default_services([callbacks_base]),
+        *(service(f"Told {i}", url, attributes=["*"], proxy_callbacks=[callbacks_base], single_logout=True)
+          for i, url in enumerate(told)),
+        *(service(f"Untold {i}", url) for i, url in enumerate(untold)),
+    ]
+
+
 def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_server, logout_listener, callbacks):
-    pool = own_pool(extra_args=["--store", redis_server.url, "--proxy-allow", callbacks.base,
-                                "--single-logout-allow", logout_listener.url])
+    pool = own_pool(extra_args=["--store", redis_server.url],
+                    services=with_logout_services(callbacks.base, logout_listener.url))
     node1, node2, node3 = pool.nodes
     app = logout_listener.url
     session, st = login(node1, app)
@@ -884,15 +903,22 @@ def test_with_a_store_logout_ends_the_session_on_every_node(own_pool, redis_serv
     assert tree.findtext("{urn:oasis:names:tc:SAML:2.0:protocol}SessionIndex") == st
 
 
-def test_without_single_logout_allow_the_store_keeps_only_spent_tickets_and_ended_sessions(
-        own_pool, redis_server, logout_listener):
-    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url]).nodes
+def test_without_single_logout_services_the_store_keeps_only_spent_tickets_and_ended_sessions(
+        own_pool, redis_server, logout_listener, callbacks):
+    node1, node2 = own_pool(size=2, extra_args=["--store", redis_server.url],
+                            services=with_logout_services(callbacks.base, untold=[logout_listener.url])).nodes
     app = logout_listener.url
     session, st = login(node1, app)
     assert client(2, node2, app).verify_ticket(st)[0] == USER
     code, _ = failure(node1, "serviceValidate", ticket=st, service=app)
     assert code == "INVALID_TICKET"
-    keys = redis_server.cli("KEYS", "*").split()
+    # The login's throttle counters (three, each for its window), and the
+    # spent mark: no record.
+    every = redis_server.cli("KEYS", "*").split()
+    counters = [k for k in every if k.startswith("cas:{attempts}:")]
+    assert len(counters) == 3, every
+    assert all(0 < int(redis_server.cli("PTTL", k)) <= 600_000 for k in counters)
+    keys = [k for k in every if k not in counters]
     assert len(keys) == 1 and re.fullmatch(r"cas:\{[0-9a-f]{2}\}:spent:[0-9a-f]{32}", keys[0]), keys
     copy = session.cookies["CASTGC"]
     page = session.get(urljoin(node2.url, "logout"), timeout=TIMEOUT)
@@ -900,12 +926,11 @@ def test_without_single_logout_allow_the_store_keeps_only_spent_tickets_and_ende
     thief = browser()
     thief.cookies.set("CASTGC", copy)
     assert sso(node1, APP, thief).status_code == 200, "the form, not single sign-on"
-    [ended] = [k for k in redis_server.cli("KEYS", "*").split() if k != keys[0]]
+    [ended] = [k for k in redis_server.cli("KEYS", "*").split() if k != keys[0] and k not in counters]
     assert re.fullmatch(r"cas:\{[0-9a-f]{2}\}:ended:[0-9a-f]{16}", ended), ended
     # No service was recorded, so none is told.
     time.sleep(1)
     assert logout_listener.requests == []
-    assert "single logout off" in node1.log()
 
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -949,18 +974,18 @@ def records_of(pool, session):
     return f"cas:{{{sid[:2]}}}:slo:{int(ends.timestamp()) // 600}", bytes.fromhex(sid), tgt
 
 
-def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, logout_listener):
-    """Anyone can get and validate an ST for any URL: without the list, a
-    logout would make the node POST wherever a user chose (a blind SSRF into
-    the node's network)."""
+def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, logout_listener, callbacks):
+    """Only services registered with single_logout are told: a logout must
+    never make the node POST wherever a user or a registered application
+    chose (a blind SSRF into the node's network)."""
     internal = LogoutListener()
     try:
-        pool = own_pool(size=2, extra_args=[
-            "--store", redis_server.url, "--single-logout-allow", logout_listener.url])
+        pool = own_pool(size=2, extra_args=["--store", redis_server.url], services=with_logout_services(
+            callbacks.base, logout_listener.url, untold=[internal.url]))
         node1, node2 = pool.nodes
         session, listed_st = login(node1, logout_listener.url)
         assert client(2, node2, logout_listener.url).verify_ticket(listed_st)[0] == USER
-        # The same user, as an attacker: an ST for an internal URL, validated.
+        # The same user: an ST for a registered service not told of logouts.
         internal_st = ticket_from(sso(node1, internal.url, session), internal.url)
         assert client(2, node2, internal.url).verify_ticket(internal_st)[0] == USER
         # The store holds the listed ST, in binary, and no URL: one hash per
@@ -984,14 +1009,14 @@ def test_single_logout_posts_to_listed_services_only(own_pool, redis_server, log
         internal.stop()
 
 
-def test_single_logout_trusts_no_record_it_reads(own_pool, redis_server, logout_listener):
-    """Records another node wrote under its own, wider list, or that anyone
-    who can write to Redis planted: each is opened with the pool's keys and
-    checked before anything is sent."""
+def test_single_logout_trusts_no_record_it_reads(own_pool, redis_server, logout_listener, callbacks):
+    """Records another node wrote under its own, wider registry, or that
+    anyone who can write to Redis planted: each is opened with the pool's
+    keys and checked before anything is sent."""
     internal = LogoutListener()
     try:
-        pool = own_pool(size=1, extra_args=[
-            "--store", redis_server.url, "--single-logout-allow", logout_listener.url])
+        pool = own_pool(size=1, extra_args=["--store", redis_server.url],
+                        services=with_logout_services(callbacks.base, logout_listener.url))
         [node] = pool.nodes
         session, _ = login(node, APP)
         key, field, tgt = records_of(pool, session)
@@ -1034,7 +1059,7 @@ def test_single_logout_trusts_no_record_it_reads(own_pool, redis_server, logout_
             time.sleep(0.05)
         time.sleep(0.5)
         log = node.log()
-        assert log.count("not under --single-logout-allow") == 2, log
+        assert log.count("is not registered for single logout") == 2, log
         assert "a recorded ticket is not one of the session's" in log
         assert "a recorded ticket does not open (ticket authentication failed)" in log
         assert "a recorded URL is not the ticket's service" in log
@@ -1090,7 +1115,13 @@ def test_a_lost_store_fails_closed_and_the_node_recovers(own_pool, redis_server)
             break
         assert time.monotonic() < deadline, ElementTree.tostring(tree)
         time.sleep(0.1)
-    code, _ = failure(node1, "serviceValidate", ticket=st, service=APP)
+    # Node 1 used its connection before the loss (the login's throttle
+    # counters): its first call finds it broken and fails closed; then it
+    # has reconnected, and the ST, spent on node 2, is refused.
+    deadline = time.monotonic() + TIMEOUT
+    while (code := failure(node1, "serviceValidate", ticket=st, service=APP)[0]) == "INTERNAL_ERROR":
+        assert time.monotonic() < deadline, node1.log()
+        time.sleep(0.1)
     assert code == "INVALID_TICKET"
 
 
