@@ -462,6 +462,16 @@ fn private_options() -> OpenOptions {
     options
 }
 
+/// Checks that an open file is private, as a key file must be: owned by
+/// this process's effective user, and neither readable nor writable by group
+/// or others (mode 0600 or stricter). For the other secrets a server keeps in
+/// files (password hashes, a directory's bind password), so that they are
+/// held to the keyring's rule. The file is checked as opened, not by name, so
+/// that it cannot be swapped between the check and the read.
+pub fn check_private_file(file: &File) -> Result<(), KeyringError> {
+    check_private(&file.metadata().map_err(io)?)
+}
+
 #[cfg(unix)]
 fn check_private(metadata: &fs::Metadata) -> Result<(), KeyringError> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -484,6 +494,35 @@ fn check_private(_: &fs::Metadata) -> Result<(), KeyringError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_the_users_own_and_mode_0600_or_stricter() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "x").unwrap();
+        for (mode, ok) in [
+            (0o600, true),
+            (0o400, true),
+            (0o700, true),
+            (0o640, false),
+            (0o604, false),
+            (0o644, false),
+        ] {
+            std::fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let checked = check_private_file(&File::open(&path).unwrap());
+            if ok {
+                assert_eq!(checked, Ok(()), "{mode:o}");
+            } else {
+                assert_eq!(
+                    checked,
+                    Err(KeyringError::InsecurePermissions { mode }),
+                    "{mode:o}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

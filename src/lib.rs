@@ -88,7 +88,7 @@ pub use codec::{Codec, Ticket};
 pub use compact::SECRET_QUANTUM;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
-pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey};
+pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey, check_private_file};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use service::{

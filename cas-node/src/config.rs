@@ -164,6 +164,13 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Reads a password on standard input (never from the command line) and
+    /// prints its argon2id hash as a users-file line `NAME:HASH`, or the
+    /// hash alone without NAME.
+    HashPassword {
+        /// The user name the line is for.
+        name: Option<String>,
+    },
 }
 
 /// `--store-failure`.

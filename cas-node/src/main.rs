@@ -114,6 +114,19 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(Command::HashPassword { name }) = &cli.command {
+        let stdin = std::io::stdin();
+        return match users::hash_password_line(name.as_deref(), &mut stdin.lock()) {
+            Ok(line) => {
+                println!("{line}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cas-node: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::ImportApereo { files }) = &cli.command {
         let (registry, refused) = apereo::convert(files);
         print!("{registry}");

@@ -1,52 +1,82 @@
-//! The users file: who may log in, and the attributes released at validation.
+//! The users file: who may log in, with their passwords as argon2id hashes,
+//! and the attributes released at validation.
 //!
 //! ```text
 //! # comments and blank lines are ignored
 //! [users]
-//! jdoe@example.edu:correct horse battery staple
+//! jdoe@example.edu:$argon2id$v=19$m=19456,t=2,p=1$…$…
 //! [attributes]
 //! jdoe@example.edu mail=jdoe@example.edu
 //! jdoe@example.edu memberOf=staff
 //! jdoe@example.edu memberOf=faculty
 //! ```
 //!
-//! A user name has no `:` and no white space; the password is the rest of the
-//! line. An attribute name is an XML name of ASCII letters, digits, `_`, `-`
-//! and `.`; a value has no control characters; an attribute may repeat. The node reads the file again on every
-//! login and every validation, as a stateless node must: attributes are not
-//! carried in tickets, so what a validation releases is what the file says
-//! now. (A demo credential store: real deployments check LDAP or a hash.)
+//! A user name has no `:` and no white space; the rest of the line is a PHC
+//! string of argon2id (`cas-node hash-password USER` reads a password on
+//! standard input and prints the line). A plaintext password is refused,
+//! with the command that converts it. An attribute name is an XML name of
+//! ASCII letters, digits, `_`, `-` and `.`; a value has no control
+//! characters; an attribute may repeat. The file must be private (the
+//! user's own, mode 0600), as the keyring is: offline guessing needs only
+//! the hashes. The node reads it again on every login and every validation:
+//! attributes are not carried in tickets, so what a validation releases is
+//! what the file says now.
+//!
+//! **No enumeration by timing.** A name not in the file is checked against
+//! a hash of the default cost, so an unknown user and a wrong password cost
+//! the same (for users hashed at the default cost, as `hash-password` does).
 
+use std::io::Read as _;
 use std::path::Path;
+use std::sync::OnceLock;
 
-use subtle::ConstantTimeEq as _;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2};
 use zeroize::Zeroizing;
 
 /// The parsed users file.
 pub struct Directory {
-    users: Vec<(String, Zeroizing<String>)>,
+    /// Each user and the PHC string of their password's hash.
+    users: Vec<(String, String)>,
     attributes: Vec<(String, String, String)>,
 }
 
+/// Why a line of the file is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum LineError {
+    Syntax,
+    Plaintext,
+}
+
 impl Directory {
-    /// Reads and parses the file; the error names the line, never its content.
+    /// Reads, checks and parses the file; an error names the line, never its
+    /// content.
     pub async fn load(path: &Path) -> Result<Directory, String> {
-        let text = Zeroizing::new(
-            tokio::fs::read_to_string(path)
-                .await
-                .map_err(|e| format!("cannot read users file {}: {e}", path.display()))?,
-        );
-        Directory::parse(&text).map_err(|line| {
-            format!(
-                "users file {} line {line}: expected `name:password` under [users] \
-                 or `name attribute=value` under [attributes]",
-                path.display()
-            )
+        let owned = path.to_owned();
+        let read = tokio::task::spawn_blocking(move || read_private(&owned))
+            .await
+            .map_err(|e| format!("cannot read the users file: {e}"))?;
+        let text = read.map_err(|e| format!("users file {}: {e}", path.display()))?;
+        Directory::parse(&text).map_err(|(line, why)| {
+            let expected = match why {
+                LineError::Syntax => {
+                    "expected `name:argon2id hash` under [users] or \
+                                      `name attribute=value` under [attributes]"
+                }
+                LineError::Plaintext => {
+                    "the password is not an argon2id hash, and \
+                                         plaintext passwords are refused: replace the line \
+                                         with what `cas-node hash-password NAME` prints (it \
+                                         reads the password on standard input)"
+                }
+            };
+            format!("users file {} line {line}: {expected}", path.display())
         })
     }
 
-    /// Parses the text, or says which line (1-based) is wrong.
-    fn parse(text: &str) -> Result<Directory, usize> {
+    /// Parses the text, or says which line (1-based) is wrong and why.
+    fn parse(text: &str) -> Result<Directory, (usize, LineError)> {
         #[derive(PartialEq)]
         enum Section {
             None,
@@ -61,6 +91,7 @@ impl Directory {
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             let number = index + 1;
+            let syntax = (number, LineError::Syntax);
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
@@ -68,22 +99,28 @@ impl Directory {
                 "[users]" => section = Section::Users,
                 "[attributes]" => section = Section::Attributes,
                 _ if section == Section::Users => {
-                    let (name, password) = line.split_once(':').ok_or(number)?;
-                    if !valid_user(name) || password.is_empty() {
-                        return Err(number);
+                    let (name, hash) = line.split_once(':').ok_or(syntax)?;
+                    if !valid_user(name) || hash.is_empty() {
+                        return Err((number, LineError::Syntax));
                     }
-                    directory
-                        .users
-                        .push((name.to_owned(), Zeroizing::new(password.to_owned())));
+                    let argon2id = PasswordHash::new(hash)
+                        .is_ok_and(|h| h.algorithm == Algorithm::Argon2id.ident());
+                    if !argon2id {
+                        return Err((number, LineError::Plaintext));
+                    }
+                    directory.users.push((name.to_owned(), hash.to_owned()));
                 }
                 _ if section == Section::Attributes => {
-                    let (name, pair) = line.split_once(char::is_whitespace).ok_or(number)?;
-                    let (attribute, value) = pair.trim_start().split_once('=').ok_or(number)?;
+                    let (name, pair) = line.split_once(char::is_whitespace).ok_or(syntax)?;
+                    let (attribute, value) = pair
+                        .trim_start()
+                        .split_once('=')
+                        .ok_or((number, LineError::Syntax))?;
                     if !valid_user(name)
                         || !valid_attribute(attribute)
                         || value.contains(char::is_control)
                     {
-                        return Err(number);
+                        return Err((number, LineError::Syntax));
                     }
                     directory.attributes.push((
                         name.to_owned(),
@@ -91,22 +128,34 @@ impl Directory {
                         value.to_owned(),
                     ));
                 }
-                _ => return Err(number),
+                _ => return Err((number, LineError::Syntax)),
             }
         }
         Ok(directory)
     }
 
-    /// Whether `name` and `password` are a user of the file. Compares every
-    /// password in constant time, so timing says nothing about which user or
-    /// which prefix matched.
+    /// Whether `name` and `password` are a user of the file. One argon2id
+    /// verification either way: against the user's hash, or against a hash
+    /// of the default cost for a name the file does not hold. Slow on
+    /// purpose (tens of milliseconds): call it off the async runtime.
     pub fn check(&self, name: &str, password: &str) -> bool {
-        let mut found = false;
-        for (user, expected) in &self.users {
-            let same_password: bool = expected.as_bytes().ct_eq(password.as_bytes()).into();
-            found |= same_password && user == name;
+        let (known, hash) = self.hash_for(name);
+        let Ok(hash) = PasswordHash::new(hash) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok();
+        known && matches
+    }
+
+    /// Whether `name` is in the file, and the PHC string its password is
+    /// checked against.
+    fn hash_for(&self, name: &str) -> (bool, &str) {
+        match self.users.iter().find(|(user, _)| user == name) {
+            Some((_, hash)) => (true, hash),
+            None => (false, stand_in()),
         }
-        found
     }
 
     /// The attributes of `name`, in file order.
@@ -115,6 +164,63 @@ impl Directory {
             .iter()
             .filter(move |(user, _, _)| user == name)
             .map(|(_, attribute, value)| (attribute.as_str(), value.as_str()))
+    }
+}
+
+/// The file's text, if the file is private.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+    cas_ticket_codec::check_private_file(&file).map_err(|e| e.to_string())?;
+    let mut text = Zeroizing::new(String::new());
+    file.read_to_string(&mut text)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    Ok(text)
+}
+
+/// A hash of the default cost of a password nobody knows, drawn once: what
+/// a name not in the file is checked against.
+fn stand_in() -> &'static str {
+    static STAND_IN: OnceLock<String> = OnceLock::new();
+    STAND_IN.get_or_init(|| {
+        let mut secret = [0_u8; 32];
+        use argon2::password_hash::rand_core::RngCore as _;
+        OsRng.fill_bytes(&mut secret);
+        hash_password(&secret).unwrap_or_default()
+    })
+}
+
+/// The PHC string of `password`'s argon2id hash, at the default cost
+/// (OWASP's: 19 MiB, two passes, one lane), with a fresh random salt.
+pub fn hash_password(password: &[u8]) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password, &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| format!("cannot hash the password: {e}"))
+}
+
+/// `cas-node hash-password [NAME]`: the users-file line (or the hash alone)
+/// for the password on the first line of `input`.
+pub fn hash_password_line(
+    name: Option<&str>,
+    input: &mut dyn std::io::BufRead,
+) -> Result<String, String> {
+    let mut line = Zeroizing::new(String::new());
+    input
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err("no password on standard input".to_owned());
+    }
+    let hash = hash_password(password.as_bytes())?;
+    match name {
+        Some(name) if valid_user(name) => Ok(format!("{name}:{hash}")),
+        Some(_) => {
+            Err("a user name has no `:`, no white space and no control characters".to_owned())
+        }
+        None => Ok(hash),
     }
 }
 
@@ -133,10 +239,17 @@ pub fn valid_attribute(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn line_for(name: &str, password: &str) -> String {
+        hash_password_line(Some(name), &mut format!("{password}\n").as_bytes()).unwrap()
+    }
+
     #[test]
     fn parses_users_and_attributes() {
-        let text = "# demo\n[users]\njdoe:pa:ss word\n\n[attributes]\njdoe mail=j@x.org\njdoe memberOf=a=b\n";
-        let dir = Directory::parse(text).unwrap();
+        let text = format!(
+            "# demo\n[users]\n{}\n\n[attributes]\njdoe mail=j@x.org\njdoe memberOf=a=b\n",
+            line_for("jdoe", "pa:ss word")
+        );
+        let dir = Directory::parse(&text).unwrap();
         assert!(dir.check("jdoe", "pa:ss word"));
         assert!(!dir.check("jdoe", "pa:ss"));
         assert!(!dir.check("jdo", "pa:ss word"));
@@ -145,21 +258,104 @@ mod tests {
     }
 
     #[test]
+    fn plaintext_and_other_hashes_are_refused() {
+        let argon2i = "$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$KZ8Uj9T3yeI0ZkM8eQ0o3g";
+        for line in [
+            "jdoe:correct horse battery staple",
+            "jdoe:$argon2id$",
+            "jdoe:$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            &format!("jdoe:{argon2i}"),
+        ] {
+            assert_eq!(
+                Directory::parse(&format!("[users]\n{line}")).err(),
+                Some((2, LineError::Plaintext)),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_lines_outside_sections_and_bad_names() {
-        assert_eq!(Directory::parse("jdoe:x").err(), Some(1));
-        assert_eq!(Directory::parse("[users]\njdoe").err(), Some(2));
-        assert_eq!(Directory::parse("[users]\njdoe:").err(), Some(2));
+        let syntax = |line| Some((line, LineError::Syntax));
+        assert_eq!(Directory::parse("jdoe:x").err(), syntax(1));
+        assert_eq!(Directory::parse("[users]\njdoe").err(), syntax(2));
+        assert_eq!(Directory::parse("[users]\njdoe:").err(), syntax(2));
         assert_eq!(
             Directory::parse("[attributes]\njdoe 1mail=x").err(),
-            Some(2)
+            syntax(2)
         );
         assert_eq!(
             Directory::parse("[attributes]\njdoe mail<x>=1").err(),
-            Some(2)
+            syntax(2)
         );
         assert_eq!(
             Directory::parse("[attributes]\njdoe mail=a\u{1}b").err(),
-            Some(2)
+            syntax(2)
+        );
+    }
+
+    /// An unknown name is checked against a hash of the same cost as a
+    /// user's: one verification of the default parameters either way.
+    #[test]
+    fn an_unknown_user_costs_what_a_wrong_password_costs() {
+        let dir = Directory::parse(&format!("[users]\n{}", line_for("jdoe", "pw"))).unwrap();
+        let params = |phc: &str| {
+            let hash = PasswordHash::new(phc).unwrap();
+            (
+                hash.algorithm.to_string(),
+                hash.version,
+                hash.params.to_string(),
+            )
+        };
+        let (known, user_hash) = dir.hash_for("jdoe");
+        let (unknown, stand_in) = dir.hash_for("mallory");
+        assert!(known && !unknown);
+        assert_eq!(params(user_hash), params(stand_in));
+        assert!(!dir.check("mallory", "pw"));
+    }
+
+    #[test]
+    fn hash_password_reads_one_line_and_names_the_user() {
+        let line = line_for("jdoe@example.edu", "secret");
+        let (name, hash) = line.split_once(':').unwrap();
+        assert_eq!(name, "jdoe@example.edu");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let crlf = hash_password_line(None, &mut "secret\r\nignored\n".as_bytes()).unwrap();
+        let dir = Directory::parse(&format!("[users]\njdoe:{crlf}")).unwrap();
+        assert!(dir.check("jdoe", "secret"));
+        assert_eq!(
+            hash_password_line(None, &mut "\n".as_bytes()),
+            Err("no password on standard input".to_owned())
+        );
+        assert!(hash_password_line(Some("j doe"), &mut "x\n".as_bytes()).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_users_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.txt");
+        std::fs::write(&path, format!("[users]\n{}\n", line_for("jdoe", "pw"))).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Directory::load(&path).await.err().unwrap();
+        assert!(
+            err.contains("mode 0644") && err.contains("chmod 600"),
+            "{err}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Directory::load(&path).await.is_ok());
+        std::fs::write(&path, "[users]\njdoe:plain\n").unwrap();
+        let err = Directory::load(&path).await.err().unwrap();
+        assert!(
+            err.contains("line 2") && err.contains("cas-node hash-password"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("plain\n") && !err.contains(":plain"),
+            "never the content: {err}"
         );
     }
 }

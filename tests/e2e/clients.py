@@ -212,10 +212,13 @@ class Daemon:
 class TlsPool(Pool):
     """Three nodes on one keyring and the conftest users file, `/cas` context,
     behind TLS: without --insecure-cookie, so the browser, which talks https
-    to HAProxy, gets a Secure CASTGC cookie, as in a deployment."""
+    to HAProxy, gets a Secure CASTGC cookie, as in a deployment; HAProxy is
+    their --trusted-proxy."""
 
     def __init__(self, workdir, extra_args, size=3, services=None):
-        super().__init__(workdir, size, extra_args, secure_cookie=True, services=services)
+        # HAProxy, on loopback, says who the client is and that it came over TLS.
+        super().__init__(workdir, size, ["--trusted-proxy", "127.0.0.1", *extra_args],
+                         secure_cookie=True, services=services)
 
 
 class HAProxy(Daemon):

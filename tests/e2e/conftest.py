@@ -4,6 +4,7 @@ Every wait is bounded: a node must say `listening on URL` within
 NODE_START_SECONDS, and every process is stopped when its pool is torn down.
 """
 
+import functools
 import http.server
 import json
 import os
@@ -30,16 +31,33 @@ NODE_STOP_SECONDS = 5
 
 USER = "jdoe@example.edu"
 PASSWORD = "correct horse: battery staple"
-USERS_FILE = f"""# users of the end-to-end pool
-[users]
-{USER}:{PASSWORD}
-rroe:another secret
-[attributes]
+USERS = {USER: PASSWORD, "rroe": "another secret"}
+ATTRIBUTES = f"""[attributes]
 {USER} mail=jdoe@example.edu
 {USER} displayName=Jane <Doe> & Co
 {USER} memberOf=staff
 {USER} memberOf=faculty
 """
+
+
+@functools.cache
+def users_file():
+    """The users file of every pool: argon2id hashes that `cas-node
+    hash-password` prints (the password on its standard input), and USER's
+    attributes."""
+    lines = []
+    for user, password in USERS.items():
+        done = subprocess.run([str(CAS_NODE), "hash-password", user], input=password + "\n",
+                              capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0, done.stderr
+        lines.append(done.stdout.strip())
+    return "# users of the end-to-end pool\n[users]\n" + "\n".join(lines) + "\n" + ATTRIBUTES
+
+
+def write_users(path):
+    """Writes the users file, private as the node requires."""
+    path.write_text(users_file(), encoding="utf-8")
+    os.chmod(path, 0o600)
 
 
 APP = "https://app.example.edu/login?target=%2Fhome"
@@ -191,7 +209,7 @@ class Pool:
         self.users = workdir / "users.txt"
         self.services = workdir / "services.toml"
         self.key_id = ticketctl("keygen", "--out", self.keys)
-        self.users.write_text(USERS_FILE, encoding="utf-8")
+        write_users(self.users)
         self.registered = default_services() if services is None else list(services)
         write_services(self.services, self.registered)
         self.nodes = []

@@ -43,7 +43,7 @@ APP = "https://app.example.edu/login?target=%2Fhome"
 BACKEND = "https://backend.example.edu/api"
 TIMEOUT = 10
 TICKET = re.compile(r"\b(?:ST|TGT|PT|PGT|PGTIOU)-[0-9A-Za-z]{20,}")
-# The users file's attributes of USER (conftest.USERS_FILE), as mod_auth_cas
+# The users file's attributes of USER (conftest.ATTRIBUTES), as mod_auth_cas
 # passes them: one CAS-<name> header each, several values joined with ",".
 USER_HEADERS = {
     "CAS-mail": "jdoe@example.edu",
@@ -115,6 +115,9 @@ def test_haproxy_balances_round_robin_over_tls_without_stickiness(site):
     for _ in range(4):
         answer = browser.request("GET", site.cas + "login", params={"service": APP})
         assert answer.status_code == 302, browser.history()
+        # HAProxy is the nodes' --trusted-proxy and says the client came over TLS.
+        assert answer.headers["Strict-Transport-Security"].startswith("max-age="), answer.headers
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
         st = answer.headers["Location"].split("ticket=")[1]
         user, attributes, _ = client.verify_ticket(st)
         assert (user, attributes["isFromNewLogin"]) == (USER, "false")

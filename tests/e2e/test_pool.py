@@ -23,8 +23,8 @@ import pytest
 import redis
 
 from conftest import (
-    APP, BACKEND, CAS_NODE, DATABASE, OTHER_APP, PASSWORD, USER, USERS_FILE, LogoutListener, Node,
-    default_services, service, ticketctl, write_services,
+    APP, BACKEND, CAS_NODE, DATABASE, OTHER_APP, PASSWORD, USER, LogoutListener, Node,
+    default_services, service, ticketctl, write_services, write_users,
 )
 
 NS = {"cas": "http://www.yale.edu/tp/cas"}
@@ -815,7 +815,7 @@ def test_a_node_refuses_a_key_file_another_user_owns(tmp_path):
     else:
         keys, owner = "/etc/passwd", 0
     users = tmp_path / "users.txt"
-    users.write_text(USERS_FILE, encoding="utf-8")
+    write_users(users)
     services = tmp_path / "services.toml"
     write_services(services, default_services())
     with pytest.raises(AssertionError, match=f"owned by uid {owner}"):
