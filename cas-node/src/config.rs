@@ -54,10 +54,55 @@ pub struct Flags {
     /// unregistered service gets a page, never a ticket.
     #[arg(long, value_name = "PATH")]
     pub services: PathBuf,
-    /// Users file: `[users]` lines `name:password`, `[attributes]` lines
-    /// `name attribute=value`. Read again on every login and validation.
-    #[arg(long, value_name = "PATH")]
-    pub users: PathBuf,
+    /// Users file: `[users]` lines `name:argon2id-hash`, `[attributes]`
+    /// lines `name attribute=value`. Read again on every login and
+    /// validation. Either this or --ldap.
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "ldap",
+        conflicts_with = "ldap"
+    )]
+    pub users: Option<PathBuf>,
+    /// An LDAP directory of users and attributes, instead of --users:
+    /// `ldaps://HOST[:PORT]`, or `ldap://HOST[:PORT]` upgraded with StartTLS.
+    /// Users are found by --ldap-filter under --ldap-base, then bound as with
+    /// their password (ldap.rs).
+    #[arg(long, value_name = "URL", requires = "ldap_base")]
+    pub ldap: Option<String>,
+    /// A PEM file of the CA the directory's certificate chains to, besides
+    /// the system's roots.
+    #[arg(long, value_name = "PEM_FILE", requires = "ldap")]
+    pub ldap_ca: Option<PathBuf>,
+    /// Speak to an `ldap://` directory on a loopback address without TLS
+    /// (tests; refused for any other address).
+    #[arg(long, requires = "ldap")]
+    pub ldap_plaintext: bool,
+    /// Where users are searched (subtree).
+    #[arg(long, value_name = "DN", requires = "ldap")]
+    pub ldap_base: Option<String>,
+    /// The search filter; `{user}` is replaced by the user name, escaped
+    /// (RFC 4515).
+    #[arg(long, value_name = "FILTER", default_value = "(uid={user})")]
+    pub ldap_filter: String,
+    /// Search as this DN (with --ldap-bind-password-file) rather than
+    /// anonymously.
+    #[arg(long, value_name = "DN", requires = "ldap_bind_password_file")]
+    pub ldap_bind_dn: Option<String>,
+    /// A file (mode 0600) whose first line is --ldap-bind-dn's password.
+    #[arg(long, value_name = "PATH", requires = "ldap_bind_dn")]
+    pub ldap_bind_password_file: Option<PathBuf>,
+    /// The directory attributes a validation may release (each service
+    /// gets those its registry entry names), comma-separated.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', requires = "ldap")]
+    pub ldap_attributes: Vec<String>,
+    /// The attribute whose value is the principal put in tickets (and by
+    /// which attributes are found at validation): one value per entry.
+    #[arg(long, value_name = "NAME", default_value = "uid")]
+    pub ldap_principal_attribute: String,
+    /// How long connecting to the directory, or one operation, may take.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration::parse_duration)]
+    pub ldap_timeout: Duration,
     /// Path of the CAS context: the routes live below it and the `CASTGC`
     /// cookie is scoped to it.
     #[arg(long, value_name = "PATH", default_value = "/cas", value_parser = parse_context)]
@@ -143,6 +188,28 @@ impl Flags {
             address: self.login_limit_address,
             user: self.login_limit_user,
         }
+    }
+
+    /// The LDAP directory's settings, if --ldap is given.
+    pub fn ldap(&self) -> Result<Option<crate::ldap::LdapSettings>, String> {
+        let Some(url) = &self.ldap else {
+            return Ok(None);
+        };
+        Ok(Some(crate::ldap::LdapSettings {
+            url: url.clone(),
+            ca: self.ldap_ca.clone(),
+            plaintext: self.ldap_plaintext,
+            base: self.ldap_base.clone().unwrap_or_default(),
+            filter: self.ldap_filter.clone(),
+            bind_dn: self.ldap_bind_dn.clone(),
+            bind_password_file: self.ldap_bind_password_file.clone(),
+            attributes: self.ldap_attributes.clone(),
+            principal_attribute: self.ldap_principal_attribute.clone(),
+            timeout: std::time::Duration::try_from(self.ldap_timeout)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .ok_or("--ldap-timeout must be positive")?,
+        }))
     }
 
     /// `--store-timeout`, for the store's client and the registry's.

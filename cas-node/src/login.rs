@@ -23,11 +23,11 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::Node;
+use crate::accounts::Unavailable;
 use crate::front::Peer;
 use crate::page::{self, escape};
 use crate::request::{Body64, Params};
 use crate::throttle::Admission;
-use crate::users::Directory;
 
 /// The anti-CSRF cookie behind TLS, and on plain-HTTP loopback
 /// (`--insecure-cookie`), where the `__Host-` prefix is not allowed.
@@ -118,10 +118,6 @@ pub async fn submit(
     if form.get("confirmed").is_some() {
         return confirmed(&node, &headers, service).await;
     }
-    let directory = match Directory::load(&node.flags.users).await {
-        Ok(directory) => directory,
-        Err(e) => return internal_error(&e),
-    };
     let username = form.get("username").unwrap_or_default();
     // Who is guessing, and whether they may guess again now.
     let address = node.trusted.client_address(peer.ip(), &headers);
@@ -144,13 +140,23 @@ pub async fn submit(
             );
         }
     }
-    // argon2id takes tens of milliseconds: off the async runtime.
     let password = Zeroizing::new(form.get("password").unwrap_or_default().to_owned());
-    let user = username.to_owned();
-    let checked = tokio::task::spawn_blocking(move || directory.check(&user, &password))
-        .await
-        .unwrap_or(false);
-    if !checked {
+    let principal = match node.accounts.check(username, password).await {
+        Ok(principal) => principal,
+        Err(Unavailable(why)) => {
+            eprintln!("cas_node: login not checked: user {username:?} from {address}: {why}");
+            let message = "The directory of users is unavailable, so the password cannot be \
+                           checked. Try again in a moment.";
+            return login_page(
+                &node,
+                StatusCode::SERVICE_UNAVAILABLE,
+                service.as_ref(),
+                Some(message),
+                HeaderMap::new(),
+            );
+        }
+    };
+    let Some(principal) = principal else {
         // The user name escaped as a Rust string: no line or terminal
         // trickery in the log; never the password.
         eprintln!("cas_node: login failed: user {username:?} from {address}");
@@ -162,11 +168,12 @@ pub async fn submit(
             Some(message),
             HeaderMap::new(),
         );
-    }
+    };
 
     let now = OffsetDateTime::now_utc();
     let remember_me = form.get("rememberMe").is_some();
-    let auth = match Authentication::new(username, now).and_then(|auth| auth.with_method(METHOD)) {
+    let auth = match Authentication::new(&principal, now).and_then(|auth| auth.with_method(METHOD))
+    {
         Ok(auth) => auth.with_remember_me(remember_me),
         Err(e) => return internal_error(&format!("cannot record the login: {e}")),
     };

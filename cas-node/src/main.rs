@@ -20,6 +20,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use accounts::Accounts;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -34,11 +35,13 @@ use registry::Registry;
 use tower_http::catch_panic::CatchPanicLayer;
 use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
 
+mod accounts;
 mod apereo;
 mod baseline;
 mod client;
 mod config;
 mod front;
+mod ldap;
 mod login;
 mod node;
 mod page;
@@ -46,6 +49,8 @@ mod pool_state;
 mod registry;
 mod request;
 mod saml;
+#[cfg(test)]
+mod slapd;
 mod throttle;
 mod url_scope;
 mod users;
@@ -141,7 +146,7 @@ async fn main() -> std::process::ExitCode {
     }
     let Some(flags) = cli.serve else {
         eprintln!(
-            "cas-node: nothing to do: give --listen, --keys, --users and --services, or a command (--help)"
+            "cas-node: nothing to do: give --listen, --keys, --users (or --ldap) and --services, or a command (--help)"
         );
         return std::process::ExitCode::from(2);
     };
@@ -162,7 +167,8 @@ async fn run(flags: Flags) -> Result<(), String> {
         "cas_node: service registry loaded: {} services",
         services.len()
     );
-    users::Directory::load(&flags.users).await?;
+    let (accounts, summary) = Accounts::open(&flags).await?;
+    eprintln!("cas_node: {summary}");
     let (roots, origin) = callback_roots(&flags.proxy_ca)?;
     eprintln!("cas_node: pgtUrl callbacks trust {origin}");
     let callbacks = ureq::Agent::config_builder()
@@ -192,6 +198,7 @@ async fn run(flags: Flags) -> Result<(), String> {
         callbacks,
         state,
         baseline,
+        accounts,
     });
 
     let listener = front::Front::bind(node.flags.listen)

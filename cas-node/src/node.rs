@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 use cas_ticket_codec::{Claims, Codec, Grant, Keyring, normalize};
 use time::{Duration, OffsetDateTime};
 
+use crate::accounts::Accounts;
 use crate::baseline::Baseline;
 use crate::config::Flags;
 use crate::pool_state::PoolState;
@@ -27,6 +28,8 @@ pub struct Node {
     pub trusted: client::TrustedProxies,
     /// Password-guessing counters: in the store, or in this node.
     pub throttle: throttle::Throttle,
+    /// Who may log in, and their attributes.
+    pub accounts: Accounts,
 }
 
 impl Node {

@@ -117,7 +117,11 @@ impl Throttle {
     }
 
     /// Counts one password check of `user` from `address` as of `now`.
+    /// Names that a directory would match as one (`JDoe`, ` jdoe `) count
+    /// as one: [`folded`].
     pub async fn admit(&self, user: &str, address: IpAddr, now: OffsetDateTime) -> Admission {
+        let folded = folded(user);
+        let user = folded.as_str();
         let Limits {
             user_and_address,
             address: spraying,
@@ -188,6 +192,18 @@ fn octets(address: IpAddr) -> Vec<u8> {
     }
 }
 
+/// A user name as the throttle counts it: lower case, without white space.
+/// An LDAP directory matches `uid` and most name attributes ignoring case
+/// and insignificant spaces, so `JDoe` and ` jdoe` are the same account
+/// there: counted apart they would multiply an attacker's allowance.
+/// Folding more than a directory does only makes the limits stricter.
+pub fn folded(user: &str) -> String {
+    user.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +254,29 @@ mod tests {
             throttle.admit("jdoe", attacker, later).await,
             Admission::Admitted
         );
+    }
+
+    #[tokio::test]
+    async fn spellings_a_directory_matches_as_one_count_as_one() {
+        let throttle = Throttle::new(None, Limits::default());
+        let attacker = ip("203.0.113.66");
+        let spellings = ["jdoe", "JDOE", "JDoe", " jdoe", "jdoe ", "j doe", "jDoE\t"];
+        for i in 0..PER_USER_AND_ADDRESS.attempts {
+            let name = spellings[i as usize % spellings.len()];
+            assert_eq!(
+                throttle.admit(name, attacker, at()).await,
+                Admission::Admitted
+            );
+        }
+        for name in spellings {
+            assert_eq!(
+                throttle.admit(name, attacker, at()).await,
+                Admission::Throttled {
+                    retry_after: Duration::from_secs(60)
+                },
+                "{name:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -18,10 +18,10 @@ use cas_ticket_codec::{
 use time::OffsetDateTime;
 
 use crate::Node;
+use crate::accounts::Unavailable;
 use crate::page::{self, Format, Success};
 use crate::registry::RegisteredService;
 use crate::request::Params;
-use crate::users::Directory;
 
 /// A protocol error code and its human message.
 pub type Failure = (&'static str, String);
@@ -259,19 +259,18 @@ pub async fn attributes(
     let Some(service) = released else {
         return Ok(attributes);
     };
-    let directory = Directory::load(&node.flags.users).await.map_err(|e| {
-        eprintln!("cas_node: {e}");
-        (
-            "INTERNAL_ERROR",
-            "the attribute store cannot be read".to_owned(),
-        )
-    })?;
-    attributes.extend(
-        directory
-            .attributes_of(auth.principal())
-            .filter(|(name, _)| service.releases(name))
-            .map(|(name, value)| (name.to_owned(), value.to_owned())),
-    );
+    let held = node
+        .accounts
+        .attributes_of(auth.principal())
+        .await
+        .map_err(|Unavailable(why)| {
+            eprintln!("cas_node: {why}");
+            (
+                "INTERNAL_ERROR",
+                "the attribute store cannot be read".to_owned(),
+            )
+        })?;
+    attributes.extend(held.into_iter().filter(|(name, _)| service.releases(name)));
     Ok(attributes)
 }
 
