@@ -132,7 +132,8 @@ class Node:
                 str(CAS_NODE),
                 "--listen", "127.0.0.1:0",
                 "--keys", str(keys),
-                "--users", str(users),
+                # A node of a directory (--ldap in extra_args) has no users file.
+                *(["--users", str(users)] if users else []),
                 "--services", str(services),
                 *([] if secure_cookie else ["--insecure-cookie"]),
                 *map(str, extra_args),
