@@ -24,9 +24,12 @@ pub struct Unavailable(pub String);
 impl Accounts {
     /// The source the flags name, checked: the users file is read once, the
     /// directory's settings and service password are; no connection opens.
-    pub async fn open(flags: &crate::config::Flags) -> Result<(Accounts, String), String> {
+    pub async fn open(
+        flags: &crate::config::Flags,
+        metrics: &crate::metrics::Metrics,
+    ) -> Result<(Accounts, String), String> {
         if let Some(settings) = flags.ldap()? {
-            let directory = ldap::Directory::new(settings)?;
+            let directory = ldap::Directory::new(settings)?.timed(metrics.ldap_seconds.clone());
             let summary = format!("users from the directory {}", directory.describe());
             return Ok((Accounts::Ldap(Box::new(directory)), summary));
         }

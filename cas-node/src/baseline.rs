@@ -94,7 +94,7 @@ impl Baseline {
 }
 
 fn unavailable(why: &str) -> Failure {
-    eprintln!("cas_node: the registry failed: {why}");
+    tracing::warn!("the registry failed: {why}");
     (
         "INTERNAL_ERROR",
         "the ticket registry is unavailable; try again".to_owned(),

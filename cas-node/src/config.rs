@@ -172,6 +172,14 @@ pub struct Flags {
     /// refuse does not count here.
     #[arg(long, value_name = "N/DURATION", default_value = "30/10m", value_parser = throttle::Limit::parse)]
     pub login_limit_user: throttle::Limit,
+    /// Serve Prometheus metrics at `http://ADDR/metrics`, a listener of
+    /// their own (keep it off the CAS port and off the internet).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// How the log on standard error is written: `text` lines, or `json`,
+    /// one object a line (for a log shipper).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// A yardstick for benchmarks, not for production: behave as a Redis
     /// ticket registry on the server at this `redis://` URL (every ticket
     /// stored when issued, an ST or PT taken when validated; baseline.rs),
@@ -238,6 +246,13 @@ pub enum Command {
         /// The user name the line is for.
         name: Option<String>,
     },
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// `--store-failure`.

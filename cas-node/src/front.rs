@@ -75,7 +75,7 @@ impl Front {
                         });
                     }
                     Err(e) => {
-                        eprintln!("cas_node: accept failed: {e}");
+                        tracing::warn!("accept failed: {e}");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 }

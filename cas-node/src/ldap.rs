@@ -39,6 +39,8 @@ use rustls::pki_types::CertificateDer;
 use tokio::sync::Mutex;
 use zeroize::Zeroizing;
 
+use crate::metrics::{Latency, timed};
+
 /// How many connections the searches share.
 const POOL_SIZE: usize = 4;
 
@@ -73,6 +75,7 @@ pub struct Directory {
     timeout: Duration,
     pool: Vec<Mutex<Option<ldap3::Ldap>>>,
     next: AtomicUsize,
+    latency: Option<Latency>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -176,7 +179,24 @@ impl Directory {
             timeout: settings.timeout,
             pool: (0..POOL_SIZE).map(|_| Mutex::new(None)).collect(),
             next: AtomicUsize::new(0),
+            latency: None,
         })
+    }
+
+    /// The directory, timing each operation into `latency`.
+    pub fn timed(self, latency: Latency) -> Directory {
+        Directory {
+            latency: Some(latency),
+            ..self
+        }
+    }
+
+    /// `operation`, timed if the directory is.
+    async fn time<T>(&self, operation: &'static str, f: impl Future<Output = T>) -> T {
+        match &self.latency {
+            Some(latency) => timed(latency, vec![("operation", operation.to_owned())], f).await,
+            None => f.await,
+        }
     }
 
     /// Where the directory is, for the log.
@@ -213,7 +233,12 @@ impl Directory {
         };
         // A connection of its own: the bind changes its identity.
         let mut ldap = self.connect().await?;
-        let bound = tokio::time::timeout(self.timeout, ldap.simple_bind(&entry.dn, password)).await;
+        let bound = self
+            .time(
+                "bind",
+                tokio::time::timeout(self.timeout, ldap.simple_bind(&entry.dn, password)),
+            )
+            .await;
         // The connection is closed either way; an unbind that fails changes
         // nothing the answer depends on.
         let _ = tokio::time::timeout(self.timeout, ldap.unbind()).await;
@@ -262,11 +287,15 @@ impl Directory {
     ) -> Result<Option<SearchEntry>, Unavailable> {
         let slot = self.next.fetch_add(1, Ordering::Relaxed) % POOL_SIZE;
         let mut ldap = self.pooled(slot).await?;
-        let searched = tokio::time::timeout(
-            self.timeout,
-            ldap.search(&self.base, Scope::Subtree, filter, attributes.to_vec()),
-        )
-        .await;
+        let searched = self
+            .time(
+                "search",
+                tokio::time::timeout(
+                    self.timeout,
+                    ldap.search(&self.base, Scope::Subtree, filter, attributes.to_vec()),
+                ),
+            )
+            .await;
         let found = match searched {
             Ok(Ok(found)) => found,
             Ok(Err(e)) => {
@@ -307,7 +336,12 @@ impl Directory {
         }
         let mut ldap = self.connect().await?;
         if let Some((dn, password)) = &self.service {
-            let bound = tokio::time::timeout(self.timeout, ldap.simple_bind(dn, password)).await;
+            let bound = self
+                .time(
+                    "service_bind",
+                    tokio::time::timeout(self.timeout, ldap.simple_bind(dn, password)),
+                )
+                .await;
             match bound {
                 Ok(Ok(result)) if result.rc == 0 => {}
                 Ok(Ok(result)) => {
@@ -333,11 +367,15 @@ impl Directory {
 
     /// A new connection, TLS established (StartTLS or ldaps) if configured.
     async fn connect(&self) -> Result<ldap3::Ldap, Unavailable> {
-        let opened = tokio::time::timeout(
-            self.timeout,
-            LdapConnAsync::with_settings(self.connection.clone(), &self.url),
-        )
-        .await;
+        let opened = self
+            .time(
+                "connect",
+                tokio::time::timeout(
+                    self.timeout,
+                    LdapConnAsync::with_settings(self.connection.clone(), &self.url),
+                ),
+            )
+            .await;
         match opened {
             Ok(Ok((connection, ldap))) => {
                 tokio::spawn(async move {

@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 use crate::Node;
 use crate::accounts::Unavailable;
 use crate::front::Peer;
+use crate::metrics::Login;
 use crate::page::{self, escape};
 use crate::request::{Body64, Params};
 use crate::throttle::Admission;
@@ -128,10 +129,12 @@ pub async fn submit(
     {
         Admission::Admitted => {}
         Admission::Throttled { retry_after } => {
-            eprintln!("cas_node: login throttled: user {username:?} from {address}");
+            tracing::warn!("login throttled: user {username:?} from {address}");
+            node.metrics.login(Login::Throttled);
             return throttled(retry_after);
         }
         Admission::Unavailable => {
+            node.metrics.login(Login::ThrottleUnavailable);
             return page::html(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Try again",
@@ -144,7 +147,8 @@ pub async fn submit(
     let principal = match node.accounts.check(username, password).await {
         Ok(principal) => principal,
         Err(Unavailable(why)) => {
-            eprintln!("cas_node: login not checked: user {username:?} from {address}: {why}");
+            tracing::warn!("login not checked: user {username:?} from {address}: {why}");
+            node.metrics.login(Login::DirectoryUnavailable);
             let message = "The directory of users is unavailable, so the password cannot be \
                            checked. Try again in a moment.";
             return login_page(
@@ -159,7 +163,8 @@ pub async fn submit(
     let Some(principal) = principal else {
         // The user name escaped as a Rust string: no line or terminal
         // trickery in the log; never the password.
-        eprintln!("cas_node: login failed: user {username:?} from {address}");
+        tracing::warn!("login failed: user {username:?} from {address}");
+        node.metrics.login(Login::InvalidCredentials);
         let message = "The user name or password is not correct.";
         return login_page(
             &node,
@@ -195,6 +200,7 @@ pub async fn submit(
     if let Err((_, message)) = node.register(&tgt, &claims).await {
         return internal_error(&message);
     }
+    node.metrics.login(Login::Success);
     // A remember-me session outlives the browser; a plain one ends with it.
     let max_age = remember_me.then(|| lifetime.whole_seconds());
     let mut cookies = page::tgt_cookie(
@@ -617,7 +623,7 @@ fn login_page(
 }
 
 fn internal_error(message: &str) -> Response {
-    eprintln!("cas_node: {message}");
+    tracing::error!("{message}");
     page::html(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Error",

@@ -29,6 +29,7 @@ use baseline::Baseline;
 use cas_ticket_codec::store::FailurePolicy;
 use clap::Parser;
 use config::{Cli, Command, Flags, StoreFailure};
+use metrics::Metrics;
 use node::Node;
 use pool_state::PoolState;
 use registry::Registry;
@@ -42,7 +43,9 @@ mod client;
 mod config;
 mod front;
 mod ldap;
+mod logging;
 mod login;
+mod metrics;
 mod node;
 mod page;
 mod pool_state;
@@ -96,7 +99,7 @@ async fn health(axum::extract::State(node): axum::extract::State<Arc<Node>>) -> 
         Some(state) => match state.answers().await {
             Ok(()) => (StatusCode::OK, "ok\n"),
             Err(e) => {
-                eprintln!("cas_node: /health: {e}");
+                tracing::warn!("/health: {e}");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the ticket store does not answer\n",
@@ -150,27 +153,26 @@ async fn main() -> std::process::ExitCode {
         );
         return std::process::ExitCode::from(2);
     };
+    logging::init(flags.log_format);
     match run(flags).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cas_node: {e}");
+            tracing::error!("{e}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
 async fn run(flags: Flags) -> Result<(), String> {
-    let (codec, summary) = Node::load_codec(&flags)?;
-    eprintln!("cas_node: keyring loaded: {summary}");
+    let metrics = Arc::new(Metrics::new());
+    let (codec, summary) = Node::load_codec(&flags, &metrics)?;
+    tracing::info!("keyring loaded: {summary}");
     let services = Registry::load(&flags.services)?;
-    eprintln!(
-        "cas_node: service registry loaded: {} services",
-        services.len()
-    );
-    let (accounts, summary) = Accounts::open(&flags).await?;
-    eprintln!("cas_node: {summary}");
+    tracing::info!("service registry loaded: {} services", services.len());
+    let (accounts, summary) = Accounts::open(&flags, &metrics).await?;
+    tracing::info!("{summary}");
     let (roots, origin) = callback_roots(&flags.proxy_ca)?;
-    eprintln!("cas_node: pgtUrl callbacks trust {origin}");
+    tracing::info!("pgtUrl callbacks trust {origin}");
     let callbacks = ureq::Agent::config_builder()
         .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
         .timeout_global(Some(std::time::Duration::from_secs(5)))
@@ -178,10 +180,10 @@ async fn run(flags: Flags) -> Result<(), String> {
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let state = open_store(&flags).await?;
+    let state = open_store(&flags, &metrics).await?;
     let baseline = match &flags.registry_baseline {
         Some(url) => {
-            eprintln!("cas_node: --registry-baseline: every ticket is stored (a yardstick)");
+            tracing::info!("--registry-baseline: every ticket is stored (a yardstick)");
             Some(Baseline::open(url, flags.store_timeout()?)?)
         }
         None => None,
@@ -199,7 +201,18 @@ async fn run(flags: Flags) -> Result<(), String> {
         state,
         baseline,
         accounts,
+        metrics: Arc::clone(&metrics),
     });
+    if let Some(addr) = node.flags.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on --metrics-listen {addr}: {e}"))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the metrics address: {e}"))?;
+        tracing::info!("metrics on http://{bound}/metrics");
+        tokio::spawn(metrics::serve(metrics, listener));
+    }
 
     let listener = front::Front::bind(node.flags.listen)
         .await
@@ -223,7 +236,7 @@ async fn run(flags: Flags) -> Result<(), String> {
 }
 
 /// The store `--store` names, if any.
-async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
+async fn open_store(flags: &Flags, metrics: &Metrics) -> Result<Option<PoolState>, String> {
     let ca = match &flags.store_ca {
         Some(file) => Some(
             std::fs::read(file)
@@ -242,11 +255,12 @@ async fn open_store(flags: &Flags) -> Result<Option<PoolState>, String> {
         ca.as_deref(),
         timeout,
         policy,
+        metrics.store_seconds.clone(),
     )
     .await?;
     if state.is_some() {
-        eprintln!(
-            "cas_node: ticket store on, failing {}; single logout to services \
+        tracing::info!(
+            "ticket store on, failing {}; single logout to services \
              registered with single_logout = true",
             if policy == FailurePolicy::Closed {
                 "closed"

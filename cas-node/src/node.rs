@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 use crate::accounts::Accounts;
 use crate::baseline::Baseline;
 use crate::config::Flags;
+use crate::metrics::Metrics;
 use crate::pool_state::PoolState;
 use crate::registry::{RegisteredService, Registry};
 use crate::{client, throttle, validate};
@@ -30,6 +31,8 @@ pub struct Node {
     pub throttle: throttle::Throttle,
     /// Who may log in, and their attributes.
     pub accounts: Accounts,
+    /// What `--metrics-listen` serves.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Node {
@@ -49,11 +52,13 @@ impl Node {
         }
     }
 
-    /// The codec of the key file, and a line naming its keys (never secrets).
-    pub fn load_codec(flags: &Flags) -> Result<(Codec, String), String> {
+    /// The codec of the key file, and a line naming its keys (never
+    /// secrets); the key ids go to the metrics.
+    pub fn load_codec(flags: &Flags, metrics: &Metrics) -> Result<(Codec, String), String> {
         let keyring = Keyring::load(&flags.keys)
             .map_err(|e| format!("cannot load keyring {}: {e}", flags.keys.display()))?;
         let ids: Vec<String> = keyring.keys().iter().map(|k| k.id().to_string()).collect();
+        metrics.keys_loaded(&ids, &keyring.primary().to_string());
         let summary = format!("keys {}, primary {}", ids.join(" "), keyring.primary());
         Ok((Codec::new(&keyring).with_leeway(flags.leeway), summary))
     }
@@ -68,19 +73,19 @@ impl Node {
                     Ok(mut slot) => *slot = Arc::new(services),
                     Err(poisoned) => *poisoned.into_inner() = Arc::new(services),
                 }
-                eprintln!("cas_node: service registry reloaded: {count} services");
+                tracing::info!("service registry reloaded: {count} services");
             }
-            Err(e) => eprintln!("cas_node: {e}; keeping the service registry in use"),
+            Err(e) => tracing::warn!("{e}; keeping the service registry in use"),
         }
-        match Node::load_codec(&self.flags) {
+        match Node::load_codec(&self.flags, &self.metrics) {
             Ok((codec, summary)) => {
                 match self.codec.write() {
                     Ok(mut slot) => *slot = Arc::new(codec),
                     Err(poisoned) => *poisoned.into_inner() = Arc::new(codec),
                 }
-                eprintln!("cas_node: keyring reloaded: {summary}");
+                tracing::info!("keyring reloaded: {summary}");
             }
-            Err(e) => eprintln!("cas_node: {e}; keeping the keyring in use"),
+            Err(e) => tracing::warn!("{e}; keeping the keyring in use"),
         }
     }
 

@@ -22,6 +22,7 @@ use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
 
+use crate::metrics::{Latency, TimedStore};
 use crate::validate::Failure;
 use crate::{Node, page};
 
@@ -45,6 +46,7 @@ impl PoolState {
         ca: Option<&[u8]>,
         timeout: StdDuration,
         policy: FailurePolicy,
+        latency: Latency,
     ) -> Result<Option<PoolState>, String> {
         let store: Arc<dyn Store> = match urls {
             [] => return Ok(None),
@@ -61,6 +63,10 @@ impl PoolState {
             ),
             _ => return Err("several --store URLs need --store-cluster".to_owned()),
         };
+        let store = Arc::new(TimedStore {
+            inner: store,
+            latency,
+        });
         Ok(Some(PoolState { store, policy }))
     }
 
@@ -73,10 +79,10 @@ impl PoolState {
     /// What the log says of a store failure, and what the client is told
     /// when the policy is to fail closed.
     fn failed(&self, e: &StoreError) -> Result<(), Failure> {
-        eprintln!("cas_node: {e}");
+        tracing::warn!("{e}");
         match self.policy {
             FailurePolicy::Open => {
-                eprintln!("cas_node: --store-failure open: answering as a stateless node");
+                tracing::info!("--store-failure open: answering as a stateless node");
                 Ok(())
             }
             FailurePolicy::Closed => Err((
@@ -184,13 +190,13 @@ impl PoolState {
                             });
                         }
                         // Quoted and escaped: it was read from the store.
-                        Err(why) => eprintln!("cas_node: no single logout: {why}"),
+                        Err(why) => tracing::warn!("no single logout: {why}"),
                     }
                 }
                 true
             }
             Err(e) => {
-                eprintln!("cas_node: cannot end the session pool-wide: {e}");
+                tracing::error!("cannot end the session pool-wide: {e}");
                 false
             }
         }
@@ -264,12 +270,9 @@ fn single_logout(agent: &ureq::Agent, service: &str, ticket: &str, principal: &s
         .build()
         .send_form([("logoutRequest", request.as_str())]);
     match sent {
-        Ok(response) => eprintln!(
-            "cas_node: single logout sent to {service} ({})",
-            response.status()
-        ),
+        Ok(response) => tracing::info!("single logout sent to {service} ({})", response.status()),
         // The error may quote the URL, never the ticket: it is in the body.
-        Err(e) => eprintln!("cas_node: single logout to {service} failed: {e}"),
+        Err(e) => tracing::warn!("single logout to {service} failed: {e}"),
     }
 }
 

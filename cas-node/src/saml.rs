@@ -71,18 +71,26 @@ pub async fn validate(State(node): State<Arc<Node>>, query: Params, body: Body64
     };
     let in_response_to = request.request_id.as_deref();
     let renew = query.flag("renew");
-    let Validated { ticket, service } =
-        match validate_ticket(&node, &request.artifact, target, false, renew).await {
-            Ok(validated) => validated,
-            Err((code, message)) => {
-                let status = if code == "INTERNAL_ERROR" {
-                    RESPONDER
-                } else {
-                    REQUESTER
-                };
-                return failure_to(status, &format!("{code}: {message}"), in_response_to);
-            }
-        };
+    let Validated { ticket, service } = match validate_ticket(
+        &node,
+        "samlValidate",
+        &request.artifact,
+        target,
+        false,
+        renew,
+    )
+    .await
+    {
+        Ok(validated) => validated,
+        Err((code, message)) => {
+            let status = if code == "INTERNAL_ERROR" {
+                RESPONDER
+            } else {
+                REQUESTER
+            };
+            return failure_to(status, &format!("{code}: {message}"), in_response_to);
+        }
+    };
     // CAS 3.0 §4.2.1: attributes MUST NOT be released to a TARGET that is
     // not https; the assertion then has its authentication statement alone.
     let attributes = if target_is_https(target) {

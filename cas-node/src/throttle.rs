@@ -150,7 +150,7 @@ impl Throttle {
         let counts = match self.store.count_attempts(&subjects, now).await {
             Ok(counts) => counts,
             Err(e) => {
-                eprintln!("cas_node: login throttle: {e}");
+                tracing::warn!("login throttle: {e}");
                 return match self.policy {
                     FailurePolicy::Closed => Some(Admission::Unavailable),
                     FailurePolicy::Open => None,

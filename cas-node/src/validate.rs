@@ -33,7 +33,7 @@ pub async fn cas1(State(node): State<Arc<Node>>, q: Params) -> Response {
     let answer = match (q.get("ticket"), q.get("service"), q.repeated()) {
         (Some(ticket), Some(service), None) => {
             let renew = q.flag("renew");
-            match validate_ticket(&node, ticket, service, false, renew).await {
+            match validate_ticket(&node, "validate", ticket, service, false, renew).await {
                 Ok(validated) => format!("yes\n{}\n", validated.ticket.claims().principal()),
                 Err(_) => "no\n\n".to_owned(),
             }
@@ -80,8 +80,14 @@ pub async fn validate<const PROXY_TICKETS: bool, const CAS3: bool>(
         ));
     };
     let renew = q.flag("renew");
+    let endpoint = match (PROXY_TICKETS, CAS3) {
+        (false, false) => "serviceValidate",
+        (true, false) => "proxyValidate",
+        (false, true) => "p3/serviceValidate",
+        (true, true) => "p3/proxyValidate",
+    };
     let Validated { ticket, service } =
-        match validate_ticket(&node, ticket, service, PROXY_TICKETS, renew).await {
+        match validate_ticket(&node, endpoint, ticket, service, PROXY_TICKETS, renew).await {
             Ok(validated) => validated,
             Err(failure) => return failed(failure),
         };
@@ -137,6 +143,24 @@ pub struct Validated {
 /// session. A stateless node cannot invalidate anything: a ticket refused
 /// here for its service still validates for its own until it expires.
 pub async fn validate_ticket(
+    node: &Node,
+    endpoint: &'static str,
+    text: &str,
+    service: &str,
+    proxy_tickets: bool,
+    renew: bool,
+) -> Result<Validated, Failure> {
+    let validated = validate_once(node, text, service, proxy_tickets, renew).await;
+    let outcome = match &validated {
+        Ok(_) => "success",
+        Err((code, _)) => code,
+    };
+    node.metrics.validation(endpoint, outcome);
+    validated
+}
+
+/// [`validate_ticket`], uncounted.
+async fn validate_once(
     node: &Node,
     text: &str,
     service: &str,
@@ -264,7 +288,7 @@ pub async fn attributes(
         .attributes_of(auth.principal())
         .await
         .map_err(|Unavailable(why)| {
-            eprintln!("cas_node: {why}");
+            tracing::warn!("{why}");
             (
                 "INTERNAL_ERROR",
                 "the attribute store cannot be read".to_owned(),
@@ -323,7 +347,7 @@ async fn grant_pgt(
             format!("cannot be added: the proxy chain would be too long for a ticket: {e}"),
         ),
         _ => {
-            eprintln!("cas_node: cannot issue a proxy-granting ticket: {e}");
+            tracing::error!("cannot issue a proxy-granting ticket: {e}");
             (
                 "INTERNAL_ERROR",
                 "cannot issue a proxy-granting ticket".to_owned(),
@@ -348,11 +372,11 @@ async fn grant_pgt(
     match delivered {
         Ok(200) => Ok(iou),
         Ok(status) => {
-            eprintln!("cas_node: pgtUrl {url} answered {status}; validation failed");
+            tracing::warn!("pgtUrl {url} answered {status}; validation failed");
             Err(invalid(format!("answered HTTP {status}, not 200")))
         }
         Err(e) => {
-            eprintln!("cas_node: pgtUrl callback to {url} failed ({e}); validation failed");
+            tracing::warn!("pgtUrl callback to {url} failed ({e}); validation failed");
             Err(invalid(
                 "could not be reached over TLS with a trusted certificate".to_owned(),
             ))
@@ -445,7 +469,7 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
             "  <cas:proxySuccess>\n    <cas:proxyTicket>{pt}</cas:proxyTicket>\n  </cas:proxySuccess>\n"
         )),
         Err(e) => {
-            eprintln!("cas_node: cannot issue a proxy ticket: {e}");
+            tracing::error!("cannot issue a proxy ticket: {e}");
             failed("INTERNAL_ERROR", "cannot issue a proxy ticket")
         }
     }
