@@ -7,8 +7,18 @@
 //! connection's request head is read and checked here first, with hyper's
 //! own parser (`httparse`) and stricter limits than hyper's, and refused with
 //! a page when it would not pass; what passes is handed to hyper unchanged.
-//! Every response says `Connection: close`, so each request arrives on a
-//! connection of its own and is checked.
+//!
+//! **Every request is screened, on kept-alive connections too.** The
+//! connection hyper reads ([`Checked`]) hands it one whole, checked request
+//! (head and body) at a time: after the first, the next request is read and
+//! checked in the same way before hyper sees a byte of it, within
+//! [`REQUEST_TIMEOUT`] of its first byte, and a connection may sit idle
+//! between requests for [`KEEP_ALIVE_IDLE`]. A later request that fails the
+//! check or its deadline is never given to hyper: in its place hyper reads
+//! a request of the front's own for [`REFUSED_PATH`], closing the
+//! connection, which [`refused`] answers with the refusal page. Answers
+//! stay in order (hyper may still be answering an earlier request), and the
+//! client gets the same page as on a first request.
 //!
 //! Inside the router, [`answer_everything`] gives a body to whatever would
 //! leave without one (unknown paths, wrong methods), in the endpoint's
@@ -24,7 +34,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    CONNECTION, HeaderValue, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    HeaderValue, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
@@ -46,6 +56,13 @@ const MAX_HEADERS: usize = 64;
 /// client that sends a head and then trickles (or withholds) its body gets
 /// a 408 and its connection back, rather than holding a file descriptor.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a kept-alive connection may wait for its next request. Longer
+/// than any answer takes (a pgtUrl callback has 5 s, the directory 3 s), so
+/// that it never cuts an answer short.
+const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(15);
+/// Where the front sends, in place of a later request it refused, a request
+/// of its own for the refusal page: `REFUSED_PATH` then the status.
+pub const REFUSED_PATH: &str = "/.cas-node/refused/";
 /// Largest body read (a login form, a SAML request); a longer one is
 /// refused with 413 before it is read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -112,12 +129,78 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Fron
     }
 }
 
-/// A connection whose request head was read and checked: the bytes already
-/// read are replayed before the rest of the stream.
+/// A connection whose requests are handed to hyper one whole, checked
+/// request at a time (see the module docs).
 pub struct Checked {
-    read: Vec<u8>,
-    replayed: usize,
     stream: TcpStream,
+    /// Bytes read from the stream and not yet handed to hyper: the checked
+    /// request first, then what came after it.
+    buffer: Vec<u8>,
+    /// How much of `buffer` hyper has been given.
+    replayed: usize,
+    /// How much of `buffer` is checked and may be given.
+    cleared: usize,
+    /// The check of the request after the cleared one.
+    scan: HeadScan,
+    /// When the request being read must be whole (or, before its first
+    /// byte, when the idle connection ends).
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// Whether `deadline` is set for the request being read.
+    armed: bool,
+    /// The client closed, or the idle deadline passed: hyper reads the end.
+    ended: bool,
+    /// Hyper was given the front's request for a refusal page, which closes
+    /// the connection once answered: it reads nothing more.
+    refused: bool,
+}
+
+impl Checked {
+    /// A connection whose first `first` bytes of `buffer` are a checked
+    /// request.
+    fn new(stream: TcpStream, buffer: Vec<u8>, first: usize) -> Checked {
+        Checked {
+            stream,
+            buffer,
+            replayed: 0,
+            cleared: first,
+            scan: HeadScan::default(),
+            deadline: Box::pin(tokio::time::sleep(KEEP_ALIVE_IDLE)),
+            armed: false,
+            ended: false,
+            refused: false,
+        }
+    }
+
+    /// Clears the next request once it is whole and passes; ends the
+    /// connection when it fails. `true` when there is something to give.
+    fn clear_next(&mut self) -> bool {
+        match self.scan.check(&self.buffer) {
+            Some(Ok(body)) if self.buffer.len() >= self.scan.end + body => {
+                self.cleared = self.scan.end + body;
+                self.scan = HeadScan::default();
+                self.armed = false;
+                true
+            }
+            Some(Err(status)) => {
+                self.refuse(status);
+                true
+            }
+            Some(Ok(_)) | None => false,
+        }
+    }
+
+    /// In place of the request being read, hyper gets one for the refusal
+    /// page, and then the end of the connection.
+    fn refuse(&mut self, status: StatusCode) {
+        self.buffer = format!(
+            "GET {REFUSED_PATH}{} HTTP/1.1\r\nHost: refused\r\nConnection: close\r\n\r\n",
+            status.as_u16()
+        )
+        .into_bytes();
+        self.cleared = self.buffer.len();
+        self.refused = true;
+        self.armed = false;
+    }
 }
 
 impl AsyncRead for Checked {
@@ -127,13 +210,80 @@ impl AsyncRead for Checked {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        if let Some(rest) = this.read.get(this.replayed..).filter(|r| !r.is_empty()) {
-            let n = rest.len().min(buf.remaining());
-            buf.put_slice(rest.get(..n).unwrap_or_default());
-            this.replayed += n;
-            return Poll::Ready(Ok(()));
+        loop {
+            if let Some(rest) = this
+                .buffer
+                .get(this.replayed..this.cleared)
+                .filter(|r| !r.is_empty())
+            {
+                let n = rest.len().min(buf.remaining());
+                buf.put_slice(rest.get(..n).unwrap_or_default());
+                this.replayed += n;
+                return Poll::Ready(Ok(()));
+            }
+            // Hyper has the whole cleared request: what follows is the next
+            // one, checked before hyper sees it.
+            this.buffer.drain(..this.cleared);
+            this.replayed = 0;
+            this.cleared = 0;
+            if this.ended {
+                return Poll::Ready(Ok(()));
+            }
+            if this.refused {
+                // Hyper ends the connection once it answers the refusal: an
+                // end read before that would make it drop the answer. It has
+                // KEEP_ALIVE_IDLE to do so.
+                if !this.armed {
+                    let at = tokio::time::Instant::now() + KEEP_ALIVE_IDLE;
+                    this.deadline.as_mut().reset(at);
+                    this.armed = true;
+                }
+                return this.deadline.as_mut().poll(cx).map(Ok);
+            }
+            if this.clear_next() {
+                continue;
+            }
+            let wait = if this.buffer.is_empty() {
+                KEEP_ALIVE_IDLE
+            } else {
+                REQUEST_TIMEOUT
+            };
+            // Idle, or the first bytes of a request came: its clock starts.
+            if !this.armed {
+                let at = tokio::time::Instant::now() + wait;
+                this.deadline.as_mut().reset(at);
+                this.armed = true;
+            }
+            if this.deadline.as_mut().poll(cx).is_ready() {
+                if this.buffer.is_empty() {
+                    // Idle too long: the connection ends, as keep-alive ones do.
+                    this.ended = true;
+                    return Poll::Ready(Ok(()));
+                }
+                this.refuse(StatusCode::REQUEST_TIMEOUT);
+                continue;
+            }
+            let mut chunk = [0_u8; 8192];
+            let mut read = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut this.stream).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) if read.filled().is_empty() => {
+                    // The client closed: a partial request is dropped.
+                    this.ended = true;
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Ok(())) => {
+                    let was_idle = this.buffer.is_empty();
+                    this.buffer.extend_from_slice(read.filled());
+                    if was_idle {
+                        // The request's first bytes: it has REQUEST_TIMEOUT
+                        // from now to be whole.
+                        this.armed = false;
+                    }
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
         }
-        Pin::new(&mut this.stream).poll_read(cx, buf)
     }
 }
 
@@ -165,7 +315,9 @@ async fn screen(mut stream: TcpStream) -> Option<Checked> {
         let mut head = HeadScan::default();
         loop {
             match head.check(&read) {
-                Some(Ok(body_len)) if read.len() >= head.end + body_len => return Some(Ok(())),
+                Some(Ok(body_len)) if read.len() >= head.end + body_len => {
+                    return Some(Ok(head.end + body_len));
+                }
                 Some(Ok(_)) => {}
                 Some(Err(status)) => return Some(Err(status)),
                 None => {}
@@ -179,11 +331,7 @@ async fn screen(mut stream: TcpStream) -> Option<Checked> {
     .await
     .unwrap_or(Some(Err(StatusCode::REQUEST_TIMEOUT)));
     match verdict? {
-        Ok(()) => Some(Checked {
-            read,
-            replayed: 0,
-            stream,
-        }),
+        Ok(first) => Some(Checked::new(stream, read, first)),
         Err(status) => {
             let _ = stream.write_all(&refusal(status)).await;
             let _ = stream.shutdown().await;
@@ -307,10 +455,7 @@ fn check_parsed(request: &httparse::Request<'_, '_>) -> Result<usize, StatusCode
 /// before hyper saw it.
 fn refusal(status: StatusCode) -> Vec<u8> {
     let title = status.canonical_reason().unwrap_or("Bad request");
-    let body = page::document(
-        title,
-        "<p>The server cannot read this request. It may be malformed or too large.</p>",
-    );
+    let body = page::document(title, REFUSAL);
     format!(
         "HTTP/1.1 {} {title}\r\nContent-Type: text/html; charset=utf-8\r\n\
          Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\
@@ -323,10 +468,31 @@ fn refusal(status: StatusCode) -> Vec<u8> {
     .into_bytes()
 }
 
+/// `GET REFUSED_PATH{status}`: the refusal page of a later request the
+/// front refused on a kept-alive connection (see the module docs). A client
+/// asking for it directly gets a page and nothing else.
+pub async fn refused(axum::extract::Path(status): axum::extract::Path<u16>) -> Response {
+    let status = match StatusCode::from_u16(status) {
+        Ok(
+            status @ (StatusCode::BAD_REQUEST
+            | StatusCode::REQUEST_TIMEOUT
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::URI_TOO_LONG
+            | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+        ) => status,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let title = status.canonical_reason().unwrap_or("Bad request");
+    page::html(status, title, REFUSAL, HeaderMap::new())
+}
+
+/// What a refusal page says.
+const REFUSAL: &str =
+    "<p>The server cannot read this request. It may be malformed or too large.</p>";
+
 /// Gives a body to any error answer that has none, in the language of the
-/// endpoint asked (CAS XML, CAS 1.0 text, SAML, or HTML), puts the security
-/// headers on every answer, and closes every connection after its answer
-/// (see the module docs).
+/// endpoint asked (CAS XML, CAS 1.0 text, SAML, or HTML), and puts the
+/// security headers on every answer.
 pub async fn answer_everything(
     State(node): State<Arc<Node>>,
     request: Request,
@@ -360,7 +526,6 @@ pub async fn answer_everything(
         response
     };
     let headers = response.headers_mut();
-    headers.insert(CONNECTION, HeaderValue::from_static("close"));
     security_headers(headers);
     if over_tls {
         // Behind TLS, browsers must never come back over plain HTTP: a
@@ -536,6 +701,97 @@ mod tests {
         assert!(
             answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"),
             "{answer}"
+        );
+    }
+
+    /// What hyper reads through a [`Checked`] connection on which the
+    /// client sent `sent` and then kept the connection open (time runs
+    /// paused: a deadline passes as soon as nothing else can happen).
+    async fn hyper_reads(sent: &[u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        client.write_all(sent).await.unwrap();
+        let mut checked = Checked::new(stream, Vec::new(), 0);
+        let mut read = Vec::new();
+        checked.read_to_end(&mut read).await.unwrap();
+        drop(client);
+        String::from_utf8(read).unwrap()
+    }
+
+    const FIRST: &str = "GET /cas/login HTTP/1.1\r\nHost: a\r\n\r\n";
+    const SECOND: &str = "POST /cas/login HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\na=b&c";
+
+    /// The request hyper reads in place of one the front refused.
+    fn refused_request(status: u16) -> String {
+        format!("GET {REFUSED_PATH}{status} HTTP/1.1\r\nHost: refused\r\nConnection: close\r\n\r\n")
+    }
+
+    /// On a kept-alive connection every request is screened: hyper gets the
+    /// good ones whole, then, in place of the first that fails, the front's
+    /// request for the refusal page and the end of the connection: never a
+    /// byte of the bad request or of what follows.
+    #[tokio::test(start_paused = true)]
+    async fn every_request_on_a_connection_is_screened() {
+        let good = format!("{FIRST}{SECOND}");
+        assert_eq!(hyper_reads(good.as_bytes()).await, good);
+        for (bad, status) in [
+            ("GET /cas/\0 HTTP/1.1\r\n\r\n", 400),
+            (
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                400,
+            ),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+                400,
+            ),
+            ("POST / HTTP/1.1\r\nContent-Length: 70000\r\n\r\n", 413),
+        ] {
+            let sent = format!("{FIRST}{SECOND}{bad}{FIRST}");
+            assert_eq!(
+                hyper_reads(sent.as_bytes()).await,
+                format!("{good}{}", refused_request(status)),
+                "{bad:?}"
+            );
+        }
+        let long = format!(
+            "{FIRST}GET /?q={} HTTP/1.1\r\n\r\n",
+            "a".repeat(MAX_REQUEST_LINE)
+        );
+        assert_eq!(
+            hyper_reads(long.as_bytes()).await,
+            format!("{FIRST}{}", refused_request(414))
+        );
+    }
+
+    /// A later request whose body does not come gets 408 at its deadline
+    /// (hyper gets the front's request for the page, never the partial
+    /// one); an idle connection ends at its own.
+    #[tokio::test(start_paused = true)]
+    async fn a_later_request_that_does_not_come_whole_gets_408_and_idle_ends() {
+        let started = tokio::time::Instant::now();
+        let partial =
+            format!("{FIRST}POST /cas/login HTTP/1.1\r\nContent-Length: 60000\r\n\r\nabc");
+        assert_eq!(
+            hyper_reads(partial.as_bytes()).await,
+            format!("{FIRST}{}", refused_request(408))
+        );
+        // The 408's request at REQUEST_TIMEOUT; with no hyper here to answer
+        // it and close, the connection ends KEEP_ALIVE_IDLE later.
+        let ended = REQUEST_TIMEOUT + KEEP_ALIVE_IDLE;
+        assert!(
+            started.elapsed() >= ended && started.elapsed() < ended + Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        let started = tokio::time::Instant::now();
+        assert_eq!(hyper_reads(FIRST.as_bytes()).await, FIRST);
+        assert!(
+            started.elapsed() >= KEEP_ALIVE_IDLE,
+            "{:?}",
+            started.elapsed()
         );
     }
 

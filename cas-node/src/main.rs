@@ -80,7 +80,12 @@ fn routes(node: Arc<Node>) -> Router {
     } else {
         Router::new().nest(&node.flags.context, cas)
     };
-    let app = app.route("/health", get(health).with_state(Arc::clone(&node)));
+    let app = app
+        .route("/health", get(health).with_state(Arc::clone(&node)))
+        .route(
+            &format!("{}{{status}}", front::REFUSED_PATH),
+            get(front::refused),
+        );
     // Unknown paths and wrong methods get a page (front::answer_everything),
     // and so does a panic.
     app.fallback(|| async { StatusCode::NOT_FOUND })

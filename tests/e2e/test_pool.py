@@ -448,11 +448,45 @@ def raw_request(node, data):
     with socket.create_connection((host, int(port)), timeout=TIMEOUT) as conn:
         conn.sendall(data)
         received = b""
-        while chunk := conn.recv(65536):
+        # The connection stays open after a good request (keep-alive): the
+        # answer ends where its Content-Length says, or where the node closes.
+        while True:
+            head, blank, body = received.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length: *(\d+)\r?$", head) if blank else None
+            if length and len(body) >= int(length.group(1)):
+                break
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
             received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
     status = int(head.split(b" ")[1])
     return status, head.decode("latin-1"), body
+
+
+def test_a_kept_alive_connection_screens_every_request(pool):
+    """Connections stay open between requests, and every request on them is
+    screened as the first is: a bad one never reaches hyper (no empty-bodied
+    400 for mod_auth_cas to crash on) and gets the refusal page, in order
+    after the answers before it, and the connection closes."""
+    node = pool.nodes[0]
+    path = urlsplit(node.url).path
+    host, port = urlsplit(node.url).netloc.split(":")
+    good = f"GET {path}validate?ticket=ST-1&service=a HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    bad = f"GET {path}serviceValidate?ticket=\0 HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as conn:
+        conn.sendall(good + good + bad + good)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 3, received
+    assert all(a.startswith(b"200 OK\r\n") and a.endswith(b"\r\n\r\nno\n\n") for a in answers[:2])
+    refused = answers[2].decode("latin-1")
+    assert refused.startswith("400 Bad Request\r\n") and "<html" in refused, refused
+    assert "x-content-type-options: nosniff" in refused.lower()
+    status, _, body = raw_request(node, bad)
+    assert status == 400 and b"<html" in body
 
 
 def test_every_answer_has_a_body(pool):
