@@ -447,23 +447,10 @@ fn tls_config(ca: Option<&Path>) -> Result<ClientConfig, String> {
         let _ = roots.add(cert);
     }
     if let Some(file) = ca {
-        let pem = std::fs::read(file)
-            .map_err(|e| format!("cannot read --ldap-ca {}: {e}", file.display()))?;
-        let before = roots.len();
-        for item in ureq::tls::parse_pem(&pem) {
-            match item {
-                Ok(ureq::tls::PemItem::Certificate(cert)) => roots
-                    .add(CertificateDer::from(cert.der().to_vec()))
-                    .map_err(|e| format!("--ldap-ca {}: {e}", file.display()))?,
-                Ok(_) => {}
-                Err(e) => return Err(format!("--ldap-ca {}: {e}", file.display())),
-            }
-        }
-        if roots.len() == before {
-            return Err(format!(
-                "--ldap-ca {}: no certificate in it",
-                file.display()
-            ));
+        for cert in crate::pem::certificates("--ldap-ca", file)? {
+            roots
+                .add(CertificateDer::from(cert.der().to_vec()))
+                .map_err(|e| format!("--ldap-ca {}: {e}", file.display()))?;
         }
     }
     ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))

@@ -34,7 +34,7 @@ use node::Node;
 use pool_state::PoolState;
 use registry::Registry;
 use tower_http::catch_panic::CatchPanicLayer;
-use ureq::tls::{Certificate, PemItem, RootCerts, parse_pem};
+use ureq::tls::{Certificate, RootCerts};
 
 mod accounts;
 mod apereo;
@@ -48,6 +48,7 @@ mod login;
 mod metrics;
 mod node;
 mod page;
+mod pem;
 mod pool_state;
 mod registry;
 mod request;
@@ -290,22 +291,7 @@ fn callback_roots(files: &[PathBuf]) -> Result<(RootCerts, String), String> {
         .collect();
     let system = roots.len();
     for file in files {
-        let pem = std::fs::read(file)
-            .map_err(|e| format!("cannot read --proxy-ca {}: {e}", file.display()))?;
-        let before = roots.len();
-        for item in parse_pem(&pem) {
-            match item {
-                Ok(PemItem::Certificate(cert)) => roots.push(cert),
-                Ok(_) => {}
-                Err(e) => return Err(format!("--proxy-ca {}: {e}", file.display())),
-            }
-        }
-        if roots.len() == before {
-            return Err(format!(
-                "--proxy-ca {}: no certificate in it",
-                file.display()
-            ));
-        }
+        roots.extend(pem::certificates("--proxy-ca", file)?);
     }
     if roots.is_empty() {
         return Ok((

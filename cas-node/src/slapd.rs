@@ -7,11 +7,14 @@
 
 use std::collections::HashSet;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ldap3::{LdapConnAsync, dn_escape};
+
+#[path = "../../tests/common/test_ca.rs"]
+mod test_ca;
 
 pub const BASE: &str = "dc=example,dc=edu";
 pub const ADMIN: &str = "cn=admin,dc=example,dc=edu";
@@ -37,7 +40,7 @@ impl Slapd {
     pub async fn start() -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        certificates(d);
+        test_ca::issue(d);
         std::fs::create_dir(d.join("db")).unwrap();
         let path = |f: &str| d.join(f).display().to_string();
         let config = format!(
@@ -269,77 +272,4 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// A test CA and a certificate for 127.0.0.1 it signed.
-fn certificates(d: &Path) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(d)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=test CA",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &ec,
-            &[
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-        ]
-        .concat(),
-    );
-    std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
 }
