@@ -83,6 +83,12 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// A `CONFIG GET` answer that is not the setting (refused by the server, a
+/// managed Redis that renames or forbids `CONFIG`).
+fn refused_config(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("CONFIG GET maxmemory-policy was refused: {e}"))
+}
+
 fn unavailable(e: &RedisError) -> StoreError {
     // The error's text names the command and the server, never a value.
     StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.category()))
@@ -143,6 +149,45 @@ impl RedisStore {
             timeout,
             spend_and_record: Script::new(SPEND_AND_RECORD),
         })
+    }
+
+    /// The `maxmemory-policy` of the Redis server, or of every primary of a
+    /// cluster, as (server, policy). The store is only sound on
+    /// `noeviction`: a server that evicts keys under memory pressure can
+    /// drop a spent mark or an ended session, and the ticket or session is
+    /// accepted again, silently. A server that refuses `CONFIG GET` (some
+    /// managed Redis) answers an error.
+    pub async fn eviction_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut get = redis::cmd("CONFIG");
+        get.arg("GET").arg("maxmemory-policy");
+        let answers: Vec<(String, redis::Value)> = match self.connection.clone() {
+            Connection::Single(mut c) => {
+                let value = self.within_timeout(get.query_async(&mut c)).await?;
+                vec![("the server".to_owned(), value)]
+            }
+            Connection::Cluster(mut c) => {
+                use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
+                let every_primary =
+                    RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+                let by_node = self
+                    .within_timeout(c.route_command(get, every_primary))
+                    .await?;
+                redis::from_redis_value(by_node).map_err(refused_config)?
+            }
+        };
+        answers
+            .into_iter()
+            .map(|(server, value)| {
+                let mut config: std::collections::HashMap<String, String> =
+                    redis::from_redis_value(value).map_err(refused_config)?;
+                config
+                    .remove("maxmemory-policy")
+                    .map(|policy| (server, policy))
+                    .ok_or_else(|| {
+                        StoreError::Unavailable("CONFIG GET maxmemory-policy: no answer".to_owned())
+                    })
+            })
+            .collect()
     }
 
     /// Runs `pipe` in one round trip, within the timeout.

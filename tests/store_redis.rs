@@ -94,6 +94,52 @@ fn two_nodes_share_one_redis() {
     });
 }
 
+/// Every maxmemory-policy Redis has is read as set: the node refuses to run
+/// on any but noeviction (an evicted spent mark or ended session would be
+/// accepted again, silently).
+#[test]
+fn the_eviction_policy_is_read_as_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        for policy in [
+            "allkeys-lru",
+            "allkeys-lfu",
+            "allkeys-random",
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+            "volatile-ttl",
+            "noeviction",
+        ] {
+            assert_eq!(
+                server.cli(&["CONFIG", "SET", "maxmemory-policy", policy]),
+                "OK"
+            );
+            assert_eq!(
+                store.eviction_policies().await,
+                Ok(vec![("the server".to_owned(), policy.to_owned())])
+            );
+        }
+    });
+    // A server that does not allow CONFIG (as some managed Redis do).
+    let renamed = tempfile::tempdir().unwrap();
+    let locked = Server::start(renamed.path(), &["--rename-command", "CONFIG", ""]);
+    rt.block_on(async {
+        let store = RedisStore::single(&locked.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.eviction_policies().await,
+            Err(StoreError::Unavailable(_))
+        ));
+    });
+}
+
 #[test]
 fn a_session_keeps_its_last_records_only() {
     use cas_ticket_codec::store::MAX_RECORDS_PER_SESSION;
@@ -271,6 +317,25 @@ fn a_redis_cluster_of_three_masters() {
         for _ in 0..12 {
             contract(&node1, &node2).await;
         }
+        // The policy of every master is read: one that evicts is seen.
+        let policies = node2.eviction_policies().await.unwrap();
+        assert_eq!(policies.len(), 3, "{policies:?}");
+        assert!(
+            policies.iter().all(|(_, p)| p == "noeviction"),
+            "{policies:?}"
+        );
+        assert_eq!(
+            servers[1].cli(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"]),
+            "OK"
+        );
+        let policies = node1.eviction_policies().await.unwrap();
+        let evicting: Vec<_> = policies.iter().filter(|(_, p)| p != "noeviction").collect();
+        assert_eq!(evicting.len(), 1, "{policies:?}");
+        assert_eq!(evicting[0].1, "volatile-lru");
+        assert!(
+            evicting[0].0.ends_with(&servers[1].port.to_string()),
+            "{policies:?}"
+        );
     });
     let spread: Vec<u64> = servers
         .iter()
