@@ -162,7 +162,17 @@ impl RedisStore {
         get.arg("GET").arg("maxmemory-policy");
         let answers: Vec<(String, redis::Value)> = match self.connection.clone() {
             Connection::Single(mut c) => {
-                let value = self.within_timeout(get.query_async(&mut c)).await?;
+                let asked = tokio::time::timeout(self.timeout, get.query_async(&mut c))
+                    .await
+                    .map_err(|_| StoreError::Timeout)?;
+                let value = match asked {
+                    Ok(value) => value,
+                    // The server answered, and said no.
+                    Err(e) if !e.is_io_error() && !e.is_connection_refusal() => {
+                        return Err(refused_config(e));
+                    }
+                    Err(e) => return Err(unavailable(&e)),
+                };
                 vec![("the server".to_owned(), value)]
             }
             Connection::Cluster(mut c) => {

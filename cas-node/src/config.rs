@@ -153,6 +153,12 @@ pub struct Flags {
     /// stateless node would.
     #[arg(long, value_enum, default_value = "closed")]
     pub store_failure: StoreFailure,
+    /// Skip the check that the Redis store evicts nothing
+    /// (`maxmemory-policy noeviction`), for a managed Redis that forbids
+    /// `CONFIG GET` and guarantees the policy. With any other policy a full
+    /// Redis silently forgets spent tickets and ended sessions.
+    #[arg(long, requires = "store")]
+    pub store_assume_noeviction: bool,
     /// The address (or CIDR block) of a load balancer in front of the node
     /// (repeat for more). Only from these is `X-Forwarded-For` believed for
     /// the client's address (login throttling, logs) and

@@ -262,6 +262,7 @@ async fn open_store(flags: &Flags, metrics: &Metrics) -> Result<Option<PoolState
         timeout,
         policy,
         metrics.store_seconds.clone(),
+        flags.store_assume_noeviction,
     )
     .await?;
     if state.is_some() {

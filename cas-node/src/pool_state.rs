@@ -35,11 +35,52 @@ const LOGOUT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 pub struct PoolState {
     store: Arc<dyn Store>,
     policy: FailurePolicy,
+    /// The Redis whose eviction policy `/health` checks (none for
+    /// `memory`, or with `--store-assume-noeviction`).
+    redis: Option<Arc<RedisStore>>,
+}
+
+/// Why a Redis's eviction policy is not known to be `noeviction`.
+enum Unchecked {
+    /// It evicts: the store would silently forget.
+    Evicts(String),
+    /// It answered but would not say.
+    Refused(String),
+    /// It did not answer.
+    Unanswered(String),
+}
+
+/// Whether every server of `redis` keeps every key until it expires.
+async fn no_eviction(redis: &RedisStore) -> Result<(), Unchecked> {
+    let policies = redis.eviction_policies().await.map_err(|e| match e {
+        StoreError::Unavailable(why) if why.starts_with("CONFIG GET") => {
+            Unchecked::Refused(format!(
+                "the ticket store will not say whether it evicts keys ({why}); set \
+             maxmemory-policy noeviction, and give --store-assume-noeviction where the \
+             provider forbids CONFIG and guarantees it"
+            ))
+        }
+        other => Unchecked::Unanswered(format!(
+            "cannot read the ticket store's maxmemory-policy: {other}"
+        )),
+    })?;
+    match policies.iter().find(|(_, policy)| policy != "noeviction") {
+        Some((server, policy)) => Err(Unchecked::Evicts(format!(
+            "the ticket store evicts keys ({server}: maxmemory-policy {policy}): a spent ticket \
+             or an ended session could be evicted and accepted again. Set maxmemory-policy \
+             noeviction (CONFIG SET maxmemory-policy noeviction, and in redis.conf)"
+        ))),
+        None => Ok(()),
+    }
 }
 
 impl PoolState {
     /// Opens the store `--store` names: `memory`, `redis://…`, `rediss://…`,
-    /// or several seeds of a Redis Cluster with `--store-cluster`.
+    /// or several seeds of a Redis Cluster with `--store-cluster`. A Redis
+    /// that answers with an eviction policy other than `noeviction` is
+    /// refused, as is one that refuses to say, unless `assume_noeviction`
+    /// (the operator vouches for it); one that does not answer yet is
+    /// checked again at every `/health`.
     pub async fn open(
         urls: &[String],
         cluster: bool,
@@ -47,27 +88,46 @@ impl PoolState {
         timeout: StdDuration,
         policy: FailurePolicy,
         latency: Latency,
+        assume_noeviction: bool,
     ) -> Result<Option<PoolState>, String> {
-        let store: Arc<dyn Store> = match urls {
+        let redis = match urls {
             [] => return Ok(None),
-            [memory] if memory == "memory" => Arc::new(MemoryStore::new(MEMORY_STORE_ENTRIES)),
-            _ if cluster => Arc::new(
+            [memory] if memory == "memory" => None,
+            _ if cluster => Some(Arc::new(
                 RedisStore::cluster(urls, timeout, ca)
                     .await
                     .map_err(|e| format!("cannot reach the Redis Cluster: {e}"))?,
-            ),
-            [url] => Arc::new(
+            )),
+            [url] => Some(Arc::new(
                 RedisStore::single(url, timeout, ca)
                     .await
                     .map_err(|e| format!("cannot use the store {}: {e}", redact(url)))?,
-            ),
+            )),
             _ => return Err("several --store URLs need --store-cluster".to_owned()),
+        };
+        let store: Arc<dyn Store> = match &redis {
+            Some(redis) => Arc::clone(redis) as Arc<dyn Store>,
+            None => Arc::new(MemoryStore::new(MEMORY_STORE_ENTRIES)),
         };
         let store = Arc::new(TimedStore {
             inner: store,
             latency,
         });
-        Ok(Some(PoolState { store, policy }))
+        let checked = redis.filter(|_| !assume_noeviction);
+        if let Some(redis) = &checked {
+            match no_eviction(redis).await {
+                Ok(()) => {}
+                Err(Unchecked::Evicts(why) | Unchecked::Refused(why)) => return Err(why),
+                Err(Unchecked::Unanswered(why)) => {
+                    tracing::warn!("{why}; /health checks it again until it answers")
+                }
+            }
+        }
+        Ok(Some(PoolState {
+            store,
+            policy,
+            redis: checked,
+        }))
     }
 
     /// The store, and what to do when it cannot answer (for the login
@@ -150,7 +210,16 @@ impl PoolState {
             .session_ended(probe)
             .await
             .map(drop)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // A Redis restarted, failed over or reconfigured may evict now.
+        match &self.redis {
+            Some(redis) => no_eviction(redis).await.map_err(|e| match e {
+                Unchecked::Evicts(why) | Unchecked::Refused(why) | Unchecked::Unanswered(why) => {
+                    why
+                }
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Whether the session of a TGT or PGT is still live. A store that

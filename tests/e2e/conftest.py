@@ -300,9 +300,10 @@ class RedisServer:
     """A redis-server on a free loopback port (Debian's, from
     tests/install-packages), no persistence; stopped by its pid."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra=()):
         self.port = free_port()
         self.workdir = workdir
+        self.extra = list(extra)
         self.process = None
         self.start()
 
@@ -314,7 +315,7 @@ class RedisServer:
         try:
             self.process = subprocess.Popen(
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+                 "--save", "", "--appendonly", "no", "--dir", str(self.workdir), *self.extra],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
             )
         except FileNotFoundError:
@@ -418,7 +419,8 @@ def own_pool(tmp_path, callbacks):
     pools = []
 
     def start(size=3, extra_args=(), env=None, services=None, throttled=False):
-        workdir = tmp_path / f"pool{len(pools) + 1}"
+        # Counted by directory: a pool that failed to start has one too.
+        workdir = tmp_path / f"pool{len(list(tmp_path.glob('pool*'))) + 1}"
         workdir.mkdir()
         if services is None:
             services = default_services([callbacks.base])
