@@ -160,11 +160,15 @@ impl RedisStore {
     pub async fn eviction_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut get = redis::cmd("CONFIG");
         get.arg("GET").arg("maxmemory-policy");
-        let answers: Vec<(String, redis::Value)> = match self.connection.clone() {
-            Connection::Single(mut c) => {
-                let asked = tokio::time::timeout(self.timeout, get.query_async(&mut c))
-                    .await
-                    .map_err(|_| StoreError::Timeout)?;
+        let answers: Vec<(String, redis::Value)> = match &self.connection {
+            Connection::Single(c) => {
+                let asked = self
+                    .retried_raw(|| {
+                        let mut c = c.clone();
+                        let get = get.clone();
+                        async move { get.query_async(&mut c).await }
+                    })
+                    .await?;
                 let value = match asked {
                     Ok(value) => value,
                     // The server answered, and said no.
@@ -175,12 +179,16 @@ impl RedisStore {
                 };
                 vec![("the server".to_owned(), value)]
             }
-            Connection::Cluster(mut c) => {
+            Connection::Cluster(c) => {
                 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
-                let every_primary =
-                    RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
                 let by_node = self
-                    .within_timeout(c.route_command(get, every_primary))
+                    .retried(|| {
+                        let mut c = c.clone();
+                        let get = get.clone();
+                        let every_primary =
+                            RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+                        async move { c.route_command(get, every_primary).await }
+                    })
                     .await?;
                 redis::from_redis_value(by_node).map_err(refused_config)?
             }
@@ -202,13 +210,13 @@ impl RedisStore {
 
     /// Runs `pipe` in one round trip, within the timeout.
     async fn run<T: redis::FromRedisValue>(&self, pipe: &Pipeline) -> Result<T, StoreError> {
-        let call = async {
+        self.retried(|| async {
             match self.connection.clone() {
                 Connection::Single(mut c) => pipe.query_async(&mut c).await,
                 Connection::Cluster(mut c) => pipe.query_async(&mut c).await,
             }
-        };
-        self.within_timeout(call).await
+        })
+        .await
     }
 
     /// Runs `script` (one round trip, `EVALSHA`; a server that does not
@@ -217,23 +225,45 @@ impl RedisStore {
         &self,
         script: &redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        let call = async {
+        self.retried(|| async {
             match self.connection.clone() {
                 Connection::Single(mut c) => script.invoke_async(&mut c).await,
                 Connection::Cluster(mut c) => script.invoke_async(&mut c).await,
             }
-        };
-        self.within_timeout(call).await
+        })
+        .await
     }
 
-    async fn within_timeout<T>(
+    /// `call`, within the timeout; once more, within what is left of it,
+    /// when the connection turns out to be broken (Redis restarted: the old
+    /// socket is closed, and the client has just reconnected). Retrying
+    /// errs on the safe side: if the first attempt did reach Redis before
+    /// the connection broke, the retry finds its own spent mark and the
+    /// ticket is refused as replayed, never accepted twice.
+    async fn retried<T, F: Future<Output = redis::RedisResult<T>>>(
         &self,
-        call: impl Future<Output = redis::RedisResult<T>>,
+        call: impl Fn() -> F,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| StoreError::Timeout)?
-            .map_err(|e| unavailable(&e))
+        self.retried_raw(call).await?.map_err(|e| unavailable(&e))
+    }
+
+    /// [`RedisStore::retried`], with Redis's own error kept: only running
+    /// out of time is a [`StoreError`] here.
+    async fn retried_raw<T, F: Future<Output = redis::RedisResult<T>>>(
+        &self,
+        call: impl Fn() -> F,
+    ) -> Result<redis::RedisResult<T>, StoreError> {
+        let started = tokio::time::Instant::now();
+        match tokio::time::timeout(self.timeout, call()).await {
+            Err(_) => Err(StoreError::Timeout),
+            Ok(Err(e)) if e.is_connection_dropped() || e.is_io_error() => {
+                let left = self.timeout.saturating_sub(started.elapsed());
+                tokio::time::timeout(left, call())
+                    .await
+                    .map_err(|_| StoreError::Timeout)
+            }
+            Ok(answer) => Ok(answer),
+        }
     }
 }
 

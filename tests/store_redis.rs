@@ -268,6 +268,44 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
     });
 }
 
+/// After Redis restarts, the first call on the old connection meets a
+/// closed socket: the store reconnects and the call succeeds (the outside
+/// run saw 18 of 18 first calls fail).
+#[test]
+fn the_first_call_after_a_restart_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        for round in 0..5 {
+            let (_, ticket) = st(None);
+            assert_eq!(
+                store.spend(&use_of(&ticket), None).await,
+                Ok(Verdict::First),
+                "round {round}"
+            );
+            server.stop();
+            server.restart();
+            // Give the old connection time to see nothing: the next call is
+            // the first to find it closed.
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+            let (_, next) = st(None);
+            assert_eq!(
+                store.spend(&use_of(&next), None).await,
+                Ok(Verdict::First),
+                "round {round}: the first call after the restart"
+            );
+            assert_eq!(
+                store.session_ended(SessionId::generate().unwrap()).await,
+                Ok(false)
+            );
+        }
+    });
+}
+
 #[test]
 fn a_redis_cluster_of_three_masters() {
     let dir = tempfile::tempdir().unwrap();
