@@ -56,7 +56,11 @@ pub async fn form(State(node): State<Arc<Node>>, query: Params, headers: HeaderM
     let now = OffsetDateTime::now_utc();
 
     let cookie = page::tgt_from(&headers);
-    let session = live_session(&node, cookie.as_deref(), now).await;
+    let session = match live_session(&node, cookie.as_deref(), now).await {
+        SsoSession::Live(tgt) => Some(*tgt),
+        SsoSession::Gone => None,
+        SsoSession::Unknown => return session_unknown(),
+    };
     if let (Some(tgt), false) = (&session, renew) {
         return match service {
             // CAS 3.0 §2.2.1 `warn`: single sign-on must not be transparent;
@@ -487,25 +491,48 @@ fn wants_warning(headers: &HeaderMap) -> bool {
     page::cookie(headers, WARN_COOKIE).is_some_and(|v| v == "true")
 }
 
-/// The TGT of the `CASTGC` cookie, if it validates and its session is
-/// live: with --store, a session ended by a logout on any node is no
-/// session.
-async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) -> Option<Ticket> {
-    let tgt = node.codec().decode_kind(cookie?, Kind::Tgt, now).ok()?;
-    if let Some(state) = &node.state
-        && state
-            .live(tgt.claims().session().map(|s| s.id()))
-            .await
-            .is_err()
-    {
-        return None;
+/// What the `CASTGC` cookie is worth.
+enum SsoSession {
+    /// Its TGT validates and its session is live.
+    Live(Box<Ticket>),
+    /// No cookie, a TGT that does not validate, or (with --store) a session
+    /// ended by a logout on any node: the cookie is cleared.
+    Gone,
+    /// The store cannot say whether the session ended (and fails closed):
+    /// no single sign-on now, but the cookie is kept, so that the session
+    /// goes on once the store is back.
+    Unknown,
+}
+
+/// The session of the `CASTGC` cookie.
+async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) -> SsoSession {
+    let Some(tgt) = cookie.and_then(|c| node.codec().decode_kind(c, Kind::Tgt, now).ok()) else {
+        return SsoSession::Gone;
+    };
+    let checked = match (&node.state, &node.baseline, cookie) {
+        (Some(state), _, _) => state.live(tgt.claims().session().map(|s| s.id())).await,
+        (None, Some(baseline), Some(cookie)) => baseline.held(cookie).await,
+        _ => Ok(()),
+    };
+    match checked {
+        Ok(()) => SsoSession::Live(Box::new(tgt)),
+        Err(("INTERNAL_ERROR", _)) => SsoSession::Unknown,
+        Err(_) => SsoSession::Gone,
     }
-    if let Some(baseline) = &node.baseline
-        && baseline.held(cookie?).await.is_err()
-    {
-        return None;
-    }
-    Some(tgt)
+}
+
+/// The page for a session the store cannot check now: 503, and the
+/// cookie left alone.
+fn session_unknown() -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(RETRY_AFTER, HeaderValue::from_static("5"));
+    page::html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again shortly",
+        "<p>The server cannot check your session right now. Try again in a few \
+         seconds; you stay logged in.</p>",
+        headers,
+    )
 }
 
 /// `warn`: the page that asks before a single sign-on. Continuing posts
@@ -552,8 +579,11 @@ fn confirm_page(node: &Node, target: &Target, session: &Claims) -> Response {
 async fn confirmed(node: &Node, headers: &HeaderMap, service: Option<Target>) -> Response {
     let now = OffsetDateTime::now_utc();
     let cookie = page::tgt_from(headers);
-    let (Some(tgt), Some(target)) = (live_session(node, cookie.as_deref(), now).await, service)
-    else {
+    let session = live_session(node, cookie.as_deref(), now).await;
+    if let SsoSession::Unknown = session {
+        return session_unknown();
+    }
+    let (SsoSession::Live(tgt), Some(target)) = (session, service) else {
         return login_page(
             node,
             StatusCode::OK,

@@ -56,3 +56,28 @@ def test_the_operator_may_vouch_for_a_redis_that_hides_its_policy(own_pool, tmp_
         assert requests.get(urljoin(node.url, "/health"), timeout=TIMEOUT).status_code == 200
     finally:
         hidden.stop()
+
+
+def test_a_store_outage_keeps_the_sso_cookie(own_pool, redis_server):
+    """With --store-failure closed, a session the store cannot check gets
+    "try again shortly" (503), not a login form, and the cookie stays: once
+    Redis is back, single sign-on goes on without a password (issue 22: 262
+    of 264 users lost their cookie in a 30 s outage)."""
+    from conftest import APP
+    from test_pool import login, sso, ticket_from
+
+    [node] = own_pool(size=1, extra_args=["--store", redis_server.url,
+                                          "--store-timeout", "300ms"]).nodes
+    session, _ = login(node, APP)
+    redis_server.stop()
+    answer = sso(node, APP, session)
+    assert answer.status_code == 503, answer.text
+    assert "Try again" in answer.text and answer.headers["Retry-After"] == "5"
+    assert "CASTGC" not in answer.headers.get("Set-Cookie", ""), answer.headers
+    assert "CASTGC" in session.cookies
+    redis_server.start()
+    deadline = time.monotonic() + TIMEOUT
+    while (answer := sso(node, APP, session)).status_code != 302:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.1)
+    assert ticket_from(answer, APP).startswith("ST-")
