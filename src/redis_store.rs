@@ -89,9 +89,32 @@ fn refused_config(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("CONFIG GET maxmemory-policy was refused: {e}"))
 }
 
+/// What a Redis error means for the store, in words that tell apart a
+/// server that is down, one that is full and one whose keys someone else
+/// wrote; never a value.
 fn unavailable(e: &RedisError) -> StoreError {
-    // The error's text names the command and the server, never a value.
-    StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.category()))
+    // A pipeline's error holds the errors of its commands: the first names
+    // the cause.
+    let code = e.code().map(str::to_owned).or_else(|| {
+        e.clone()
+            .into_server_errors()
+            .and_then(|errors| errors.first().map(|(_, error)| error.code().to_owned()))
+    });
+    match code.as_deref() {
+        // maxmemory reached under noeviction: writes are refused.
+        Some("OOM") => StoreError::Full,
+        Some("WRONGTYPE") => StoreError::Unavailable(
+            "a key of the store holds another type (does something else write to this Redis?)"
+                .to_owned(),
+        ),
+        _ if e.is_connection_refusal() => {
+            StoreError::Unavailable("Redis is down: the connection was refused".to_owned())
+        }
+        _ if e.is_io_error() || e.is_connection_dropped() => {
+            StoreError::Unavailable(format!("Redis is unreachable: {:?}", e.kind()))
+        }
+        _ => StoreError::Unavailable(format!("{:?}: {}", e.kind(), e.category())),
+    }
 }
 
 impl RedisStore {

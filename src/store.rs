@@ -68,7 +68,9 @@ pub enum StoreError {
     Timeout,
     /// The store is unreachable or failed; the text says how (no secrets).
     Unavailable(String),
-    /// An in-process store is at its bound and nothing in it has expired.
+    /// The store is out of memory: an in-process store at its bound with
+    /// nothing expired, or a Redis at `maxmemory` under `noeviction`, which
+    /// refuses writes. Nothing can be spent or ended until memory frees.
     Full,
 }
 
@@ -77,7 +79,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Timeout => f.write_str("the ticket store did not answer in time"),
             StoreError::Unavailable(why) => write!(f, "the ticket store is unavailable: {why}"),
-            StoreError::Full => f.write_str("the in-process ticket store is full"),
+            StoreError::Full => f.write_str("the ticket store is full: it refuses writes"),
         }
     }
 }

@@ -306,6 +306,48 @@ fn the_first_call_after_a_restart_succeeds() {
     });
 }
 
+/// A Redis at maxmemory under noeviction refuses writes: the store says it
+/// is full (not "unavailable", and not an "extension error"), and a down
+/// one says it is down.
+#[test]
+fn full_and_down_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let rt = runtime();
+    rt.block_on(async {
+        let store = RedisStore::single(&server.url(), TIMEOUT, None)
+            .await
+            .unwrap();
+        let (_, ticket) = st(None);
+        let used: u64 = server
+            .cli(&["INFO", "memory"])
+            .lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let limit = (used + 1024).to_string();
+        assert_eq!(server.cli(&["CONFIG", "SET", "maxmemory", &limit]), "OK");
+        server.cli(&["SET", "ballast", &"x".repeat(64 * 1024)]);
+        assert_eq!(
+            store.spend(&use_of(&ticket), None).await,
+            Err(StoreError::Full)
+        );
+        assert_eq!(
+            StoreError::Full.to_string(),
+            "the ticket store is full: it refuses writes"
+        );
+        assert_eq!(server.cli(&["CONFIG", "SET", "maxmemory", "0"]), "OK");
+        server.stop();
+        let down = store.spend(&use_of(&ticket), None).await;
+        assert!(
+            matches!(&down, Err(StoreError::Unavailable(why)) if why.starts_with("Redis is")),
+            "{down:?}"
+        );
+    });
+}
+
 #[test]
 fn a_redis_cluster_of_three_masters() {
     let dir = tempfile::tempdir().unwrap();

@@ -150,7 +150,8 @@ pub struct Flags {
     pub store_timeout: Duration,
     /// When the store cannot answer: `closed` refuses the validation
     /// (INTERNAL_ERROR: nothing is accepted twice), `open` answers as a
-    /// stateless node would.
+    /// stateless node would. A store that answers but is full (it refuses
+    /// writes) is refused as `closed` refuses, whatever this says.
     #[arg(long, value_enum, default_value = "closed")]
     pub store_failure: StoreFailure,
     /// Skip the check that the Redis store evicts nothing

@@ -141,6 +141,13 @@ impl PoolState {
     fn failed(&self, e: &StoreError) -> Result<(), Failure> {
         tracing::warn!("{e}");
         match self.policy {
+            // A full store is there and refusing writes: answering as a
+            // stateless node would accept every replay for as long as it
+            // stays full. Closed, whatever the policy.
+            FailurePolicy::Open if *e == StoreError::Full => Err((
+                "INTERNAL_ERROR",
+                "the ticket store is full; try again".to_owned(),
+            )),
             FailurePolicy::Open => {
                 tracing::info!("--store-failure open: answering as a stateless node");
                 Ok(())

@@ -81,3 +81,25 @@ def test_a_store_outage_keeps_the_sso_cookie(own_pool, redis_server):
         assert time.monotonic() < deadline, answer.text
         time.sleep(0.1)
     assert ticket_from(answer, APP).startswith("ST-")
+
+
+def test_open_still_refuses_when_the_store_is_full(own_pool, redis_server):
+    """--store-failure open answers as a stateless node when the store is
+    lost, but a full Redis is there and refusing writes: the node refuses the
+    validation as closed would, and says the store is full (an outside run
+    saw 273 of 273 STs accepted twice)."""
+    from conftest import APP
+    from test_pool import failure, login
+
+    [node] = own_pool(size=1, extra_args=["--store", redis_server.url,
+                                          "--store-failure", "open"]).nodes
+    _, st = login(node, APP)
+    used = int(next(line.split(":")[1] for line in redis_server.cli("INFO", "memory").splitlines()
+                    if line.startswith("used_memory:")))
+    assert redis_server.cli("CONFIG", "SET", "maxmemory", str(used + 1024)) == "OK"
+    redis_server.cli("SET", "ballast", "x" * 65536)
+    for _ in range(2):
+        code, message = failure(node, "serviceValidate", ticket=st, service=APP)
+        assert (code, message.strip()) == ("INTERNAL_ERROR", "the ticket store is full; try again")
+    assert "the ticket store is full: it refuses writes" in node.log()
+    assert "answering as a stateless node" not in node.log()
