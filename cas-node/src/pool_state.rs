@@ -339,12 +339,24 @@ fn single_logout(agent: &ureq::Agent, service: &str, ticket: &str, principal: &s
     let Some(request) = logout_request(principal, ticket) else {
         return;
     };
-    let sent = agent
-        .post(service)
-        .config()
-        .timeout_global(Some(LOGOUT_TIMEOUT))
-        .build()
-        .send_form([("logoutRequest", request.as_str())]);
+    let send = || {
+        agent
+            .post(service)
+            .config()
+            .timeout_global(Some(LOGOUT_TIMEOUT))
+            .build()
+            .send_form([("logoutRequest", request.as_str())])
+    };
+    // A kept-alive connection the application closed meanwhile (Apache's
+    // KeepAliveTimeout is 5 s) fails as it is written: sent once more, on a
+    // new connection. A logout the application gets twice ends nothing more.
+    let sent = match send() {
+        Err(ureq::Error::Io(e)) => {
+            tracing::info!("single logout to {service}: {e}; sending it again");
+            send()
+        }
+        other => other,
+    };
     match sent {
         Ok(response) => tracing::info!("single logout sent to {service} ({})", response.status()),
         // The error may quote the URL, never the ticket: it is in the body.
