@@ -199,6 +199,25 @@ impl Directory {
         }
     }
 
+    /// `operation` (`f`), timed, within the timeout: its result, or why the
+    /// directory is unavailable ("the search failed: …", "the bind timed
+    /// out"; `_` in the metric's label is a space in the message).
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        f: impl Future<Output = ldap3::result::Result<T>>,
+    ) -> Result<T, Unavailable> {
+        let said = operation.replace('_', " ");
+        match self
+            .time(operation, tokio::time::timeout(self.timeout, f))
+            .await
+        {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.unavailable(format!("the {said} failed: {e}"))),
+            Err(_) => Err(self.unavailable(format!("the {said} timed out"))),
+        }
+    }
+
     /// Where the directory is, for the log.
     pub fn describe(&self) -> String {
         format!(
@@ -234,25 +253,18 @@ impl Directory {
         // A connection of its own: the bind changes its identity.
         let mut ldap = self.connect().await?;
         let bound = self
-            .time(
-                "bind",
-                tokio::time::timeout(self.timeout, ldap.simple_bind(&entry.dn, password)),
-            )
+            .bounded("bind", ldap.simple_bind(&entry.dn, password))
             .await;
         // The connection is closed either way; an unbind that fails changes
         // nothing the answer depends on.
         let _ = tokio::time::timeout(self.timeout, ldap.unbind()).await;
-        match bound {
-            Ok(Ok(result)) => match result.rc {
-                0 => Ok(Some(principal)),
-                // invalidCredentials, inappropriateAuthentication,
-                // insufficientAccessRights, unwillingToPerform (a locked
-                // account), constraintViolation (a password policy).
-                49 | 48 | 50 | 53 | 19 => Ok(None),
-                rc => Err(self.unavailable(format!("the bind answered result code {rc}"))),
-            },
-            Ok(Err(e)) => Err(self.unavailable(format!("the bind failed: {e}"))),
-            Err(_) => Err(self.unavailable("the bind timed out".to_owned())),
+        match bound?.rc {
+            0 => Ok(Some(principal)),
+            // invalidCredentials, inappropriateAuthentication,
+            // insufficientAccessRights, unwillingToPerform (a locked
+            // account), constraintViolation (a password policy).
+            49 | 48 | 50 | 53 | 19 => Ok(None),
+            rc => Err(self.unavailable(format!("the bind answered result code {rc}"))),
         }
     }
 
@@ -288,23 +300,16 @@ impl Directory {
         let slot = self.next.fetch_add(1, Ordering::Relaxed) % POOL_SIZE;
         let mut ldap = self.pooled(slot).await?;
         let searched = self
-            .time(
+            .bounded(
                 "search",
-                tokio::time::timeout(
-                    self.timeout,
-                    ldap.search(&self.base, Scope::Subtree, filter, attributes.to_vec()),
-                ),
+                ldap.search(&self.base, Scope::Subtree, filter, attributes.to_vec()),
             )
             .await;
         let found = match searched {
-            Ok(Ok(found)) => found,
-            Ok(Err(e)) => {
+            Ok(found) => found,
+            Err(unavailable) => {
                 self.drop_pooled(slot).await;
-                return Err(self.unavailable(format!("the search failed: {e}")));
-            }
-            Err(_) => {
-                self.drop_pooled(slot).await;
-                return Err(self.unavailable("the search timed out".to_owned()));
+                return Err(unavailable);
             }
         };
         match found.1.rc {
@@ -337,21 +342,13 @@ impl Directory {
         let mut ldap = self.connect().await?;
         if let Some((dn, password)) = &self.service {
             let bound = self
-                .time(
-                    "service_bind",
-                    tokio::time::timeout(self.timeout, ldap.simple_bind(dn, password)),
-                )
-                .await;
-            match bound {
-                Ok(Ok(result)) if result.rc == 0 => {}
-                Ok(Ok(result)) => {
-                    return Err(self.unavailable(format!(
-                        "the service account {dn:?} cannot bind (result code {})",
-                        result.rc
-                    )));
-                }
-                Ok(Err(e)) => return Err(self.unavailable(format!("the service bind failed: {e}"))),
-                Err(_) => return Err(self.unavailable("the service bind timed out".to_owned())),
+                .bounded("service_bind", ldap.simple_bind(dn, password))
+                .await?;
+            if bound.rc != 0 {
+                return Err(self.unavailable(format!(
+                    "the service account {dn:?} cannot bind (result code {})",
+                    bound.rc
+                )));
             }
         }
         *held = Some(ldap.clone());
