@@ -201,6 +201,16 @@ impl Checked {
         self.refused = true;
         self.armed = false;
     }
+
+    /// Sets the deadline `wait` from now, unless it is set for what is
+    /// being waited for already.
+    fn arm(&mut self, wait: Duration) {
+        if !self.armed {
+            let at = tokio::time::Instant::now() + wait;
+            self.deadline.as_mut().reset(at);
+            self.armed = true;
+        }
+    }
 }
 
 impl AsyncRead for Checked {
@@ -233,11 +243,7 @@ impl AsyncRead for Checked {
                 // Hyper ends the connection once it answers the refusal: an
                 // end read before that would make it drop the answer. It has
                 // KEEP_ALIVE_IDLE to do so.
-                if !this.armed {
-                    let at = tokio::time::Instant::now() + KEEP_ALIVE_IDLE;
-                    this.deadline.as_mut().reset(at);
-                    this.armed = true;
-                }
+                this.arm(KEEP_ALIVE_IDLE);
                 return this.deadline.as_mut().poll(cx).map(Ok);
             }
             if this.clear_next() {
@@ -249,11 +255,7 @@ impl AsyncRead for Checked {
                 REQUEST_TIMEOUT
             };
             // Idle, or the first bytes of a request came: its clock starts.
-            if !this.armed {
-                let at = tokio::time::Instant::now() + wait;
-                this.deadline.as_mut().reset(at);
-                this.armed = true;
-            }
+            this.arm(wait);
             if this.deadline.as_mut().poll(cx).is_ready() {
                 if this.buffer.is_empty() {
                     // Idle too long: the connection ends, as keep-alive ones do.
