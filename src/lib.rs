@@ -90,7 +90,7 @@ pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
 pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey, check_private_file};
 #[cfg(feature = "redis")]
-pub use redis_store::RedisStore;
+pub use redis_store::{PolicyUnknown, RedisStore};
 pub use service::{
     CallbackUrl, KEPT_PREFIX_CHARS, MAX_CALLBACK_URL_BYTES, MAX_FULL_SERVICE_CHARS,
     MAX_SERVICE_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service, is_normalized, normalize,

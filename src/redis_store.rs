@@ -83,10 +83,37 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// Why [`RedisStore::eviction_policies`] has no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyUnknown {
+    /// The store could not be asked (down, slow).
+    Store(StoreError),
+    /// A server answered without saying: `CONFIG` renamed or forbidden, as
+    /// some managed Redis do. The text says what it answered (no values).
+    Refused(String),
+}
+
+impl From<StoreError> for PolicyUnknown {
+    fn from(e: StoreError) -> Self {
+        PolicyUnknown::Store(e)
+    }
+}
+
+impl std::fmt::Display for PolicyUnknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyUnknown::Store(e) => e.fmt(f),
+            PolicyUnknown::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for PolicyUnknown {}
+
 /// A `CONFIG GET` answer that is not the setting (refused by the server, a
 /// managed Redis that renames or forbids `CONFIG`).
-fn refused_config(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("CONFIG GET maxmemory-policy was refused: {e}"))
+fn refused_config(e: impl std::fmt::Display) -> PolicyUnknown {
+    PolicyUnknown::Refused(format!("CONFIG GET maxmemory-policy was refused: {e}"))
 }
 
 /// What a Redis error means for the store, in words that tell apart a
@@ -179,8 +206,8 @@ impl RedisStore {
     /// `noeviction`: a server that evicts keys under memory pressure can
     /// drop a spent mark or an ended session, and the ticket or session is
     /// accepted again, silently. A server that refuses `CONFIG GET` (some
-    /// managed Redis) answers an error.
-    pub async fn eviction_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+    /// managed Redis) is [`PolicyUnknown::Refused`].
+    pub async fn eviction_policies(&self) -> Result<Vec<(String, String)>, PolicyUnknown> {
         let mut get = redis::cmd("CONFIG");
         get.arg("GET").arg("maxmemory-policy");
         let answers: Vec<(String, redis::Value)> = match &self.connection {
@@ -198,7 +225,7 @@ impl RedisStore {
                     Err(e) if !e.is_io_error() && !e.is_connection_refusal() => {
                         return Err(refused_config(e));
                     }
-                    Err(e) => return Err(unavailable(&e)),
+                    Err(e) => return Err(unavailable(&e).into()),
                 };
                 vec![("the server".to_owned(), value)]
             }
@@ -225,7 +252,7 @@ impl RedisStore {
                     .remove("maxmemory-policy")
                     .map(|policy| (server, policy))
                     .ok_or_else(|| {
-                        StoreError::Unavailable("CONFIG GET maxmemory-policy: no answer".to_owned())
+                        PolicyUnknown::Refused("CONFIG GET maxmemory-policy: no answer".to_owned())
                     })
             })
             .collect()

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration as StdDuration, Instant};
 
 use cas_ticket_codec::store::{Store, StoreError, TicketUse, Verdict};
-use cas_ticket_codec::{Alg, Codec, RedisStore, SessionId};
+use cas_ticket_codec::{Alg, Codec, PolicyUnknown, RedisStore, SessionId};
 use common::{logout_record, sealed_st as st, session_of, use_of};
 use redis_server::{Server, free_port};
 use time::Duration;
@@ -28,6 +28,13 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn codec() -> Codec {
     common::codec(Alg::Aes256Gcm)
+}
+
+/// A node's store on `server`, with the tests' timeout.
+async fn store_on(server: &Server) -> RedisStore {
+    RedisStore::single(&server.url(), TIMEOUT, None)
+        .await
+        .unwrap()
 }
 
 /// The contract, on any store that two nodes share.
@@ -84,12 +91,8 @@ fn two_nodes_share_one_redis() {
     let server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let node1 = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
-        let node2 = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let node1 = store_on(&server).await;
+        let node2 = store_on(&server).await;
         contract(&node1, &node2).await;
     });
 }
@@ -103,9 +106,7 @@ fn the_eviction_policy_is_read_as_set() {
     let server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         for policy in [
             "allkeys-lru",
             "allkeys-lfu",
@@ -130,12 +131,10 @@ fn the_eviction_policy_is_read_as_set() {
     let renamed = tempfile::tempdir().unwrap();
     let locked = Server::start(renamed.path(), &["--rename-command", "CONFIG", ""]);
     rt.block_on(async {
-        let store = RedisStore::single(&locked.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&locked).await;
         let refused = store.eviction_policies().await;
         assert!(
-            matches!(&refused, Err(StoreError::Unavailable(why)) if why.starts_with("CONFIG GET maxmemory-policy was refused: ")),
+            matches!(&refused, Err(PolicyUnknown::Refused(why)) if why.starts_with("CONFIG GET maxmemory-policy was refused: ")),
             "{refused:?}"
         );
     });
@@ -147,9 +146,7 @@ fn a_session_keeps_its_last_records_only() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     runtime().block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         let session = SessionId::generate().unwrap();
         let mut kept = Vec::new();
         // The script walks records as the library does: every third one
@@ -178,9 +175,7 @@ fn every_key_expires_with_what_it_guards() {
     let server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         let session = SessionId::generate().unwrap();
         let (text, ticket) = st(Some(session));
         // Validated 200 ms before expiry, in a session that ends then too.
@@ -231,9 +226,7 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
     let mut server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         let (_, ticket) = st(None);
         assert_eq!(
             store.spend(&use_of(&ticket), None).await,
@@ -277,9 +270,7 @@ fn the_first_call_after_a_restart_succeeds() {
     let mut server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         for round in 0..5 {
             let (_, ticket) = st(None);
             assert_eq!(
@@ -315,9 +306,7 @@ fn full_and_down_are_told_apart() {
     let mut server = Server::start(dir.path(), &[]);
     let rt = runtime();
     rt.block_on(async {
-        let store = RedisStore::single(&server.url(), TIMEOUT, None)
-            .await
-            .unwrap();
+        let store = store_on(&server).await;
         let (_, ticket) = st(None);
         let used: u64 = server
             .cli(&["INFO", "memory"])

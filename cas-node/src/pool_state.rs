@@ -17,7 +17,7 @@ use std::time::Duration as StdDuration;
 use cas_ticket_codec::store::{
     FailurePolicy, LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{Kind, RedisStore, Session, SessionId, Ticket, rfc3339};
+use cas_ticket_codec::{Kind, PolicyUnknown, RedisStore, Session, SessionId, Ticket, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -53,14 +53,12 @@ enum Unchecked {
 /// Whether every server of `redis` keeps every key until it expires.
 async fn no_eviction(redis: &RedisStore) -> Result<(), Unchecked> {
     let policies = redis.eviction_policies().await.map_err(|e| match e {
-        StoreError::Unavailable(why) if why.starts_with("CONFIG GET") => {
-            Unchecked::Refused(format!(
-                "the ticket store will not say whether it evicts keys ({why}); set \
+        PolicyUnknown::Refused(why) => Unchecked::Refused(format!(
+            "the ticket store will not say whether it evicts keys ({why}); set \
              maxmemory-policy noeviction, and give --store-assume-noeviction where the \
              provider forbids CONFIG and guarantees it"
-            ))
-        }
-        other => Unchecked::Unanswered(format!(
+        )),
+        PolicyUnknown::Store(other) => Unchecked::Unanswered(format!(
             "cannot read the ticket store's maxmemory-policy: {other}"
         )),
     })?;
