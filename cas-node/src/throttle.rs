@@ -197,7 +197,7 @@ fn octets(address: IpAddr) -> Vec<u8> {
 /// and insignificant spaces, so `JDoe` and ` jdoe` are the same account
 /// there: counted apart they would multiply an attacker's allowance.
 /// Folding more than a directory does only makes the limits stricter.
-pub fn folded(user: &str) -> String {
+fn folded(user: &str) -> String {
     user.chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
