@@ -90,7 +90,11 @@ fn store(c: &mut Criterion) {
                 let (text, record) = next_recorded.next().unwrap();
                 let ticket = codec.decode(text, NOW).unwrap();
                 let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
-                runtime.block_on(redis.spend(&usage, Some(record))).unwrap()
+                // Sealed here, as a node seals it at each validation.
+                let sealed = codec.seal_record(usage.session().unwrap(), record).unwrap();
+                runtime
+                    .block_on(redis.spend(&usage, Some(&sealed)))
+                    .unwrap()
             })
         });
     }

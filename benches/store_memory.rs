@@ -156,7 +156,12 @@ fn main() {
             for login in (0..BATCH).map(|_| login(&codec, next(), logins)) {
                 let ticket = codec.decode(&login.st_text, NOW).unwrap();
                 let usage = TicketUse::new(&codec, &ticket, NOW).unwrap();
-                let record = single_logout.then(|| logout_record(&login.st_text));
+                let record = single_logout.then(|| {
+                    let session = usage.session().unwrap();
+                    codec
+                        .seal_record(session, &logout_record(&login.st_text))
+                        .unwrap()
+                });
                 let store = store.clone();
                 tasks.spawn_on(
                     async move { store.spend(&usage, record.as_ref()).await.unwrap() },

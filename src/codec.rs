@@ -109,8 +109,35 @@ impl Codec {
         Ok(ciphers.replay_id(ticket.claims.kind(), &ticket.nonce))
     }
 
+    /// The principal ids of `principal`, one under each key of this codec
+    /// (FORMAT.md §13): what names a principal whose sessions an
+    /// administrator ended, without the name. A node looks up the id under
+    /// the key that sealed the ticket in hand ([`Codec::principal_id`]), so
+    /// the end is written under every key a live ticket may have.
+    pub fn principal_ids(&self, principal: &str) -> Vec<[u8; 16]> {
+        self.keys
+            .iter()
+            .map(|(_, ciphers)| ciphers.principal_id(principal))
+            .collect()
+    }
+
+    /// The principal id of `ticket`'s principal, under the key that sealed
+    /// it; fails only if this codec no longer holds that key.
+    pub fn principal_id(&self, ticket: &Ticket) -> Result<[u8; 16]> {
+        let ciphers = self.ciphers(ticket.key_id)?;
+        Ok(ciphers.principal_id(ticket.claims.principal()))
+    }
+
+    /// The primary key's id and ciphers.
+    pub(crate) fn primary_ciphers(&self) -> Result<(KeyId, &KindCiphers)> {
+        self.keys
+            .get(self.primary)
+            .map(|(id, ciphers)| (*id, ciphers))
+            .ok_or(Error::Keyring(crate::KeyringError::NoPrimary))
+    }
+
     /// The ciphers of the key `key_id`, compared in constant time.
-    fn ciphers(&self, key_id: KeyId) -> Result<&KindCiphers> {
+    pub(crate) fn ciphers(&self, key_id: KeyId) -> Result<&KindCiphers> {
         self.keys
             .iter()
             .find(|(id, _)| bool::from(id.to_bytes().ct_eq(&key_id.to_bytes())))
@@ -143,10 +170,7 @@ impl Codec {
         nonce: [u8; NONCE_BYTES],
         write: impl FnOnce(&mut Vec<u8>),
     ) -> Result<String> {
-        let (key_id, ciphers) = self
-            .keys
-            .get(self.primary)
-            .ok_or(Error::Keyring(crate::KeyringError::NoPrimary))?;
+        let (key_id, ciphers) = self.primary_ciphers()?;
 
         let mut bytes = Vec::with_capacity(OVERHEAD_BYTES + 160);
         bytes.extend_from_slice(&[0; HEADER_BYTES]);
@@ -161,7 +185,7 @@ impl Codec {
             });
         }
 
-        let header = UntrustedHeader::new(kind, *key_id);
+        let header = UntrustedHeader::new(kind, key_id);
         for (slot, b) in bytes.iter_mut().zip(header.to_bytes()) {
             *slot = b;
         }

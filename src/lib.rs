@@ -64,6 +64,8 @@ mod error;
 mod format;
 mod keyring;
 pub mod phrase;
+#[cfg(feature = "store")]
+mod record;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod seal;

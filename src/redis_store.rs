@@ -18,30 +18,45 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Pipeline, RedisError, Script};
 use time::OffsetDateTime;
 
-use crate::claims::{Session, SessionId};
+use crate::claims::Session;
 use crate::store::{
-    Attempt, LogoutRecord, MAX_RECORDS_PER_SESSION, Store, StoreError, StoreFuture, TicketUse,
-    Verdict, attempts_key, ended_key, record_of, records_key, records_of, spent_key,
+    Attempt, Ended, MAX_RECORDS_FIELD_BYTES, MAX_RECORDS_PER_SESSION, MAX_SEALED_RECORD_BYTES,
+    MIN_SEALED_RECORD_BYTES, Records, SealedRecord, Spend, Store, StoreError, StoreFuture,
+    TicketUse, Verdict, attempts_key, ended_key, principal_key, read_field, records_field,
+    records_key, spent_key, unix_ms,
 };
 
 /// A validation that records its ticket for single logout (FORMAT.md §13).
 /// KEYS: the spent mark, the ended mark, the session's record hash. ARGV:
-/// the spent mark's milliseconds, the session id (the field), the record,
-/// the hash's milliseconds, the records kept per session.
+/// the spent mark's milliseconds, the session's field, the sealed record,
+/// the hash's milliseconds, the records kept per session, the most bytes a
+/// field may hold, the least and the most bytes of a record. A field larger
+/// than a node writes is never read (a writer to the store could otherwise
+/// stall Redis parsing megabytes), and one that is not a sequence of
+/// records is replaced; either way the script answers its size.
 const SPEND_AND_RECORD: &str = r"
 local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1])
 local ended = redis.call('EXISTS', KEYS[2])
+local dropped = -1
 if first and ended == 0 then
-  local old = redis.call('HGET', KEYS[3], ARGV[2]) or ''
+  local old = ''
+  local size = redis.call('HSTRLEN', KEYS[3], ARGV[2])
+  if size > tonumber(ARGV[6]) then
+    dropped = size
+  elseif size > 0 then
+    old = redis.call('HGET', KEYS[3], ARGV[2])
+  end
+  local least, most = tonumber(ARGV[7]), tonumber(ARGV[8])
   local starts, at = {}, 1
-  while at < #old do
-    starts[#starts + 1] = at
-    local code, length = string.byte(old, at, at + 1)
-    at = at + 2 + length
-    if code > 2 then
-      local hi, lo = string.byte(old, at, at + 1)
-      at = at + 2 + (hi or 0) * 256 + (lo or 0)
+  while at <= #old do
+    local hi, lo = string.byte(old, at, at + 1)
+    local length = 2 + (hi or 0) * 256 + (lo or 0)
+    if length < least or length > most or at + length - 1 > #old then
+      dropped, starts, old = #old, {}, ''
+      break
     end
+    starts[#starts + 1] = at
+    at = at + length
   end
   local kept = tonumber(ARGV[5])
   local from = 1
@@ -51,8 +66,22 @@ if first and ended == 0 then
     redis.call('PEXPIRE', KEYS[3], ARGV[4])
   end
 end
-if first then return {1, ended} end
-return {0, ended}
+if first then return {1, ended, dropped} end
+return {0, ended, dropped}
+";
+
+/// A logout (FORMAT.md §13). KEYS: the ended mark, the session's record
+/// hash. ARGV: the ended mark's milliseconds, the session's field, the most
+/// bytes a field may hold. Answers the field and -1, or, for a field larger
+/// than a node writes, deletes it unread and answers '' and its size.
+const END_SESSION: &str = r"
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+local size = redis.call('HSTRLEN', KEYS[2], ARGV[2])
+if size > tonumber(ARGV[3]) then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return {'', size}
+end
+return {redis.call('HGET', KEYS[2], ARGV[2]) or '', -1}
 ";
 
 /// A connection to one Redis server or to a cluster.
@@ -68,6 +97,7 @@ pub struct RedisStore {
     connection: Connection,
     timeout: Duration,
     spend_and_record: Script,
+    end_session: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -130,10 +160,7 @@ fn unavailable(e: &RedisError) -> StoreError {
     match code.as_deref() {
         // maxmemory reached under noeviction: writes are refused.
         Some("OOM") => StoreError::Full,
-        Some("WRONGTYPE") => StoreError::Unavailable(
-            "a key of the store holds another type (does something else write to this Redis?)"
-                .to_owned(),
-        ),
+        Some("WRONGTYPE") => StoreError::WrongType,
         _ if e.is_connection_refusal() => {
             StoreError::Unavailable("Redis is down: the connection was refused".to_owned())
         }
@@ -172,6 +199,7 @@ impl RedisStore {
             connection: Connection::Single(manager),
             timeout,
             spend_and_record: Script::new(SPEND_AND_RECORD),
+            end_session: Script::new(END_SESSION),
         })
     }
 
@@ -198,6 +226,7 @@ impl RedisStore {
             connection: Connection::Cluster(connection),
             timeout,
             spend_and_record: Script::new(SPEND_AND_RECORD),
+            end_session: Script::new(END_SESSION),
         })
     }
 
@@ -329,15 +358,30 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+impl RedisStore {
+    /// When an administrator last ended the sessions of `ticket`'s
+    /// principal, in Unix milliseconds, if one did and it still holds.
+    /// Sent alongside a validation's own call: on one connection, both go
+    /// out before either answer is awaited, so it is the same round trip.
+    async fn principal_ended(&self, ticket: &TicketUse) -> Result<Option<Ended>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET").arg(principal_key(&ticket.principal_id()));
+        let (at,): (Option<i64>,) = self.run(&pipe).await?;
+        Ok(at
+            .filter(|at| ticket.ended_by(*at))
+            .map(|_| Ended::Principal))
+    }
+}
+
 impl Store for RedisStore {
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        record: Option<&'a LogoutRecord>,
-    ) -> StoreFuture<'a, Verdict> {
+        record: Option<&'a SealedRecord>,
+    ) -> StoreFuture<'a, Spend> {
         Box::pin(async move {
-            let (first, ended): (i64, i64) =
-                match (ticket.session_claim(), record.and_then(record_of)) {
+            let spend = async {
+                match (ticket.session_claim(), record) {
                     (Some(session), Some(record)) => {
                         let mut script = self.spend_and_record.prepare_invoke();
                         script
@@ -345,11 +389,14 @@ impl Store for RedisStore {
                             .key(ended_key(session.id()))
                             .key(records_key(session))
                             .arg(millis(ticket.keep_for()))
-                            .arg(&session.id().to_bytes()[..])
-                            .arg(record)
+                            .arg(records_field(session.id()))
+                            .arg(record.as_bytes())
                             .arg(millis(ticket.records_for()))
-                            .arg(MAX_RECORDS_PER_SESSION);
-                        self.run_script(&script).await?
+                            .arg(MAX_RECORDS_PER_SESSION)
+                            .arg(MAX_RECORDS_FIELD_BYTES)
+                            .arg(MIN_SEALED_RECORD_BYTES)
+                            .arg(MAX_SEALED_RECORD_BYTES);
+                        self.run_script::<(i64, i64, i64)>(&script).await
                     }
                     (session, _) => {
                         let mut pipe = redis::pipe();
@@ -365,23 +412,51 @@ impl Store for RedisStore {
                             None => pipe.cmd("ECHO").arg(0),
                         };
                         let (first, ended): (Option<String>, i64) = self.run(&pipe).await?;
-                        (i64::from(first.is_some()), ended)
+                        Ok((i64::from(first.is_some()), ended, -1))
                     }
-                };
-            Ok(match (ended, first) {
-                (1, _) => Verdict::SessionEnded,
-                (_, 0) => Verdict::Replayed,
+                }
+            };
+            let ((first, ended, dropped), principal) =
+                tokio::try_join!(spend, self.principal_ended(ticket))?;
+            let verdict = match (ended, principal, first) {
+                (1, _, _) => Verdict::Ended(Ended::Logout),
+                (_, Some(ended), _) => Verdict::Ended(ended),
+                (_, _, 0) => Verdict::Replayed,
                 _ => Verdict::First,
+            };
+            Ok(Spend {
+                verdict,
+                dropped: u64::try_from(dropped).ok(),
             })
         })
     }
 
-    fn session_ended(&self, session: SessionId) -> StoreFuture<'_, bool> {
+    fn ended<'a>(&'a self, ticket: &'a TicketUse) -> StoreFuture<'a, Option<Ended>> {
+        Box::pin(async move {
+            let logout = async {
+                let Some(session) = ticket.session() else {
+                    return Ok(false);
+                };
+                let mut pipe = redis::pipe();
+                pipe.cmd("EXISTS").arg(ended_key(session));
+                let (ended,): (i64,) = self.run(&pipe).await?;
+                Ok(ended == 1)
+            };
+            let (logout, principal) = tokio::try_join!(logout, self.principal_ended(ticket))?;
+            Ok(if logout {
+                Some(Ended::Logout)
+            } else {
+                principal
+            })
+        })
+    }
+
+    fn answers(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let mut pipe = redis::pipe();
-            pipe.cmd("EXISTS").arg(ended_key(session));
-            let (ended,): (i64,) = self.run(&pipe).await?;
-            Ok(ended == 1)
+            pipe.cmd("PING");
+            let (_,): (String,) = self.run(&pipe).await?;
+            Ok(())
         })
     }
 
@@ -389,28 +464,41 @@ impl Store for RedisStore {
         &'a self,
         session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'a, Vec<LogoutRecord>> {
+    ) -> StoreFuture<'a, Records> {
         Box::pin(async move {
-            // MULTI/EXEC: no record kept between the read and the delete is lost.
-            let field = &session.id().to_bytes()[..];
-            let records = records_key(session);
-            let mut pipe = redis::pipe();
-            pipe.atomic()
-                .cmd("SET")
-                .arg(ended_key(session.id()))
-                .arg(1)
-                .arg("PX")
+            let mut script = self.end_session.prepare_invoke();
+            script
+                .key(ended_key(session.id()))
+                .key(records_key(session))
                 .arg(millis(lasting))
-                .ignore()
-                .cmd("HGET")
-                .arg(&records)
-                .arg(field)
-                .cmd("HDEL")
-                .arg(&records)
-                .arg(field)
-                .ignore();
-            let (records,): (Option<Vec<u8>>,) = self.run(&pipe).await?;
-            Ok(records_of(&records.unwrap_or_default()))
+                .arg(records_field(session.id()))
+                .arg(MAX_RECORDS_FIELD_BYTES);
+            let (field, dropped): (Vec<u8>, i64) = self.run_script(&script).await?;
+            let mut records = read_field(&field);
+            records.dropped = records.dropped.or(u64::try_from(dropped).ok());
+            Ok(records)
+        })
+    }
+
+    fn end_principal<'a>(
+        &'a self,
+        ids: &'a [[u8; 16]],
+        at: OffsetDateTime,
+        lasting: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            // One key per id, each its own hash tag: one call each.
+            for id in ids {
+                let mut pipe = redis::pipe();
+                pipe.cmd("SET")
+                    .arg(principal_key(id))
+                    .arg(unix_ms(at))
+                    .arg("PX")
+                    .arg(millis(lasting))
+                    .ignore();
+                self.run::<()>(&pipe).await?;
+            }
+            Ok(())
         })
     }
 

@@ -42,58 +42,83 @@ enum Cipher {
     XChaCha(Box<XChaCha20Poly1305>),
 }
 
-/// The four per-kind ciphers of one master key, and its replay-id MAC.
+/// The four per-kind ciphers of one master key, and what a store needs of
+/// it (FORMAT.md §13).
 pub(crate) struct KindCiphers {
     alg: Alg,
     ciphers: [Cipher; 4],
+    /// Under the subkey `"<alg> record"`: seals a store's single-logout
+    /// records, which no ticket subkey opens and which open as no ticket.
+    record: Cipher,
     /// HMAC-SHA256 keyed with the subkey `"<alg> replay"`: names a spent
-    /// ticket in a store without the ticket (FORMAT.md §13).
+    /// ticket in a store without the ticket.
     replay: Hmac<Sha256>,
+    /// HMAC-SHA256 keyed with the subkey `"<alg> principal"`: names a
+    /// principal whose sessions an administrator ended, without the name.
+    principal: Hmac<Sha256>,
+}
+
+/// HMAC-SHA256 keyed with the 32-byte subkey `info` of `hkdf`.
+fn mac_key(hkdf: &Hkdf<Sha256>, info: &str) -> Hmac<Sha256> {
+    let mut key = Zeroizing::new([0_u8; 32]);
+    // 32 bytes is far below HKDF-SHA256's limit of 8160, so expand cannot fail.
+    let _ = hkdf.expand(info.as_bytes(), key.as_mut_slice());
+    // Any key length suits HMAC, so this cannot fail; the fallback (an
+    // empty key) is never taken.
+    <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key.as_slice())
+        .unwrap_or_else(|_| <Hmac<Sha256> as hmac::KeyInit>::new(&Default::default()))
+}
+
+/// The cipher of `alg` under the 32-byte subkey `info` of `hkdf`.
+fn cipher(hkdf: &Hkdf<Sha256>, alg: Alg, info: &str) -> Cipher {
+    let mut subkey = Zeroizing::new([0_u8; 32]);
+    // 32 bytes is far below HKDF-SHA256's limit of 8160, so expand cannot fail.
+    let _ = hkdf.expand(info.as_bytes(), subkey.as_mut_slice());
+    let subkey = (&*subkey).into();
+    match alg {
+        Alg::Aes256Gcm => Cipher::Xaes(Box::new(Xaes256Gcm::new(subkey))),
+        Alg::XChaCha20Poly1305 => Cipher::XChaCha(Box::new(XChaCha20Poly1305::new(subkey))),
+    }
+}
+
+/// The first 16 bytes of `mac` over `parts`.
+fn mac16(mac: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 16] {
+    use hmac::Mac as _;
+    let mut mac = mac.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    let digest = mac.finalize().into_bytes();
+    let mut id = [0_u8; 16];
+    for (slot, b) in id.iter_mut().zip(digest.iter()) {
+        *slot = *b;
+    }
+    id
 }
 
 impl KindCiphers {
     pub(crate) fn derive(key: &Key) -> Self {
         let alg = key.alg();
         let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), key.secret().expose());
-        let ciphers = Kind::ALL.map(|kind| {
-            let mut subkey = Zeroizing::new([0_u8; 32]);
-            // 32 bytes is far below HKDF-SHA256's limit of 8160, so expand cannot fail.
-            let _ = hkdf.expand(hkdf_info(alg, kind).as_bytes(), subkey.as_mut_slice());
-            let subkey = (&*subkey).into();
-            match alg {
-                Alg::Aes256Gcm => Cipher::Xaes(Box::new(Xaes256Gcm::new(subkey))),
-                Alg::XChaCha20Poly1305 => Cipher::XChaCha(Box::new(XChaCha20Poly1305::new(subkey))),
-            }
-        });
-        let mut replay_key = Zeroizing::new([0_u8; 32]);
-        let _ = hkdf.expand(
-            format!("{} replay", alg.name()).as_bytes(),
-            replay_key.as_mut_slice(),
-        );
-        // Any key length suits HMAC, so this cannot fail; the fallback
-        // (an empty key) is never taken.
-        let replay = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(replay_key.as_slice())
-            .unwrap_or_else(|_| <Hmac<Sha256> as hmac::KeyInit>::new(&Default::default()));
         KindCiphers {
             alg,
-            ciphers,
-            replay,
+            ciphers: Kind::ALL.map(|kind| cipher(&hkdf, alg, &hkdf_info(alg, kind))),
+            record: cipher(&hkdf, alg, &format!("{} record", alg.name())),
+            replay: mac_key(&hkdf, &format!("{} replay", alg.name())),
+            principal: mac_key(&hkdf, &format!("{} principal", alg.name())),
         }
     }
 
     /// The replay id of the ticket of `kind` sealed with `nonce`: the first
     /// 16 bytes of HMAC(replay key, prefix || nonce).
     pub(crate) fn replay_id(&self, kind: Kind, nonce: &[u8; NONCE_BYTES]) -> [u8; 16] {
-        use hmac::Mac as _;
-        let mut mac = self.replay.clone();
-        mac.update(kind.prefix().as_bytes());
-        mac.update(nonce);
-        let digest = mac.finalize().into_bytes();
-        let mut id = [0_u8; 16];
-        for (slot, b) in id.iter_mut().zip(digest.iter()) {
-            *slot = *b;
-        }
-        id
+        mac16(&self.replay, &[kind.prefix().as_bytes(), nonce])
+    }
+
+    /// The principal id of `principal`: the first 16 bytes of
+    /// HMAC(principal key, its UTF-8).
+    pub(crate) fn principal_id(&self, principal: &str) -> [u8; 16] {
+        mac16(&self.principal, &[principal.as_bytes()])
     }
 
     pub(crate) fn alg(&self) -> Alg {
@@ -118,15 +143,7 @@ impl KindCiphers {
         associated_data: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_BYTES], Error> {
-        let nonce = aead_nonce(nonce);
-        let tag = match self.cipher(kind) {
-            Cipher::Xaes(c) => c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into()),
-            Cipher::XChaCha(c) => {
-                c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into())
-            }
-        };
-        // Encryption fails only for inputs of gigabytes.
-        tag.map(Into::into).map_err(|_| Error::AuthenticationFailed)
+        self.cipher(kind).seal(nonce, associated_data, buf)
     }
 
     /// Decrypts `buf` in place if `tag` authenticates it; any failure is
@@ -139,10 +156,60 @@ impl KindCiphers {
         buf: &mut [u8],
         tag: &[u8],
     ) -> Result<(), Error> {
+        self.cipher(kind).open(nonce, associated_data, buf, tag)
+    }
+
+    /// [`KindCiphers::seal`] under the record subkey.
+    pub(crate) fn seal_record(
+        &self,
+        nonce: &[u8; NONCE_BYTES],
+        associated_data: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_BYTES], Error> {
+        self.record.seal(nonce, associated_data, buf)
+    }
+
+    /// [`KindCiphers::open`] under the record subkey.
+    pub(crate) fn open_record(
+        &self,
+        nonce: &[u8],
+        associated_data: &[u8],
+        buf: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
+        self.record.open(nonce, associated_data, buf, tag)
+    }
+}
+
+impl Cipher {
+    fn seal(
+        &self,
+        nonce: &[u8; NONCE_BYTES],
+        associated_data: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_BYTES], Error> {
+        let nonce = aead_nonce(nonce);
+        let tag = match self {
+            Cipher::Xaes(c) => c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into()),
+            Cipher::XChaCha(c) => {
+                c.encrypt_inout_detached(&nonce.into(), associated_data, buf.into())
+            }
+        };
+        // Encryption fails only for inputs of gigabytes.
+        tag.map(Into::into).map_err(|_| Error::AuthenticationFailed)
+    }
+
+    fn open(
+        &self,
+        nonce: &[u8],
+        associated_data: &[u8],
+        buf: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), Error> {
         let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| Error::AuthenticationFailed)?;
         let tag: [u8; TAG_BYTES] = tag.try_into().map_err(|_| Error::AuthenticationFailed)?;
         let nonce = aead_nonce(&nonce);
-        let opened = match self.cipher(kind) {
+        let opened = match self {
             Cipher::Xaes(c) => {
                 c.decrypt_inout_detached(&nonce.into(), associated_data, buf.into(), &tag.into())
             }

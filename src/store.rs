@@ -14,11 +14,16 @@
 //! store: it marks the ticket spent unless it already was, says whether its
 //! session has ended, and records the ticket for single logout.
 //!
-//! A single-logout record is the service ticket itself, in its binary form
-//! (FORMAT.md §13): the node that logs the session out opens it again with
-//! [`Codec::open_expired`] to learn the service, so the store holds no URL,
-//! nothing a writer to the store could forge without the keys, and about a
-//! third of what a ticket registry holds per login.
+//! A single-logout record is the service ticket, sealed under a record
+//! subkey and bound to its session ([`SealedRecord`], FORMAT.md §13): whoever
+//! reads the store learns no ticket, and whoever writes it can forge no
+//! record. The node that logs the session out opens each record, then the
+//! ticket in it with [`Codec::open_expired`](crate::Codec::open_expired), to
+//! learn the service.
+//!
+//! An administrator ends every session of a principal with
+//! [`Store::end_principal`]: one key per principal (and master key), which
+//! every validation reads in the same round trip.
 //!
 //! [`MemoryStore`] keeps this in the process, for a single node;
 //! `RedisStore` (feature `redis`) in Redis, for a pool.
@@ -32,14 +37,20 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::claims::{Kind, Session, SessionId};
+use crate::claims::{Session, SessionId};
 use crate::codec::{Codec, Ticket};
-use crate::format;
+pub use crate::record::{
+    LogoutRecord, MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, SealedRecord, split_records,
+};
 
 /// Single-logout records kept per session: the most recent ones. A session
 /// that validates more tickets (a user reloading, a script) cannot grow the
 /// store past this; the oldest services then miss the logout request.
 pub const MAX_RECORDS_PER_SESSION: usize = 64;
+
+/// The most a session's field of records may hold: a field larger than this
+/// was not written by a node, and is dropped unread.
+pub const MAX_RECORDS_FIELD_BYTES: usize = MAX_RECORDS_PER_SESSION * MAX_SEALED_RECORD_BYTES;
 
 /// Single-logout records are grouped by when their session ends, in windows
 /// of this many seconds (FORMAT.md §13): a window's records are one hash
@@ -56,8 +67,41 @@ pub enum Verdict {
     First,
     /// The ticket was validated before, on this node or another.
     Replayed,
-    /// The ticket's session has ended (logout).
-    SessionEnded,
+    /// The ticket's session is over.
+    Ended(Ended),
+}
+
+/// Why a session is over before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ended {
+    /// The user logged out.
+    Logout,
+    /// An administrator ended every session of the principal authenticated
+    /// before an instant ([`Store::end_principal`]).
+    Principal,
+}
+
+/// What a validation did to the store: its verdict, and the size of a
+/// field of records it dropped as not written by a node (larger than
+/// [`MAX_RECORDS_FIELD_BYTES`], or not a sequence of records), to be logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spend {
+    /// What the store says of the ticket.
+    pub verdict: Verdict,
+    /// The bytes of a field dropped, if one was.
+    pub dropped: Option<u64>,
+}
+
+/// What a logout reads of a session's records: at most
+/// [`MAX_RECORDS_PER_SESSION`] distinct sealed records, oldest first, and
+/// the size of a field dropped unread (see [`Spend::dropped`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Records {
+    /// The records, still sealed: open each with
+    /// [`Codec::open_record`](crate::Codec::open_record).
+    pub records: Vec<SealedRecord>,
+    /// The bytes of a field dropped, if one was.
+    pub dropped: Option<u64>,
 }
 
 /// The store could not answer. What to do then is the caller's policy
@@ -72,6 +116,9 @@ pub enum StoreError {
     /// nothing expired, or a Redis at `maxmemory` under `noeviction`, which
     /// refuses writes. Nothing can be spent or ended until memory frees.
     Full,
+    /// A key of the store holds another type than the store writes:
+    /// something else writes to it.
+    WrongType,
 }
 
 impl fmt::Display for StoreError {
@@ -80,6 +127,9 @@ impl fmt::Display for StoreError {
             StoreError::Timeout => f.write_str("the ticket store did not answer in time"),
             StoreError::Unavailable(why) => write!(f, "the ticket store is unavailable: {why}"),
             StoreError::Full => f.write_str("the ticket store is full: it refuses writes"),
+            StoreError::WrongType => f.write_str(
+                "a key of the ticket store holds another type (does something else write to it?)",
+            ),
         }
     }
 }
@@ -104,6 +154,10 @@ pub enum FailurePolicy {
 pub struct TicketUse {
     replay_id: [u8; 16],
     session: Option<Session>,
+    /// Its principal's id under the key that sealed it.
+    principal_id: [u8; 16],
+    /// When its principal authenticated, in Unix milliseconds.
+    authenticated_ms: i64,
     /// Until the ticket expires, leeway included.
     keep_for: Duration,
     /// Until its session's record window closes, leeway included: how long
@@ -130,6 +184,8 @@ impl TicketUse {
         Ok(TicketUse {
             replay_id: codec.replay_id(ticket)?,
             session,
+            principal_id: codec.principal_id(ticket)?,
+            authenticated_ms: unix_ms(claims.authentication().authenticated_at()),
             keep_for: remaining(claims.expires_at()),
             records_for: remaining(session.map_or(claims.expires_at(), |s| window_end(&s))),
         })
@@ -151,6 +207,17 @@ impl TicketUse {
         self.session.as_ref()
     }
 
+    /// Its principal's id, under the key that sealed the ticket.
+    pub fn principal_id(&self) -> [u8; 16] {
+        self.principal_id
+    }
+
+    /// Whether an end of its principal's sessions at `ended_ms` (Unix
+    /// milliseconds) ends this ticket's: it authenticated then or before.
+    pub(crate) fn ended_by(&self, ended_ms: i64) -> bool {
+        self.authenticated_ms <= ended_ms
+    }
+
     /// How long the spent mark must last.
     pub fn keep_for(&self) -> Duration {
         self.keep_for
@@ -161,6 +228,11 @@ impl TicketUse {
     pub fn records_for(&self) -> Duration {
         self.records_for
     }
+}
+
+/// `t` in Unix milliseconds.
+pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).unwrap_or(i64::MIN)
 }
 
 /// The end of the record window `session` ends in (FORMAT.md §13).
@@ -183,27 +255,45 @@ pub(crate) fn window_of(session: &Session) -> i64 {
 
 /// Pool-wide ticket state: see the module docs.
 pub trait Store: Send + Sync {
-    /// At validation, in one round trip: marks the ticket spent unless it
-    /// was, tells whether its session ended, and keeps `record` (the
-    /// ticket, for single logout) with its session. A record whose text is
-    /// not the spelling of an ST or PT is not kept.
+    /// At validation of an ST or PT, in one round trip: marks the ticket
+    /// spent unless it was, tells whether its session is over, and keeps
+    /// `record` (the ticket sealed for single logout) with its session.
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        record: Option<&'a LogoutRecord>,
-    ) -> StoreFuture<'a, Verdict>;
+        record: Option<&'a SealedRecord>,
+    ) -> StoreFuture<'a, Spend>;
 
-    /// Whether a session has ended (a TGT or PGT presented).
-    fn session_ended(&self, session: SessionId) -> StoreFuture<'_, bool>;
+    /// Whether the session of a TGT or PGT presented is over, in one round
+    /// trip.
+    fn ended<'a>(&'a self, ticket: &'a TicketUse) -> StoreFuture<'a, Option<Ended>>;
+
+    /// Whether the store answers (a health check): one round trip.
+    fn answers(&self) -> StoreFuture<'_, ()>;
 
     /// Ends `session` for `lasting` (until it would have ended anyway), and
-    /// returns the records kept with it for single logout, oldest first,
-    /// once. They are untrusted: see [`LogoutRecord`].
+    /// returns the records kept with it for single logout. They stay until
+    /// their window ends: a logout whose answer was lost (a timeout) and is
+    /// tried again still finds them; a service may then be told twice,
+    /// which ends nothing more.
     fn end_session<'a>(
         &'a self,
         session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'a, Vec<LogoutRecord>>;
+    ) -> StoreFuture<'a, Records>;
+
+    /// Ends, pool-wide, every session of the principal whose ids (one per
+    /// master key: [`Codec::principal_ids`](crate::Codec::principal_ids))
+    /// are `ids`, authenticated at `at` or before: every TGT, ST, PT and
+    /// PGT of those sessions is refused from now on. Lasts `lasting`: the
+    /// longest lifetime of a TGT, plus leeway. No session is tracked: one
+    /// key per id holds the instant (FORMAT.md §13).
+    fn end_principal<'a>(
+        &'a self,
+        ids: &'a [[u8; 16]],
+        at: OffsetDateTime,
+        lasting: Duration,
+    ) -> StoreFuture<'a, ()>;
 
     /// Counts one attempt at each of `subjects` (16-byte ids the caller
     /// derives: a digest of a user name, of an address…), each in the
@@ -278,108 +368,55 @@ pub(crate) fn ended_key(session: SessionId) -> String {
     format!("cas:{{{}}}:ended:{session}", tag(session))
 }
 
+/// The key of a principal whose sessions an administrator ended: its
+/// principal id is its own hash tag, so principals spread over a cluster.
+pub(crate) fn principal_key(id: &[u8; 16]) -> String {
+    format!("cas:{{{}}}:ended-principal", hex(id))
+}
+
 /// The key of the hash that holds the single-logout records of the sessions
-/// that end in `session`'s record window; its field is the session id's
-/// eight bytes.
+/// that end in `session`'s record window.
 #[cfg(any(feature = "redis", test))]
 pub(crate) fn records_key(session: &Session) -> String {
     format!("cas:{{{}}}:slo:{}", tag(session.id()), window_of(session))
 }
 
-/// A validated ST or PT as single logout keeps it: the ticket, and the
-/// service URL when the ticket holds only a digest of it (a long URL,
-/// FORMAT.md §8). Read back from a store, it is untrusted: open the ticket
-/// with [`Codec::open_expired`], check its session, and check that the URL,
-/// if any, [`matches`](crate::Service::matches) the ticket's service.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LogoutRecord {
-    /// The ticket's text (spent: useless to replay).
-    pub ticket: String,
-    /// The service URL, only if the ticket's service is shortened.
-    pub service: Option<String>,
+/// A session's field in its records hash: its id, in lowercase hex.
+#[cfg(any(feature = "redis", test))]
+pub(crate) fn records_field(session: SessionId) -> String {
+    session.to_string()
 }
 
-/// `record` in a store's binary form (FORMAT.md §13): a code (1 for ST, 2
-/// for PT; 3 and 4 when a URL follows), the length of the ticket's bytes,
-/// the bytes its text spells (§3), then for codes 3 and 4 the URL's length
-/// (two bytes, big-endian) and the URL. None for a text that is not a
-/// well-formed ST or PT of this format version (§9 steps 1–5).
-pub(crate) fn record_of(record: &LogoutRecord) -> Option<Vec<u8>> {
-    let parsed = format::parse(&record.ticket).ok()?;
-    let bytes = parsed.bytes;
-    let code = match (parsed.header.kind(), &record.service) {
-        (Kind::St, None) => 1,
-        (Kind::Pt, None) => 2,
-        (Kind::St, Some(_)) => 3,
-        (Kind::Pt, Some(_)) => 4,
-        (Kind::Tgt | Kind::Pgt, _) => return None,
-    };
-    let mut out = Vec::with_capacity(2 + bytes.len());
-    out.push(code);
-    out.push(u8::try_from(bytes.len()).ok()?);
-    out.extend_from_slice(&bytes);
-    if let Some(url) = &record.service {
-        out.extend_from_slice(&u16::try_from(url.len()).ok()?.to_be_bytes());
-        out.extend_from_slice(url.as_bytes());
+/// `field` with `record` appended, after dropping the oldest records so
+/// that at most [`MAX_RECORDS_PER_SESSION`] remain; a field that is not a
+/// sequence of records is replaced, and its size returned (what the Redis
+/// script does).
+pub(crate) fn append_record(field: &[u8], record: &[u8]) -> (Vec<u8>, Option<u64>) {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    let mut well_formed = field.len() <= MAX_RECORDS_FIELD_BYTES;
+    while well_formed && at < field.len() {
+        let length = field
+            .get(at..at + 2)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map_or(0, |b| 2 + usize::from(u16::from_be_bytes(b)));
+        well_formed = (MIN_SEALED_RECORD_BYTES..=MAX_SEALED_RECORD_BYTES).contains(&length)
+            && at + length <= field.len();
+        starts.push(at);
+        at += length;
     }
-    Some(out)
-}
-
-/// One record of a session's value, and the rest; None at the end, or at a
-/// record that is not well formed (the store is not trusted).
-fn next_record(records: &[u8]) -> Option<(LogoutRecord, &[u8])> {
-    let [code, length, rest @ ..] = records else {
-        return None;
-    };
-    let kind = match code {
-        1 | 3 => Kind::St,
-        2 | 4 => Kind::Pt,
-        _ => return None,
-    };
-    let (bytes, mut rest) = rest.split_at_checked(usize::from(*length))?;
-    let mut ticket = format!("{}-", kind.prefix());
-    crate::base62::encode_into(bytes, &mut ticket);
-    let mut service = None;
-    if *code > 2 {
-        let [hi, lo, after @ ..] = rest else {
-            return None;
-        };
-        let (url, after) = after.split_at_checked(usize::from(u16::from_be_bytes([*hi, *lo])))?;
-        service = Some(String::from_utf8(url.to_vec()).ok()?);
-        rest = after;
+    if !well_formed {
+        return (record.to_vec(), Some(field.len() as u64));
     }
-    Some((LogoutRecord { ticket, service }, rest))
-}
-
-/// The records of a session's value, oldest first, up to the first that is
-/// not well formed.
-pub(crate) fn records_of(mut records: &[u8]) -> Vec<LogoutRecord> {
-    let mut out = Vec::new();
-    while let Some((record, rest)) = next_record(records) {
-        out.push(record);
-        records = rest;
-    }
-    out
-}
-
-/// `records` with `record` appended, after dropping the oldest so that at
-/// most [`MAX_RECORDS_PER_SESSION`] remain (what the Redis script does).
-fn append_record(records: &[u8], record: &[u8]) -> Vec<u8> {
-    let mut rests = Vec::new();
-    let mut rest = records;
-    while let Some((_, next)) = next_record(rest) {
-        rests.push(next);
-        rest = next;
-    }
-    let kept = rests
+    let from = starts
         .len()
-        .checked_sub(MAX_RECORDS_PER_SESSION)
-        .and_then(|dropped| rests.get(dropped))
+        .checked_sub(MAX_RECORDS_PER_SESSION - 1)
+        .and_then(|dropped| starts.get(dropped))
         .copied()
-        .unwrap_or(records);
-    let mut out = kept.to_vec();
+        .unwrap_or(0);
+    let mut out = field.get(from..).unwrap_or_default().to_vec();
     out.extend_from_slice(record);
-    out
+    (out, None)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -407,6 +444,8 @@ pub struct MemoryStore {
 struct Memory {
     /// Spent tickets and ended sessions, with when they may be forgotten.
     marks: HashMap<String, Instant>,
+    /// Principals whose sessions were ended: until when, and the instant.
+    principals: HashMap<String, (Instant, i64)>,
     /// Each session's single-logout records, with when they may be forgotten.
     records: HashMap<SessionId, (Instant, Vec<u8>)>,
     /// Attempt counters, with when they may be forgotten.
@@ -415,17 +454,31 @@ struct Memory {
 
 impl Memory {
     fn live(&self) -> usize {
-        self.marks.len() + self.records.len() + self.attempts.len()
+        self.marks.len() + self.principals.len() + self.records.len() + self.attempts.len()
     }
 
     fn forget_expired(&mut self, now: Instant) {
         self.marks.retain(|_, until| *until > now);
+        self.principals.retain(|_, (until, _)| *until > now);
         self.records.retain(|_, (until, _)| *until > now);
         self.attempts.retain(|_, (until, _)| *until > now);
     }
 
     fn is_marked(&self, key: &str, now: Instant) -> bool {
         self.marks.get(key).is_some_and(|until| *until > now)
+    }
+
+    /// Whether `ticket`'s session is over.
+    fn ended(&self, ticket: &TicketUse, now: Instant) -> Option<Ended> {
+        if let Some(session) = ticket.session()
+            && self.is_marked(&ended_key(session), now)
+        {
+            return Some(Ended::Logout);
+        }
+        self.principals
+            .get(&principal_key(&ticket.principal_id))
+            .filter(|(until, at)| *until > now && ticket.ended_by(*at))
+            .map(|_| Ended::Principal)
     }
 }
 
@@ -462,21 +515,24 @@ impl Store for MemoryStore {
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        record: Option<&'a LogoutRecord>,
-    ) -> StoreFuture<'a, Verdict> {
-        let verdict = self.with_state(|state, now| {
-            if let Some(session) = ticket.session()
-                && state.is_marked(&ended_key(session), now)
-            {
-                return Ok(Verdict::SessionEnded);
+        record: Option<&'a SealedRecord>,
+    ) -> StoreFuture<'a, Spend> {
+        let spend = self.with_state(|state, now| {
+            let done = |verdict| Spend {
+                verdict,
+                dropped: None,
+            };
+            if let Some(ended) = state.ended(ticket, now) {
+                return Ok(done(Verdict::Ended(ended)));
             }
             let key = spent_key(ticket);
             if state.is_marked(&key, now) {
-                return Ok(Verdict::Replayed);
+                return Ok(done(Verdict::Replayed));
             }
             self.room(state, now)?;
             state.marks.insert(key, now + ticket.keep_for);
-            if let (Some(session), Some(record)) = (ticket.session(), record.and_then(record_of)) {
+            let mut dropped = None;
+            if let (Some(session), Some(record)) = (ticket.session(), record) {
                 if !state.records.contains_key(&session) {
                     self.room(state, now)?;
                 }
@@ -486,23 +542,32 @@ impl Store for MemoryStore {
                     .entry(session)
                     .or_insert_with(|| (until, Vec::new()));
                 entry.0 = entry.0.max(until);
-                entry.1 = append_record(&entry.1, &record);
+                let (field, was_dropped) = append_record(&entry.1, record.as_bytes());
+                entry.1 = field;
+                dropped = was_dropped;
             }
-            Ok(Verdict::First)
+            Ok(Spend {
+                verdict: Verdict::First,
+                dropped,
+            })
         });
-        Box::pin(async move { verdict })
+        Box::pin(async move { spend })
     }
 
-    fn session_ended(&self, session: SessionId) -> StoreFuture<'_, bool> {
-        let ended = self.with_state(|state, now| state.is_marked(&ended_key(session), now));
+    fn ended<'a>(&'a self, ticket: &'a TicketUse) -> StoreFuture<'a, Option<Ended>> {
+        let ended = self.with_state(|state, now| state.ended(ticket, now));
         Box::pin(async move { Ok(ended) })
+    }
+
+    fn answers(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { Ok(()) })
     }
 
     fn end_session<'a>(
         &'a self,
         session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'a, Vec<LogoutRecord>> {
+    ) -> StoreFuture<'a, Records> {
         let records = self.with_state(|state, now| {
             self.room(state, now)?;
             state.marks.insert(
@@ -511,12 +576,32 @@ impl Store for MemoryStore {
             );
             Ok(state
                 .records
-                .remove(&session.id())
+                .get(&session.id())
                 .filter(|(until, _)| *until > now)
-                .map(|(_, records)| records_of(&records))
+                .map(|(_, field)| read_field(field))
                 .unwrap_or_default())
         });
         Box::pin(async move { records })
+    }
+
+    fn end_principal<'a>(
+        &'a self,
+        ids: &'a [[u8; 16]],
+        at: OffsetDateTime,
+        lasting: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let ended = self.with_state(|state, now| {
+            for id in ids {
+                let key = principal_key(id);
+                if !state.principals.contains_key(&key) {
+                    self.room(state, now)?;
+                }
+                let until = now + lasting.max(Duration::from_millis(1));
+                state.principals.insert(key, (until, unix_ms(at)));
+            }
+            Ok(())
+        });
+        Box::pin(async move { ended })
     }
 
     fn count_attempts<'a>(
@@ -549,6 +634,22 @@ impl Store for MemoryStore {
     }
 }
 
+/// What a logout reads of a session's field: nothing of a field larger
+/// than a node writes (dropped, its size told), else at most
+/// [`MAX_RECORDS_PER_SESSION`] distinct records.
+pub(crate) fn read_field(field: &[u8]) -> Records {
+    if field.len() > MAX_RECORDS_FIELD_BYTES {
+        return Records {
+            records: Vec::new(),
+            dropped: Some(field.len() as u64),
+        };
+    }
+    Records {
+        records: split_records(field, MAX_RECORDS_PER_SESSION),
+        dropped: None,
+    }
+}
+
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryStore")
@@ -561,106 +662,48 @@ impl fmt::Debug for MemoryStore {
 mod tests {
     use super::*;
 
-    /// A text shaped like a version-2 ticket of `kind` (not sealed: the
-    /// record form does not open tickets).
-    fn shaped(kind: Kind, len: usize) -> (String, Vec<u8>) {
-        let mut bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        bytes[0] = 2;
-        (
-            format!("{}-{}", kind.prefix(), crate::base62::encode(&bytes)),
-            bytes,
-        )
-    }
-
-    #[test]
-    fn a_record_is_code_length_bytes_then_the_url_if_any() {
-        let (st, bytes) = shaped(Kind::St, 82);
-        let plain = LogoutRecord {
-            ticket: st.clone(),
-            service: None,
-        };
-        let mut expected = vec![1, 82];
-        expected.extend_from_slice(&bytes);
-        assert_eq!(record_of(&plain), Some(expected.clone()));
-
-        let (pt, pt_bytes) = shaped(Kind::Pt, 90);
-        let with_url = LogoutRecord {
-            ticket: pt,
-            service: Some("https://a.example/x".to_owned()),
-        };
-        let mut expected_pt = vec![4, 90];
-        expected_pt.extend_from_slice(&pt_bytes);
-        expected_pt.extend_from_slice(&[0, 19]);
-        expected_pt.extend_from_slice(b"https://a.example/x");
-        assert_eq!(record_of(&with_url), Some(expected_pt.clone()));
-
-        // Read back in order; a truncated last record is dropped, and so is
-        // everything after a record that is not well formed.
-        let both = [expected.clone(), expected_pt.clone()].concat();
-        assert_eq!(records_of(&both), vec![plain.clone(), with_url.clone()]);
-        assert_eq!(records_of(&both[..both.len() - 1]), vec![plain.clone()]);
-        let bad_code = [expected.clone(), vec![9, 1, 0], expected_pt].concat();
-        assert_eq!(records_of(&bad_code), vec![plain]);
-        assert_eq!(records_of(&[]), vec![]);
-    }
-
-    #[test]
-    fn every_truncation_reads_as_the_records_it_still_holds_whole() {
-        let (st, _) = shaped(Kind::St, 82);
-        let (pt, _) = shaped(Kind::Pt, 100);
-        let records = [
-            LogoutRecord {
-                ticket: st,
-                service: None,
-            },
-            LogoutRecord {
-                ticket: pt,
-                service: Some(format!("https://a.example/{}", "x".repeat(300))),
-            },
-        ];
-        let encoded: Vec<Vec<u8>> = records.iter().map(|r| record_of(r).unwrap()).collect();
-        let value = encoded.concat();
-        for cut in 0..=value.len() {
-            let whole = encoded
-                .iter()
-                .scan(0, |end, r| {
-                    *end += r.len();
-                    Some(*end)
-                })
-                .filter(|end| *end <= cut)
-                .count();
-            assert_eq!(records_of(&value[..cut]), records[..whole], "cut at {cut}");
-        }
-    }
-
-    #[test]
-    fn only_well_formed_sts_and_pts_make_records() {
-        let (tgt, _) = shaped(Kind::Tgt, 82);
-        let (pgt, _) = shaped(Kind::Pgt, 82);
-        let (short, _) = shaped(Kind::St, 20);
-        let (st, _) = shaped(Kind::St, 82);
-        let v1 = st.replacen("ST-0", "ST-1", 1);
-        for text in [tgt, pgt, short, v1, "ST-".into(), "ST-_".into()] {
-            let record = LogoutRecord {
-                ticket: text.clone(),
-                service: None,
-            };
-            assert_eq!(record_of(&record), None, "{text}");
-        }
+    /// A sealed record's shape: its length, then that many bytes.
+    fn record(fill: u8, len: usize) -> Vec<u8> {
+        let mut out = u16::try_from(len).unwrap().to_be_bytes().to_vec();
+        out.extend(std::iter::repeat_n(fill, len));
+        out
     }
 
     #[test]
     fn appending_keeps_the_last_records() {
-        let (st, _) = shaped(Kind::St, 82);
-        let one = record_of(&LogoutRecord {
-            ticket: st,
-            service: None,
-        })
-        .unwrap();
-        let mut value = Vec::new();
-        for _ in 0..MAX_RECORDS_PER_SESSION + 3 {
-            value = append_record(&value, &one);
+        let mut field = Vec::new();
+        for i in 0..MAX_RECORDS_PER_SESSION + 3 {
+            let (next, dropped) = append_record(&field, &record(i as u8, 100));
+            assert_eq!(dropped, None);
+            field = next;
         }
-        assert_eq!(value.len(), MAX_RECORDS_PER_SESSION * one.len());
+        assert_eq!(field.len(), MAX_RECORDS_PER_SESSION * 102);
+        assert_eq!(field[2], 3, "the oldest three are gone");
+        let read = read_field(&field);
+        assert_eq!(read.records.len(), MAX_RECORDS_PER_SESSION);
+        assert_eq!(read.dropped, None);
+    }
+
+    #[test]
+    fn a_field_no_node_wrote_is_replaced_and_told() {
+        let new = record(9, 100);
+        let too_short = [record(1, 100), record(2, MIN_SEALED_RECORD_BYTES - 3)].concat();
+        let too_long = record(1, MAX_SEALED_RECORD_BYTES - 1);
+        let cut = record(1, 100)[..50].to_vec();
+        let huge = record(1, 100).repeat(MAX_RECORDS_FIELD_BYTES / 102 + 1);
+        for field in [too_short, too_long, cut, huge] {
+            assert_eq!(
+                append_record(&field, &new),
+                (new.clone(), Some(field.len() as u64))
+            );
+        }
+        let huge = vec![0; MAX_RECORDS_FIELD_BYTES + 1];
+        assert_eq!(
+            read_field(&huge),
+            Records {
+                records: vec![],
+                dropped: Some(huge.len() as u64)
+            }
+        );
     }
 }

@@ -1016,7 +1016,9 @@ fn the_payload_builder_writes_what_the_encoder_writes() {
 /// single-logout records.
 #[cfg(feature = "store")]
 fn store_vectors() -> String {
-    use crate::store::{LogoutRecord, TicketUse, ended_key, record_of, spent_key};
+    use crate::store::{LogoutRecord, TicketUse, ended_key, principal_key, spent_key};
+    /// The nonce each record is sealed with.
+    const RECORD_NONCE: [u8; 16] = [0xa5; 16];
     let ring = keyring(Alg::Aes256Gcm);
     let codec = Codec::new(&ring).with_leeway(Duration::seconds(5));
     let cases = [
@@ -1052,22 +1054,31 @@ fn store_vectors() -> String {
             "replay_id": hex(&usage.replay_id()),
             "spent_key": spent_key(&usage),
             "spent_ms": usage.keep_for().as_millis() as u64,
+            "principal": c.principal(),
+            "authenticated_at": rfc3339(c.authentication().authenticated_at()),
+            "principal_id": hex(&usage.principal_id()),
+            "principal_key": principal_key(&usage.principal_id()),
         });
         if let Some(session) = c.session() {
             let url = long_service.then(|| crate::service::normalize(LONG_SERVICE).unwrap());
-            let record = record_of(&LogoutRecord {
+            let record = LogoutRecord {
                 ticket: text.clone(),
                 service: url.clone(),
-            })
-            .unwrap();
+            };
+            let plain = crate::record::plain(&record).unwrap();
+            let sealed = codec
+                .seal_record_with_nonce(session.id(), &record, RECORD_NONCE)
+                .unwrap();
             case["session_id"] = Value::String(session.id().to_string());
             case["session_ends_at"] = Value::String(rfc3339(session.ends_at()));
             case["ended_key"] = Value::String(ended_key(session.id()));
             case["records_key"] = Value::String(crate::store::records_key(session));
-            case["records_field"] = Value::String(hex(&session.id().to_bytes()));
+            case["records_field"] = Value::String(crate::store::records_field(session.id()));
             case["records_ms"] = (usage.records_for().as_millis() as u64).into();
             case["service_url"] = url.map_or(Value::Null, Value::String);
-            case["record"] = Value::String(hex(&record));
+            case["record_plain"] = Value::String(hex(&plain));
+            case["record_nonce"] = Value::String(hex(&RECORD_NONCE));
+            case["record"] = Value::String(hex(sealed.as_bytes()));
         }
         case
     })

@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration as StdDuration;
 
-use cas_ticket_codec::store::{MemoryStore, Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::store::{MemoryStore, Spend, Store, StoreError, TicketUse, Verdict};
 use cas_ticket_codec::{Alg, Codec, SessionId};
-use common::{NOW, keyring, logout_record, sealed_st as st, session_of, use_of};
+use common::{NOW, keyring, logout_record, opened, sealed, sealed_st as st, session_of, use_of};
 use time::Duration;
 
 fn codec() -> Codec {
@@ -87,56 +87,17 @@ fn replay_ids_are_the_same_on_every_node_and_differ_between_tickets() {
     );
 }
 
-#[test]
-fn a_ticket_validates_once() {
-    let store = MemoryStore::new(100);
-    let (_, ticket) = st(Some(SessionId::generate().unwrap()));
-    let first = use_of(&ticket);
-    assert_eq!(block_on(store.spend(&first, None)), Ok(Verdict::First));
-    assert_eq!(block_on(store.spend(&first, None)), Ok(Verdict::Replayed));
-    let (_, other) = st(first.session());
-    assert_eq!(
-        block_on(store.spend(&use_of(&other), None)),
-        Ok(Verdict::First)
-    );
+fn first(verdict: Verdict) -> Result<Spend, StoreError> {
+    Ok(Spend {
+        verdict,
+        dropped: None,
+    })
 }
 
 #[test]
-fn an_ended_session_refuses_its_tickets_and_gives_its_records() {
-    let store = MemoryStore::new(100);
-    let session = SessionId::generate().unwrap();
-    let (text, ticket) = st(Some(session));
-    let kept = logout_record(&text);
-    assert_eq!(
-        block_on(store.spend(&use_of(&ticket), Some(&kept))),
-        Ok(Verdict::First)
-    );
-    assert_eq!(block_on(store.session_ended(session)), Ok(false));
-    let ended = session_of(&ticket);
-    let records = block_on(store.end_session(&ended, StdDuration::from_secs(60))).unwrap();
-    assert_eq!(records, vec![kept]);
-    assert_eq!(block_on(store.session_ended(session)), Ok(true));
-    let (_, later) = st(Some(session));
-    assert_eq!(
-        block_on(store.spend(&use_of(&later), None)),
-        Ok(Verdict::SessionEnded)
-    );
-    // Another session is untouched; a ticket without one too.
-    let (_, elsewhere) = st(Some(SessionId::generate().unwrap()));
-    assert_eq!(
-        block_on(store.spend(&use_of(&elsewhere), None)),
-        Ok(Verdict::First)
-    );
-    let (_, sessionless) = st(None);
-    assert_eq!(
-        block_on(store.spend(&use_of(&sessionless), None)),
-        Ok(Verdict::First)
-    );
-    // Records are handed out once.
-    assert_eq!(
-        block_on(store.end_session(&ended, StdDuration::from_secs(60))),
-        Ok(vec![])
-    );
+fn the_contract_holds_in_process() {
+    let store = MemoryStore::new(1000);
+    block_on(common::store_contract(&store, &store));
 }
 
 #[test]
@@ -151,7 +112,7 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
     )
     .unwrap();
     assert_eq!(late.keep_for(), StdDuration::from_millis(30));
-    assert_eq!(block_on(store.spend(&late, None)), Ok(Verdict::First));
+    assert_eq!(block_on(store.spend(&late, None)), first(Verdict::First));
     // Full (capacity 1) while the mark lives...
     let (_, other) = st(None);
     assert_eq!(
@@ -162,7 +123,7 @@ fn marks_last_as_long_as_their_ticket_and_no_longer() {
     // ...and room again once it expired: no cleaner needed.
     assert_eq!(
         block_on(store.spend(&use_of(&other), None)),
-        Ok(Verdict::First)
+        first(Verdict::First)
     );
     // The leeway lengthens the mark.
     let lenient = codec().with_leeway(Duration::seconds(5));
@@ -183,36 +144,13 @@ fn a_session_keeps_its_last_records_only() {
         if i % 3 == 0 {
             one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
         }
-        block_on(store.spend(&use_of(&ticket), Some(&one))).unwrap();
+        block_on(store.spend(&use_of(&ticket), Some(&sealed(&ticket, &one)))).unwrap();
         kept.push(one);
     }
     let (_, any) = st(Some(session));
-    let records = block_on(store.end_session(&session_of(&any), StdDuration::from_secs(60)));
-    assert_eq!(records.unwrap(), kept[10..]);
-}
-
-#[test]
-fn only_service_and_proxy_tickets_are_kept_for_single_logout() {
-    let store = MemoryStore::new(100);
-    let session = SessionId::generate().unwrap();
-    let (text, ticket) = st(Some(session));
-    let tgt = text.replacen("ST-", "TGT-", 1);
-    let pt = text.replacen("ST-", "PT-", 1);
-    for refused in [
-        tgt.as_str(),
-        "ST-not base62",
-        "ST-",
-        "not a ticket",
-        &text[..20],
-    ] {
-        let (_, spent) = st(Some(session));
-        block_on(store.spend(&use_of(&spent), Some(&logout_record(refused)))).unwrap();
-    }
-    block_on(store.spend(&use_of(&ticket), Some(&logout_record(&pt)))).unwrap();
-    let records = block_on(store.end_session(&session_of(&ticket), StdDuration::from_secs(60)));
-    // The store keeps what it is given if it spells a ticket: checking it
-    // is the reader's work (it is opened again at logout).
-    assert_eq!(records.unwrap(), vec![logout_record(&pt)]);
+    let ended = session_of(&any);
+    let records = block_on(store.end_session(&ended, StdDuration::from_secs(60))).unwrap();
+    assert_eq!(opened(&ended, &records), kept[10..]);
 }
 
 #[test]

@@ -11,9 +11,11 @@ mod test_ca;
 use std::process::Command;
 use std::time::{Duration as StdDuration, Instant};
 
-use cas_ticket_codec::store::{Store, StoreError, TicketUse, Verdict};
+use cas_ticket_codec::store::{Spend, Store, StoreError, TicketUse, Verdict};
 use cas_ticket_codec::{Alg, Codec, PolicyUnknown, RedisStore, SessionId};
-use common::{logout_record, sealed_st as st, session_of, use_of};
+use common::{
+    logout_record, opened, sealed, sealed_st as st, session_of, store_contract as contract, use_of,
+};
 use redis_server::{Server, free_port};
 use time::Duration;
 
@@ -37,52 +39,11 @@ async fn store_on(server: &Server) -> RedisStore {
         .unwrap()
 }
 
-/// The contract, on any store that two nodes share.
-async fn contract(node1: &dyn Store, node2: &dyn Store) {
-    // One validation per ticket, pool-wide.
-    let session = SessionId::generate().unwrap();
-    let (text, ticket) = st(Some(session));
-    let kept = logout_record(&text);
-    assert_eq!(
-        node1.spend(&use_of(&ticket), Some(&kept)).await,
-        Ok(Verdict::First)
-    );
-    assert_eq!(
-        node2.spend(&use_of(&ticket), None).await,
-        Ok(Verdict::Replayed)
-    );
-    assert_eq!(
-        node1.spend(&use_of(&ticket), None).await,
-        Ok(Verdict::Replayed)
-    );
-    // Logout on one node ends the session on every node.
-    assert_eq!(node2.session_ended(session).await, Ok(false));
-    let records = node2
-        .end_session(&session_of(&ticket), StdDuration::from_secs(60))
-        .await
-        .unwrap();
-    assert_eq!(records, vec![kept]);
-    assert_eq!(node1.session_ended(session).await, Ok(true));
-    let (later_text, later) = st(Some(session));
-    assert_eq!(
-        node1
-            .spend(&use_of(&later), Some(&logout_record(&later_text)))
-            .await,
-        Ok(Verdict::SessionEnded)
-    );
-    // Nothing is recorded for a session that has ended.
-    assert_eq!(
-        node1
-            .end_session(&session_of(&ticket), StdDuration::from_secs(60))
-            .await,
-        Ok(vec![])
-    );
-    // Other sessions, and tickets without one, are untouched.
-    for other in [Some(SessionId::generate().unwrap()), None] {
-        let (_, t) = st(other);
-        assert_eq!(node2.spend(&use_of(&t), None).await, Ok(Verdict::First));
-    }
-    common::attempts_contract(node1, node2).await;
+fn first(verdict: Verdict) -> Result<Spend, StoreError> {
+    Ok(Spend {
+        verdict,
+        dropped: None,
+    })
 }
 
 #[test]
@@ -157,15 +118,19 @@ fn a_session_keeps_its_last_records_only() {
             if i % 3 == 0 {
                 one.service = Some(format!("https://app.example.edu/{}", "a".repeat(300 + i)));
             }
-            store.spend(&use_of(&ticket), Some(&one)).await.unwrap();
+            store
+                .spend(&use_of(&ticket), Some(&sealed(&ticket, &one)))
+                .await
+                .unwrap();
             kept.push(one);
         }
         let (_, any) = st(Some(session));
+        let ended = session_of(&any);
         let records = store
-            .end_session(&session_of(&any), StdDuration::from_secs(60))
+            .end_session(&ended, StdDuration::from_secs(60))
             .await
             .unwrap();
-        assert_eq!(records, kept[10..]);
+        assert_eq!(opened(&ended, &records), kept[10..]);
     });
 }
 
@@ -182,8 +147,10 @@ fn every_key_expires_with_what_it_guards() {
         let at = ticket.claims().expires_at() - Duration::milliseconds(200);
         let late = TicketUse::new(&codec(), &ticket, at).unwrap();
         assert_eq!(
-            store.spend(&late, Some(&logout_record(&text))).await,
-            Ok(Verdict::First)
+            store
+                .spend(&late, Some(&sealed(&ticket, &logout_record(&text))))
+                .await,
+            first(Verdict::First)
         );
         // The spent mark, for the 200 ms the ticket had left; the session's
         // record window, until it closes 10 minutes after the session ends.
@@ -212,11 +179,12 @@ fn every_key_expires_with_what_it_guards() {
             .await
             .unwrap();
         tokio::time::sleep(StdDuration::from_millis(450)).await;
-        assert_eq!(
-            server.cli(&["DBSIZE"]),
-            "0",
-            "nothing outlives its ticket or session"
-        );
+        // The spent mark and the ended session are gone; the records stay
+        // (sealed) until their window closes, so that a logout whose answer
+        // was lost finds them when it is tried again.
+        assert_eq!(server.cli(&["KEYS", "*"]), records);
+        let window_ttl: i64 = server.cli(&["PTTL", &records]).parse().unwrap();
+        assert!(window_ttl > 0 && window_ttl <= window_left, "{window_ttl}");
     });
 }
 
@@ -230,7 +198,7 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
         let (_, ticket) = st(None);
         assert_eq!(
             store.spend(&use_of(&ticket), None).await,
-            Ok(Verdict::First)
+            first(Verdict::First)
         );
         server.stop();
         let (_, other) = st(None);
@@ -250,8 +218,8 @@ fn a_lost_redis_fails_within_the_timeout_and_is_found_again() {
         let deadline = Instant::now() + StdDuration::from_secs(10);
         loop {
             match store.spend(&use_of(&other), None).await {
-                Ok(verdict) => {
-                    assert_eq!(verdict, Verdict::First);
+                Ok(spend) => {
+                    assert_eq!(spend.verdict, Verdict::First);
                     break;
                 }
                 Err(e) => assert!(Instant::now() < deadline, "never reconnected: {e}"),
@@ -275,7 +243,7 @@ fn the_first_call_after_a_restart_succeeds() {
             let (_, ticket) = st(None);
             assert_eq!(
                 store.spend(&use_of(&ticket), None).await,
-                Ok(Verdict::First),
+                first(Verdict::First),
                 "round {round}"
             );
             server.stop();
@@ -286,13 +254,10 @@ fn the_first_call_after_a_restart_succeeds() {
             let (_, next) = st(None);
             assert_eq!(
                 store.spend(&use_of(&next), None).await,
-                Ok(Verdict::First),
+                first(Verdict::First),
                 "round {round}: the first call after the restart"
             );
-            assert_eq!(
-                store.session_ended(SessionId::generate().unwrap()).await,
-                Ok(false)
-            );
+            assert_eq!(store.ended(&use_of(&next)).await, Ok(None));
         }
     });
 }
@@ -459,4 +424,169 @@ fn rediss_with_a_private_ca() {
         assert!(stranger.spend(&use_of(&t), None).await.is_err());
     });
     drop(server);
+}
+
+/// Records hold no ticket a reader of Redis could replay: the field holds
+/// no 16 bytes of the ticket, and what Redis holds opens only under the
+/// pool's keys, for its own session.
+#[test]
+fn a_record_read_from_redis_is_no_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    runtime().block_on(async {
+        let store = store_on(&server).await;
+        let session = SessionId::generate().unwrap();
+        let (text, ticket) = st(Some(session));
+        let kept = logout_record(&text);
+        store
+            .spend(&use_of(&ticket), Some(&sealed(&ticket, &kept)))
+            .await
+            .unwrap();
+        let key = server.cli(&["KEYS", "cas:*:slo:*"]);
+        let mut con = redis::Client::open(server.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let field: Vec<u8> = redis::cmd("HGET")
+            .arg(&key)
+            .arg(session.to_string())
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        let bytes = cas_ticket_codec::base62::decode(&text.as_bytes()[3..]).unwrap();
+        assert!(!field.windows(16).any(|w| bytes.windows(16).any(|b| b == w)));
+        assert!(!String::from_utf8_lossy(&field).contains(&text[3..20]));
+        // Moved to another session's field, it does not open there.
+        let other = SessionId::generate().unwrap();
+        let moved = cas_ticket_codec::store::SealedRecord::from_bytes(field);
+        assert_eq!(
+            codec().open_record(other, &moved),
+            Err(cas_ticket_codec::Error::AuthenticationFailed)
+        );
+        assert_eq!(codec().open_record(session, &moved), Ok(kept));
+    });
+}
+
+/// A writer to Redis who stuffs a session's field: 16 MB is dropped unread
+/// at once (not parsed for seconds inside Redis), a field that is not a
+/// sequence of records is replaced, and one record repeated is read once.
+#[test]
+fn a_poisoned_field_is_dropped_or_read_once() {
+    use cas_ticket_codec::store::MAX_RECORDS_FIELD_BYTES;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    runtime().block_on(async {
+        let store = store_on(&server).await;
+        let mut con = redis::Client::open(server.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let session = SessionId::generate().unwrap();
+        let (text, ticket) = st(Some(session));
+        let ended = session_of(&ticket);
+        let window = ended.ends_at().unix_timestamp() / 600;
+        let key = format!("cas:{{{}}}:slo:{window}", &session.to_string()[..2]);
+        let writer = con.clone();
+        let stuff = |value: Vec<u8>| {
+            let mut con = writer.clone();
+            let key = key.clone();
+            async move {
+                let () = redis::cmd("HSET")
+                    .arg(&key)
+                    .arg(session.to_string())
+                    .arg(value)
+                    .query_async(&mut con)
+                    .await
+                    .unwrap();
+            }
+        };
+
+        // 16 MB, at validation: the script answers at once and says so.
+        stuff(vec![b'x'; 16 << 20]).await;
+        let record = sealed(&ticket, &logout_record(&text));
+        let started = Instant::now();
+        let spend = store.spend(&use_of(&ticket), Some(&record)).await.unwrap();
+        assert!(
+            started.elapsed() < StdDuration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(spend.dropped, Some(16 << 20));
+        assert_eq!(spend.verdict, Verdict::First);
+        let (field,): (Vec<u8>,) = redis::pipe()
+            .cmd("HGET")
+            .arg(&key)
+            .arg(session.to_string())
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        assert_eq!(field, record.as_bytes(), "replaced by the new record");
+
+        // 16 MB, at logout: dropped unread, and said.
+        stuff(vec![b'x'; 16 << 20]).await;
+        let started = Instant::now();
+        let read = store
+            .end_session(&ended, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < StdDuration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(read.records, vec![]);
+        assert_eq!(read.dropped, Some(16 << 20));
+
+        // One record repeated as often as the cap allows: read once.
+        let session = SessionId::generate().unwrap();
+        let (text, ticket) = st(Some(session));
+        let record = sealed(&ticket, &logout_record(&text));
+        let times = MAX_RECORDS_FIELD_BYTES / record.as_bytes().len();
+        let ended = session_of(&ticket);
+        let key = format!("cas:{{{}}}:slo:{window}", &session.to_string()[..2]);
+        let () = redis::cmd("HSET")
+            .arg(&key)
+            .arg(session.to_string())
+            .arg(record.as_bytes().repeat(times))
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        let read = store
+            .end_session(&ended, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(times > 1000, "{times}");
+        assert_eq!(read.records, vec![record]);
+        assert_eq!(read.dropped, None);
+    });
+}
+
+/// A key of the store that something else wrote with another type is told
+/// as such, not as an outage.
+#[test]
+fn a_key_of_another_type_is_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    runtime().block_on(async {
+        let store = store_on(&server).await;
+        let (_, ticket) = st(Some(SessionId::generate().unwrap()));
+        let usage = use_of(&ticket);
+        let key = format!(
+            "cas:{{{}}}:ended-principal",
+            usage
+                .principal_id()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        server.cli(&["HSET", &key, "a", "b"]);
+        assert_eq!(store.ended(&usage).await, Err(StoreError::WrongType));
+        assert_eq!(store.spend(&usage, None).await, Err(StoreError::WrongType));
+        assert_eq!(
+            StoreError::WrongType.to_string(),
+            "a key of the ticket store holds another type (does something else write to it?)"
+        );
+    });
 }

@@ -27,6 +27,7 @@ use crate::accounts::Unavailable;
 use crate::front::Peer;
 use crate::metrics::Login;
 use crate::page::{self, escape};
+use crate::pool_state::{LOGOUT_RETRY_FOR, Logout};
 use crate::request::{Body64, Params};
 use crate::throttle::Admission;
 
@@ -227,8 +228,10 @@ pub async fn submit(
     }
 }
 
-/// `GET /logout[?service=URL]`: clears the cookie in this browser. The TGT
-/// itself stays valid until it expires: a stateless node cannot revoke it.
+/// `GET /logout[?service=URL]`: clears the cookie in this browser. Without
+/// a store the TGT itself stays valid until it expires: a stateless node
+/// cannot revoke it. With one, the session ends on every node; if the store
+/// cannot take that now, the user is told, and the node keeps trying.
 pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: HeaderMap) -> Response {
     let cleared = clear_cookie(&node);
     let now = OffsetDateTime::now_utc();
@@ -236,43 +239,85 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         .and_then(|tgt| node.codec().decode_kind(&tgt, Kind::Tgt, now).ok());
     // With --store: the session ends on every node, and the services it
     // reached are told (single logout).
-    let mut ended = false;
+    let mut ended = None;
     if let (Some(state), Some(tgt)) = (&node.state, &tgt)
         && let Some(session) = tgt.claims().session()
     {
         let principal = tgt.claims().principal();
-        ended = state.end(&node, session, principal, now).await;
+        ended = Some(state.end(&node, session, principal, now).await);
     }
     if let (Some(baseline), Some(text)) = (&node.baseline, page::tgt_from(&headers)) {
-        ended = tgt.is_some() && baseline.removed(&text).await.is_ok();
+        ended =
+            (tgt.is_some() && baseline.removed(&text).await.is_ok()).then_some(Logout::Everywhere);
     }
     // CAS 3.0 §2.3.1: `url` MUST be ignored. `service`: the browser goes
-    // there only if it is registered, so /logout is no open redirect.
-    let unregistered = match query.get("service").map(|given| Target::new(&node, given)) {
-        Some(Ok(target)) => return page::redirect(&target.url, cleared),
-        Some(Err(_)) => true,
-        None => false,
+    // there only if it is registered, so /logout is no open redirect; and
+    // not before it is told that its session has not ended everywhere.
+    let (back, unregistered) = match query.get("service").map(|given| Target::new(&node, given)) {
+        Some(Ok(target)) => (Some(target.url), false),
+        Some(Err(_)) => (None, true),
+        None => (None, false),
     };
     let expiry = tgt.map(|tgt| rfc3339(tgt.claims().expires_at()));
-    let caveat = match (ended, expiry) {
-        (true, _) => "<p>Your session has ended on every node of the pool, and the \
-                      applications you used were told.</p>"
-            .to_owned(),
-        (false, Some(at)) => format!(
-            "<p>The session cookie is removed from this browser. The session \
-             ticket itself cannot be revoked: a copy of it stays valid on every \
-             node until {at}.</p>"
+    let (status, caveat) = match (ended, expiry) {
+        (Some(Logout::Everywhere), _) => (
+            StatusCode::OK,
+            "<p>Your session has ended on every node of the pool, and the \
+             applications you used were told.</p>"
+                .to_owned(),
         ),
-        (false, None) => "<p>The session cookie is removed from this browser.</p>".to_owned(),
+        (Some(Logout::Pending), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "<p><strong>You are not yet logged out everywhere.</strong> The session \
+                 cookie is removed from this browser, but the session store did not answer, \
+                 so your session has not ended on the other servers of this site, and the \
+                 applications you used have not been told. This server keeps trying for the \
+                 next {} minutes and tells them once it succeeds.</p>\n<p>On a shared \
+                 computer, close the browser now.</p>",
+                LOGOUT_RETRY_FOR.as_secs() / 60
+            ),
+        ),
+        (Some(Logout::Lost), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "<p><strong>You are not logged out everywhere.</strong> The session cookie is \
+             removed from this browser, but the session store did not answer and this \
+             server cannot try again now: your session goes on on the other servers of this \
+             site until it expires, and the applications you used have not been told. On a \
+             shared computer, close the browser now.</p>"
+                .to_owned(),
+        ),
+        (None, Some(at)) => (
+            StatusCode::OK,
+            format!(
+                "<p>The session cookie is removed from this browser. The session \
+                 ticket itself cannot be revoked: a copy of it stays valid on every \
+                 node until {at}.</p>"
+            ),
+        ),
+        (None, None) => (
+            StatusCode::OK,
+            "<p>The session cookie is removed from this browser.</p>".to_owned(),
+        ),
     };
+    if let (StatusCode::OK, Some(url)) = (status, &back) {
+        return page::redirect(url, cleared);
+    }
     let not_back = if unregistered {
         "\n<p>The application that sent you here is not registered with this CAS \
          server, so you are not sent back to it.</p>"
+            .to_owned()
     } else {
-        ""
+        match back {
+            Some(url) => format!(
+                "\n<p><a href=\"{}\">Continue to the application</a></p>",
+                escape(&url)
+            ),
+            None => String::new(),
+        }
     };
     page::html(
-        StatusCode::OK,
+        status,
         "Logged out",
         &format!("{caveat}{not_back}"),
         cleared,
@@ -510,7 +555,7 @@ async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) ->
         return SsoSession::Gone;
     };
     let checked = match (&node.state, &node.baseline, cookie) {
-        (Some(state), _, _) => state.live(tgt.claims().session().map(|s| s.id())).await,
+        (Some(state), _, _) => state.live(node, &tgt, now).await,
         (None, Some(baseline), Some(cookie)) => baseline.held(cookie).await,
         _ => Ok(()),
     };

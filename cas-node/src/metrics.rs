@@ -8,8 +8,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cas_ticket_codec::store::{Attempt, LogoutRecord, Store, StoreFuture, TicketUse, Verdict};
-use cas_ticket_codec::{Session, SessionId};
+use cas_ticket_codec::Session;
+use cas_ticket_codec::store::{
+    Attempt, Ended, Records, SealedRecord, Spend, Store, StoreFuture, TicketUse,
+};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -174,8 +176,8 @@ impl Store for TimedStore {
     fn spend<'a>(
         &'a self,
         ticket: &'a TicketUse,
-        record: Option<&'a LogoutRecord>,
-    ) -> StoreFuture<'a, Verdict> {
+        record: Option<&'a SealedRecord>,
+    ) -> StoreFuture<'a, Spend> {
         Box::pin(timed(
             &self.latency,
             operation("spend"),
@@ -183,11 +185,19 @@ impl Store for TimedStore {
         ))
     }
 
-    fn session_ended(&self, session: SessionId) -> StoreFuture<'_, bool> {
+    fn ended<'a>(&'a self, ticket: &'a TicketUse) -> StoreFuture<'a, Option<Ended>> {
         Box::pin(timed(
             &self.latency,
-            operation("session_ended"),
-            self.inner.session_ended(session),
+            operation("ended"),
+            self.inner.ended(ticket),
+        ))
+    }
+
+    fn answers(&self) -> StoreFuture<'_, ()> {
+        Box::pin(timed(
+            &self.latency,
+            operation("answers"),
+            self.inner.answers(),
         ))
     }
 
@@ -195,11 +205,24 @@ impl Store for TimedStore {
         &'a self,
         session: &'a Session,
         lasting: Duration,
-    ) -> StoreFuture<'a, Vec<LogoutRecord>> {
+    ) -> StoreFuture<'a, Records> {
         Box::pin(timed(
             &self.latency,
             operation("end_session"),
             self.inner.end_session(session, lasting),
+        ))
+    }
+
+    fn end_principal<'a>(
+        &'a self,
+        ids: &'a [[u8; 16]],
+        at: OffsetDateTime,
+        lasting: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(timed(
+            &self.latency,
+            operation("end_principal"),
+            self.inner.end_principal(ids, at, lasting),
         ))
     }
 

@@ -7,17 +7,24 @@
 //! and posts a SAML `LogoutRequest` naming each ST to each service that
 //! validated one in the session (CAS 3.0 Appendix C), in the background,
 //! each with a timeout, if its registry entry says `single_logout = true`.
-//! The store keeps the STs themselves; at logout the node opens each again
-//! to learn its service. When no service is told of logouts nothing is
-//! recorded: the store then holds only spent tickets and ended sessions.
+//! The store keeps each ST sealed under a record key; at logout the node
+//! opens each record, then the ST in it, to learn its service. When no
+//! service is told of logouts nothing is recorded: the store then holds only
+//! spent tickets and ended sessions.
+//!
+//! A logout the store cannot take (down, paused, full) is not lost: the
+//! browser's cookie is cleared, the user is told the session has not ended
+//! everywhere yet, and the node tries again in the background for
+//! [`LOGOUT_RETRY_FOR`]; a logout applied late still tells the services.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use cas_ticket_codec::store::{
-    FailurePolicy, LogoutRecord, MemoryStore, Store, StoreError, TicketUse, Verdict,
+    Ended, FailurePolicy, LogoutRecord, MemoryStore, Records, Store, StoreError, TicketUse, Verdict,
 };
-use cas_ticket_codec::{Kind, PolicyUnknown, RedisStore, Session, SessionId, Ticket, rfc3339};
+use cas_ticket_codec::{Kind, PolicyUnknown, RedisStore, Session, Ticket, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -30,6 +37,28 @@ use crate::{Node, page};
 const MEMORY_STORE_ENTRIES: usize = 1_000_000;
 /// How long a single-logout POST may take.
 const LOGOUT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
+/// How long a logout the store could not take is tried again, in the
+/// background (never past the session's own end).
+pub const LOGOUT_RETRY_FOR: StdDuration = StdDuration::from_secs(15 * 60);
+/// The first wait between two tries of a logout; it doubles, up to
+/// [`LOGOUT_RETRY_MAX_WAIT`].
+const LOGOUT_RETRY_FIRST_WAIT: StdDuration = StdDuration::from_millis(500);
+const LOGOUT_RETRY_MAX_WAIT: StdDuration = StdDuration::from_secs(30);
+/// Logouts tried again at once, at most: a long outage under many logouts
+/// holds this many tasks, each a session id and a principal.
+const PENDING_LOGOUTS: usize = 10_000;
+
+/// What became of a logout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logout {
+    /// The session ended on every node, and its services are being told.
+    Everywhere,
+    /// The store did not take it: the node tries again in the background.
+    Pending,
+    /// The store did not take it, and too many logouts are pending already
+    /// for this one to be tried again.
+    Lost,
+}
 
 /// The store and what to do when it cannot answer.
 pub struct PoolState {
@@ -38,6 +67,8 @@ pub struct PoolState {
     /// The Redis whose eviction policy `/health` checks (none for
     /// `memory`, or with `--store-assume-noeviction`).
     redis: Option<Arc<RedisStore>>,
+    /// Logouts being tried again in the background.
+    pending: Arc<AtomicUsize>,
 }
 
 /// Why a Redis's eviction policy is not known to be `noeviction`.
@@ -125,6 +156,7 @@ impl PoolState {
             store,
             policy,
             redis: checked,
+            pending: Arc::new(AtomicUsize::new(0)),
         }))
     }
 
@@ -138,22 +170,33 @@ impl PoolState {
     /// when the policy is to fail closed.
     fn failed(&self, e: &StoreError) -> Result<(), Failure> {
         tracing::warn!("{e}");
+        // What the client may do next. A store that answered nothing in
+        // time may have spent the ticket all the same (the call reached
+        // Redis, the answer did not come back): a retry may then be told
+        // "validated before". A refused connection, a full store (it
+        // refuses writes) or a key of another type spent nothing.
+        let refused = match e {
+            StoreError::Timeout => {
+                "the ticket store did not answer in time; the ticket may have been spent: \
+                 if a retry says it was validated before, ask for a new one"
+            }
+            StoreError::Full => "the ticket store is full; the ticket was not spent: try again",
+            StoreError::Unavailable(_) | StoreError::WrongType => {
+                "the ticket store is unavailable; the ticket was not spent: try again"
+            }
+        };
         match self.policy {
             // A full store is there and refusing writes: answering as a
             // stateless node would accept every replay for as long as it
             // stays full. Closed, whatever the policy.
-            FailurePolicy::Open if *e == StoreError::Full => Err((
-                "INTERNAL_ERROR",
-                "the ticket store is full; try again".to_owned(),
-            )),
+            FailurePolicy::Open if *e == StoreError::Full => {
+                Err(("INTERNAL_ERROR", refused.to_owned()))
+            }
             FailurePolicy::Open => {
                 tracing::info!("--store-failure open: answering as a stateless node");
                 Ok(())
             }
-            FailurePolicy::Closed => Err((
-                "INTERNAL_ERROR",
-                "the ticket store is unavailable; try again".to_owned(),
-            )),
+            FailurePolicy::Closed => Err(("INTERNAL_ERROR", refused.to_owned())),
         }
     }
 
@@ -194,15 +237,36 @@ impl PoolState {
                     service: url,
                 })
             });
-        match self.store.spend(&usage, record.as_ref()).await {
-            Ok(Verdict::First) => Ok(()),
-            Ok(Verdict::Replayed) => Err((
-                "INVALID_TICKET",
-                "ticket rejected: it was validated before (a service or proxy ticket is valid \
-                 for one validation)"
-                    .to_owned(),
-            )),
-            Ok(Verdict::SessionEnded) => Err(session_ended()),
+        // Sealed for its session: whoever reads the store learns no ticket.
+        let sealed = match (usage.session(), record) {
+            (Some(session), Some(record)) => match node.codec().seal_record(session, &record) {
+                Ok(sealed) => Some(sealed),
+                Err(e) => {
+                    tracing::warn!("no single logout for this ticket: {e}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        match self.store.spend(&usage, sealed.as_ref()).await {
+            Ok(spend) => {
+                if let Some(bytes) = spend.dropped {
+                    tracing::warn!(
+                        "a session's single-logout records ({bytes} bytes) were not written by \
+                         a node: dropped unread (does something else write to this Redis?)"
+                    );
+                }
+                match spend.verdict {
+                    Verdict::First => Ok(()),
+                    Verdict::Replayed => Err((
+                        "INVALID_TICKET",
+                        "ticket rejected: it was validated before (a service or proxy ticket \
+                         is valid for one validation)"
+                            .to_owned(),
+                    )),
+                    Verdict::Ended(why) => Err(session_ended(why)),
+                }
+            }
             Err(e) => self.failed(&e),
         }
     }
@@ -210,12 +274,7 @@ impl PoolState {
     /// Whether the store answers now (`/health`): one round trip asking
     /// about a session that never was.
     pub async fn answers(&self) -> Result<(), String> {
-        let probe = SessionId::generate().map_err(|e| format!("no randomness: {e}"))?;
-        self.store
-            .session_ended(probe)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())?;
+        self.store.answers().await.map_err(|e| e.to_string())?;
         // A Redis restarted, failed over or reconfigured may evict now.
         match &self.redis {
             Some(redis) => no_eviction(redis).await.map_err(|e| match e {
@@ -227,54 +286,127 @@ impl PoolState {
         }
     }
 
-    /// Whether the session of a TGT or PGT is still live. A store that
-    /// cannot answer counts as "ended" when failing closed.
-    pub async fn live(&self, session: Option<SessionId>) -> Result<(), Failure> {
-        let Some(session) = session else {
-            return Ok(());
-        };
-        match self.store.session_ended(session).await {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(session_ended()),
+    /// Whether the session of a TGT or PGT is still live: not logged out,
+    /// and not ended by an administrator. A store that cannot answer counts
+    /// as "ended" when failing closed.
+    pub async fn live(
+        &self,
+        node: &Node,
+        ticket: &Ticket,
+        now: OffsetDateTime,
+    ) -> Result<(), Failure> {
+        let usage = TicketUse::new(&node.codec(), ticket, now)
+            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+        match self.store.ended(&usage).await {
+            Ok(None) => Ok(()),
+            Ok(Some(why)) => Err(session_ended(why)),
             Err(e) => self.failed(&e),
         }
     }
 
     /// Ends the session on every node until it would have ended anyway, and
-    /// sends single-logout requests to the services it reached. Whether it
-    /// ended pool-wide.
+    /// sends single-logout requests to the services it reached. If the
+    /// store does not take it, tries again in the background.
     pub async fn end(
         &self,
         node: &Arc<Node>,
         session: &Session,
         principal: &str,
         now: OffsetDateTime,
-    ) -> bool {
+    ) -> Logout {
+        let Err(e) = self.try_end(node, session, principal, now).await else {
+            return Logout::Everywhere;
+        };
+        tracing::error!("cannot end the session pool-wide now ({e}); trying again");
+        let taken = self.pending.fetch_add(1, Ordering::SeqCst);
+        if taken >= PENDING_LOGOUTS {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+            tracing::error!(
+                "{PENDING_LOGOUTS} logouts are being tried again already: this one is not"
+            );
+            return Logout::Lost;
+        }
+        let until = (now + LOGOUT_RETRY_FOR).min(session.ends_at() + node.flags.leeway);
+        tokio::spawn(retry_logout(
+            Arc::clone(node),
+            Arc::clone(&self.pending),
+            *session,
+            principal.to_owned(),
+            until,
+        ));
+        Logout::Pending
+    }
+
+    /// One try at ending `session`: on success, the services are told.
+    async fn try_end(
+        &self,
+        node: &Arc<Node>,
+        session: &Session,
+        principal: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let lasting =
             StdDuration::try_from(session.ends_at() + node.flags.leeway - now).unwrap_or_default();
-        match self.store.end_session(session, lasting).await {
-            Ok(records) => {
-                for record in records {
-                    match logout_target(node, session, &record) {
-                        Ok(service) => {
-                            let agent = node.callbacks.clone();
-                            let principal = principal.to_owned();
-                            tokio::task::spawn_blocking(move || {
-                                single_logout(&agent, &service, &record.ticket, &principal)
-                            });
-                        }
-                        // Quoted and escaped: it was read from the store.
-                        Err(why) => tracing::warn!("no single logout: {why}"),
-                    }
+        let Records { records, dropped } = self.store.end_session(session, lasting).await?;
+        if let Some(bytes) = dropped {
+            tracing::warn!(
+                "a session's single-logout records ({bytes} bytes) were not written by a node: \
+                 dropped unread (does something else write to this Redis?)"
+            );
+        }
+        let codec = node.codec();
+        for sealed in records {
+            let target = codec
+                .open_record(session.id(), &sealed)
+                .map_err(|e| format!("a single-logout record does not open ({e})"))
+                .and_then(|record| Ok((logout_target(node, session, &record)?, record)));
+            match target {
+                Ok((service, record)) => {
+                    let agent = node.callbacks.clone();
+                    let principal = principal.to_owned();
+                    tokio::task::spawn_blocking(move || {
+                        single_logout(&agent, &service, &record.ticket, &principal)
+                    });
                 }
-                true
-            }
-            Err(e) => {
-                tracing::error!("cannot end the session pool-wide: {e}");
-                false
+                // Quoted and escaped: it was read from the store.
+                Err(why) => tracing::warn!("no single logout: {why}"),
             }
         }
+        Ok(())
     }
+}
+
+/// Tries `session`'s logout again until it is taken or `until` passes,
+/// waiting longer each time.
+async fn retry_logout(
+    node: Arc<Node>,
+    pending: Arc<AtomicUsize>,
+    session: Session,
+    principal: String,
+    until: OffsetDateTime,
+) {
+    let mut wait = LOGOUT_RETRY_FIRST_WAIT;
+    loop {
+        tokio::time::sleep(wait).await;
+        let now = OffsetDateTime::now_utc();
+        if now >= until {
+            tracing::error!(
+                "a logout was not taken by the ticket store in time: that session stays \
+                 valid on other nodes until it ends"
+            );
+            break;
+        }
+        let Some(state) = &node.state else { break };
+        match state.try_end(&node, &session, &principal, now).await {
+            Ok(()) => {
+                tracing::info!("a logout the ticket store could not take before is taken now");
+                break;
+            }
+            Err(e) => tracing::warn!("a logout is still not taken ({e}); trying again"),
+        }
+        wait = (wait * 2).min(LOGOUT_RETRY_MAX_WAIT);
+    }
+    pending.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Whether single logout may go to `url`: it is its own normalized form (so
@@ -312,11 +444,12 @@ fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Resul
     Ok(url.to_owned())
 }
 
-fn session_ended() -> Failure {
-    (
-        "INVALID_TICKET",
-        "ticket rejected: its session has ended (logout)".to_owned(),
-    )
+fn session_ended(why: Ended) -> Failure {
+    let why = match why {
+        Ended::Logout => "its session has ended (logout)",
+        Ended::Principal => "an administrator ended every session of its user",
+    };
+    ("INVALID_TICKET", format!("ticket rejected: {why}"))
 }
 
 /// A store URL for the log: without its password.

@@ -428,7 +428,7 @@ pub async fn proxy(State(node): State<Arc<Node>>, q: Params) -> Response {
         Err(e) => return failed("INVALID_TICKET", &format!("pgt rejected: {e}")),
     };
     if let Some(state) = &node.state
-        && let Err((code, message)) = state.live(pgt.claims().session().map(|s| s.id())).await
+        && let Err((code, message)) = state.live(&node, &pgt, now).await
     {
         return failed(code, &message);
     }

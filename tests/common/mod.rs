@@ -110,7 +110,24 @@ pub fn codec(alg: Alg) -> Codec {
 /// none, sealed by `codec(Alg::Aes256Gcm)` with a new nonce each time: its
 /// text and the ticket decoded at [`NOW`]. What the store tests spend.
 pub fn sealed_st(session: Option<SessionId>) -> (String, Ticket) {
-    let mut claims = st_without_session();
+    sealed_st_of("jdoe@example.edu", NOW - Duration::minutes(5), session)
+}
+
+/// [`sealed_st`] for `principal`, authenticated at `authenticated_at`.
+pub fn sealed_st_of(
+    principal: &str,
+    authenticated_at: OffsetDateTime,
+    session: Option<SessionId>,
+) -> (String, Ticket) {
+    let auth = Authentication::new(principal, authenticated_at)
+        .unwrap()
+        .with_method("Password")
+        .unwrap();
+    let grant = Grant::Service {
+        service: Service::new(SERVICE).unwrap(),
+        fresh_login: false,
+    };
+    let mut claims = Claims::with_lifetime(auth, grant, NOW, Duration::seconds(10)).unwrap();
     if let Some(id) = session {
         claims = claims
             .with_session(Session::new(id, NOW + Duration::hours(8)))
@@ -141,6 +158,149 @@ pub fn logout_record(ticket: &str) -> cas_ticket_codec::store::LogoutRecord {
         ticket: ticket.to_owned(),
         service: None,
     }
+}
+
+/// `record` sealed by `codec(Alg::Aes256Gcm)` for the session of `ticket`.
+#[cfg(feature = "store")]
+pub fn sealed(
+    ticket: &Ticket,
+    record: &cas_ticket_codec::store::LogoutRecord,
+) -> cas_ticket_codec::store::SealedRecord {
+    codec(Alg::Aes256Gcm)
+        .seal_record(session_of(ticket).id(), record)
+        .unwrap()
+}
+
+/// The records a logout read, opened by `codec(Alg::Aes256Gcm)`.
+#[cfg(feature = "store")]
+pub fn opened(
+    session: &Session,
+    records: &cas_ticket_codec::store::Records,
+) -> Vec<cas_ticket_codec::store::LogoutRecord> {
+    records
+        .records
+        .iter()
+        .map(|r| codec(Alg::Aes256Gcm).open_record(session.id(), r).unwrap())
+        .collect()
+}
+
+/// The store's contract, on two nodes of one store: one validation per
+/// ticket pool-wide, logout on every node with its records read (and read
+/// again by a logout tried again), nothing recorded once a session ended,
+/// an administrator's end of a principal's sessions, and the attempt
+/// counters.
+#[cfg(feature = "store")]
+pub async fn store_contract(
+    node1: &dyn cas_ticket_codec::store::Store,
+    node2: &dyn cas_ticket_codec::store::Store,
+) {
+    use cas_ticket_codec::store::{Ended, Spend, Verdict};
+    use std::time::Duration as StdDuration;
+    let first = |verdict| Spend {
+        verdict,
+        dropped: None,
+    };
+    let minute = StdDuration::from_secs(60);
+    // One validation per ticket, pool-wide.
+    let session = SessionId::generate().unwrap();
+    let (text, ticket) = sealed_st(Some(session));
+    let kept = logout_record(&text);
+    let record = sealed(&ticket, &kept);
+    assert_eq!(
+        node1.spend(&use_of(&ticket), Some(&record)).await,
+        Ok(first(Verdict::First))
+    );
+    assert_eq!(
+        node2.spend(&use_of(&ticket), None).await,
+        Ok(first(Verdict::Replayed))
+    );
+    assert_eq!(
+        node1.spend(&use_of(&ticket), None).await,
+        Ok(first(Verdict::Replayed))
+    );
+    // Logout on one node ends the session on every node.
+    assert_eq!(node2.ended(&use_of(&ticket)).await, Ok(None));
+    let ended = session_of(&ticket);
+    let records = node2.end_session(&ended, minute).await.unwrap();
+    assert_eq!(records.records, vec![record]);
+    assert_eq!(opened(&ended, &records), vec![kept.clone()]);
+    assert_eq!(node1.ended(&use_of(&ticket)).await, Ok(Some(Ended::Logout)));
+    let (later_text, later) = sealed_st(Some(session));
+    assert_eq!(
+        node1
+            .spend(
+                &use_of(&later),
+                Some(&sealed(&later, &logout_record(&later_text)))
+            )
+            .await,
+        Ok(first(Verdict::Ended(Ended::Logout)))
+    );
+    // Nothing is recorded for a session that has ended; a logout tried
+    // again (its first answer lost) reads the records again.
+    let again = node1.end_session(&ended, minute).await.unwrap();
+    assert_eq!(opened(&ended, &again), vec![kept]);
+    // Other sessions, and tickets without one, are untouched.
+    for other in [Some(SessionId::generate().unwrap()), None] {
+        let (_, t) = sealed_st(other);
+        assert_eq!(
+            node2.spend(&use_of(&t), None).await,
+            Ok(first(Verdict::First))
+        );
+    }
+
+    // An administrator ends every session of one principal, authenticated
+    // until now, whichever key sealed its tickets.
+    let user = format!("user-{}", SessionId::generate().unwrap());
+    let before = NOW - Duration::minutes(5);
+    let (_, old) = sealed_st_of(&user, before, Some(SessionId::generate().unwrap()));
+    let (_, old_unspent) = sealed_st_of(&user, before, Some(SessionId::generate().unwrap()));
+    let (_, sessionless) = sealed_st_of(&user, before, None);
+    let (_, bystander) = sealed_st_of(
+        "jdoe@example.edu",
+        before,
+        Some(SessionId::generate().unwrap()),
+    );
+    assert_eq!(
+        node1.spend(&use_of(&old), None).await,
+        Ok(first(Verdict::First))
+    );
+    let ids = {
+        let mut ring = keyring(0x0001, Alg::Aes256Gcm, 0x11);
+        ring.add_generated(Alg::XChaCha20Poly1305).unwrap();
+        Codec::new(&ring).principal_ids(&user)
+    };
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], use_of(&old).principal_id());
+    node2.end_principal(&ids, NOW, minute).await.unwrap();
+    let gone = Ended::Principal;
+    assert_eq!(node1.ended(&use_of(&old)).await, Ok(Some(gone)));
+    assert_eq!(
+        node1.spend(&use_of(&old_unspent), None).await,
+        Ok(first(Verdict::Ended(gone)))
+    );
+    assert_eq!(
+        node2.spend(&use_of(&sessionless), None).await,
+        Ok(first(Verdict::Ended(gone)))
+    );
+    // Authenticated at the very instant: ended too. A second later (a new
+    // login): live. Another user: untouched.
+    let (_, same_instant) = sealed_st_of(&user, NOW, Some(SessionId::generate().unwrap()));
+    assert_eq!(node2.ended(&use_of(&same_instant)).await, Ok(Some(gone)));
+    let (_, new_login) = sealed_st_of(
+        &user,
+        NOW + Duration::seconds(1),
+        Some(SessionId::generate().unwrap()),
+    );
+    assert_eq!(node2.ended(&use_of(&new_login)).await, Ok(None));
+    assert_eq!(
+        node1.spend(&use_of(&new_login), None).await,
+        Ok(first(Verdict::First))
+    );
+    assert_eq!(
+        node1.spend(&use_of(&bystander), None).await,
+        Ok(first(Verdict::First))
+    );
+    attempts_contract(node1, node2).await;
 }
 
 /// `len` pseudo-random lowercase letters: text the phrase code cannot

@@ -3,7 +3,7 @@
 //!
 //! A thin shell over the library: argument parsing, I/O, JSON and exit codes.
 //! Exit codes: 0 ok, 1 ticket rejected, 2 usage, 3 expired, 4 service
-//! mismatch, 5 cannot encode, 6 key file problem. Every failure prints one
+//! mismatch, 5 cannot encode, 6 key file problem, 7 store unavailable. Every failure prints one
 //! line on stderr starting with `error:` and nothing on stdout.
 
 use std::io::{Read, Write};
@@ -16,6 +16,9 @@ use cas_ticket_codec::{
     ProxyChain, Service, Session, SessionId, inspect, rfc3339,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[cfg(feature = "redis")]
+mod sessions;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -23,7 +26,8 @@ use time::{Duration, OffsetDateTime};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 ticket rejected (malformed, tampered, unknown key, wrong kind,
 unsupported version), 2 usage error, 3 expired, 4 service mismatch, 5 cannot encode
-(claims invalid or too large for 256 characters), 6 key file problem.
+(claims invalid or too large for 256 characters), 6 key file problem, 7 the store
+did not take it (sessions end).
 Secrets are read only from key files, never from the command line.";
 
 /// Stateless CAS tickets: keys, encode, decode, inspect.
@@ -57,6 +61,10 @@ enum Command {
         /// The ticket; read from standard input when absent or `-`.
         ticket: Option<String>,
     },
+    /// End sessions pool-wide, in the store the nodes share.
+    #[cfg(feature = "redis")]
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
 }
 
 #[derive(Subcommand)]
@@ -200,6 +208,15 @@ impl Failure {
         }
     }
 
+    /// The store did not take what was asked.
+    #[cfg(feature = "redis")]
+    fn store(message: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 7,
+            message: format!("store: {message}"),
+        }
+    }
+
     fn key_file(path: &Path, error: impl std::fmt::Display) -> Self {
         Failure {
             code: 6,
@@ -275,6 +292,8 @@ fn run(command: Command) -> Result<String, Failure> {
             Ok(ring.primary().to_string())
         }
         Command::Keys(keys) => run_keys(keys),
+        #[cfg(feature = "redis")]
+        Command::Sessions(command) => sessions::run(command),
         Command::Encode(args) => encode(args),
         Command::Decode(args) => decode(args),
         Command::Inspect { ticket } => {
