@@ -90,16 +90,15 @@ def test_open_still_refuses_when_the_store_is_full(own_pool, redis_server):
     saw 273 of 273 STs accepted twice)."""
     from conftest import APP
     from test_pool import failure, login
+    from test_store_faults import Fault
 
     [node] = own_pool(size=1, extra_args=["--store", redis_server.url,
                                           "--store-failure", "open"]).nodes
     _, st = login(node, APP)
-    used = int(next(line.split(":")[1] for line in redis_server.cli("INFO", "memory").splitlines()
-                    if line.startswith("used_memory:")))
-    assert redis_server.cli("CONFIG", "SET", "maxmemory", str(used + 1024)) == "OK"
-    redis_server.cli("SET", "ballast", "x" * 65536)
+    Fault("full", redis_server).start()
     for _ in range(2):
         code, message = failure(node, "serviceValidate", ticket=st, service=APP)
-        assert (code, message.strip()) == ("INTERNAL_ERROR", "the ticket store is full; try again")
+        assert (code, message.strip()) == ("INTERNAL_ERROR",
+                                           "the ticket store is full; the ticket was not spent: try again")
     assert "the ticket store is full: it refuses writes" in node.log()
     assert "answering as a stateless node" not in node.log()

@@ -44,7 +44,7 @@ pub struct EndArgs {
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = cas_ticket_codec::duration::parse_lifetime)]
     lasting: Duration,
     /// How long the store may take to answer.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = cas_ticket_codec::duration::parse_lifetime)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = cas_ticket_codec::duration::parse_duration)]
     timeout: Duration,
 }
 
