@@ -13,6 +13,11 @@ use crate::keyring::{Alg, KeyId, Keyring};
 use crate::seal::{self, KindCiphers};
 use crate::{base62, compact};
 
+/// How long before its issue instant a ticket is valid, besides the leeway:
+/// instants are whole seconds, so a ticket minted at 10:00:00.9 says 10:00:00
+/// and a node whose clock is 0.2 s behind sees it at 09:59:59.7 (FORMAT.md §9).
+pub const NOT_BEFORE_ALLOWANCE: Duration = Duration::SECOND;
+
 /// Encodes and decodes tickets with the keys of one keyring.
 ///
 /// Build it once and share it (`Arc<Codec>` or `&'static`) across threads: it
@@ -228,8 +233,13 @@ impl Codec {
             }
         }
         let ticket = self.open(text)?;
+        let leeway = leeway.max(Duration::ZERO);
+        let issued_at = ticket.claims.issued_at();
+        if now < issued_at.saturating_sub(NOT_BEFORE_ALLOWANCE.saturating_add(leeway)) {
+            return Err(Error::NotYetValid { issued_at, now });
+        }
         let expires_at = ticket.claims.expires_at();
-        if now >= expires_at.saturating_add(leeway.max(Duration::ZERO)) {
+        if now >= expires_at.saturating_add(leeway) {
             return Err(Error::Expired {
                 expired_at: expires_at,
                 now,

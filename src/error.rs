@@ -19,7 +19,7 @@ pub enum Error {
     /// The ticket text (decode) or the ticket that would be produced (encode)
     /// is longer than the cap of [`MAX_TICKET_CHARS`](crate::MAX_TICKET_CHARS).
     TooLong {
-        /// Length in characters (bytes, for input that is not ASCII).
+        /// Length in bytes of its UTF-8 (a ticket is ASCII, so characters).
         length: usize,
         /// The cap.
         max: usize,
@@ -44,6 +44,16 @@ pub enum Error {
     Expired {
         /// The instant the ticket stopped being valid.
         expired_at: OffsetDateTime,
+        /// The instant it was validated at.
+        now: OffsetDateTime,
+    },
+    /// The ticket is authentic but was issued later than the validation
+    /// instant, by more than the leeway and the second its whole-second
+    /// instants may lose: a node whose clock runs ahead, or a ticket made for
+    /// later. Refused, so that no ticket lives longer than its lifetime.
+    NotYetValid {
+        /// The instant it says it was issued.
+        issued_at: OffsetDateTime,
         /// The instant it was validated at.
         now: OffsetDateTime,
     },
@@ -162,7 +172,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::TooLong { length, max } => {
-                write!(f, "ticket too long: {length} characters, the cap is {max}")
+                write!(f, "ticket too long: {length} bytes, the cap is {max}")
             }
             Error::Malformed(m) => write!(f, "malformed ticket: {m}"),
             Error::UnsupportedVersion { version } => {
@@ -176,6 +186,15 @@ impl fmt::Display for Error {
                     f,
                     "expired at {} ({ago}s before {})",
                     crate::claims::rfc3339(*expired_at),
+                    crate::claims::rfc3339(crate::claims::to_second(*now))
+                )
+            }
+            Error::NotYetValid { issued_at, now } => {
+                let ahead = (*issued_at - *now).whole_seconds();
+                write!(
+                    f,
+                    "not valid yet: issued at {} ({ahead}s after {})",
+                    crate::claims::rfc3339(*issued_at),
                     crate::claims::rfc3339(crate::claims::to_second(*now))
                 )
             }

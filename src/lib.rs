@@ -86,7 +86,7 @@ pub use claims::{
     Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
     MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId, rfc3339,
 };
-pub use codec::{Codec, Ticket};
+pub use codec::{Codec, NOT_BEFORE_ALLOWANCE, Ticket};
 pub use compact::SECRET_QUANTUM;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};

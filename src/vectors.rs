@@ -339,6 +339,76 @@ fn vectors() -> Vec<Vector> {
         format!("ST-{}", "0".repeat(254)),
         ring(),
     );
+    bad(
+        "too_long_in_bytes",
+        "130 characters, 257 bytes of UTF-8: the cap counts bytes",
+        "too_long",
+        format!("ST-{}", "\u{e9}".repeat(127)),
+        ring(),
+    );
+    bad(
+        "length",
+        "a body of 12 digits: no byte count is spelled in 12",
+        "malformed",
+        format!("ST-{}", "0".repeat(12)),
+        ring(),
+    );
+    bad(
+        "order_length_before_alphabet",
+        "a body of 12 characters starting with `_`: its length is checked first",
+        "malformed",
+        format!("ST-_{}", "0".repeat(11)),
+        ring(),
+    );
+    bad(
+        "length_counts_bytes",
+        "`\u{e9}` and 10 digits: 11 characters, but 12 bytes, a length no byte count has",
+        "malformed",
+        format!("ST-\u{e9}{}", "0".repeat(10)),
+        ring(),
+    );
+    bad(
+        "order_block_before_later_alphabet",
+        "a first block that overflows, then `_` in the tail: blocks are read in order",
+        "malformed",
+        "ST-zzzzzzzzzzz_0".into(),
+        ring(),
+    );
+    bad(
+        "order_alphabet_within_block",
+        "a block of ten `z` and a `_`: within a block, a foreign character before its value",
+        "malformed",
+        "ST-zzzzzzzzzz_00".into(),
+        ring(),
+    );
+    bad(
+        "non_canonical_tail",
+        "a 2-digit tail worth 256, one more than its byte holds",
+        "malformed",
+        "ST-48".into(),
+        ring(),
+    );
+    bad(
+        "hyphen_in_body",
+        "a second `-`: the first ends the prefix, the second is not a digit",
+        "malformed",
+        format!("ST-{}-{}", &body[..5], &body[6..]),
+        ring(),
+    );
+    bad(
+        "empty_body",
+        "`ST-`: a body of no bytes has no version byte",
+        "malformed",
+        "ST-".into(),
+        ring(),
+    );
+    bad(
+        "order_version_before_length",
+        "a body of one byte, 00: the version is read before the length is checked",
+        "unsupported_version",
+        "ST-00".into(),
+        ring(),
+    );
     out.push(Vector {
         name: "expired_at_instant".into(),
         comment: "validated at its expiration instant: expired".into(),
@@ -359,6 +429,11 @@ fn vectors() -> Vec<Vector> {
             "empty" => Some("empty"),
             "no_prefix" | "lowercase_prefix" => Some("prefix"),
             "underscore" => Some("alphabet"),
+            "order_block_before_later_alphabet" => Some("non_canonical"),
+            "order_alphabet_within_block" | "hyphen_in_body" => Some("alphabet"),
+            "length" | "order_length_before_alphabet" | "length_counts_bytes" => Some("length"),
+            "non_canonical_tail" => Some("non_canonical"),
+            "empty_body" => Some("truncated"),
             "truncated" => Some("non_canonical"),
             "non_canonical_block" => Some("non_canonical"),
             "shorter_than_minimum" => Some("truncated"),
@@ -590,6 +665,32 @@ fn bound_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
             payload(&[issued(), uint(0)], &secret(principal(), methods()), &[]),
         ),
         (
+            "payload_expiry_out_of_range",
+            "issued at 9999-12-31T23:59:59Z, the last instant of the range, expiring 1 s later: past it",
+            Kind::St,
+            payload(
+                &[uint(253_402_300_799), uint(1)],
+                &secret(principal(), methods()),
+                &[service()],
+            ),
+        ),
+        (
+            "payload_authentication_before_range",
+            "authenticated 1 s before -9999-01-01T00:00:00Z, the first instant of the range",
+            Kind::St,
+            payload(
+                &st_public(),
+                &[
+                    uint(0x6b02_bd20 + 377_705_116_800 + 1),
+                    uint(0),
+                    principal(),
+                    methods(),
+                    vec![0xf6],
+                ],
+                &[service()],
+            ),
+        ),
+        (
             "payload_instant_out_of_range",
             "issued at 10000-01-01T00:00:00Z, past the years this decoder represents",
             Kind::St,
@@ -724,6 +825,9 @@ fn validation_vectors(st: &str) -> Vec<Vector> {
         extra,
     };
     let typical = Some(claims("ST", false, false));
+    let tgt = Codec::new(&keyring(Alg::Aes256Gcm))
+        .encode_with_nonce(&in_session(claims("TGT", false, false)), NONCE)
+        .unwrap();
     let mut short = vec![crate::VERSION, 0x0a, 0x01];
     short.extend([0_u8; 32]);
     vec![
@@ -776,6 +880,94 @@ fn validation_vectors(st: &str) -> Vec<Vector> {
             "exactly the expiration instant plus a leeway of 5 s: expired",
             "expired",
             datetime!(2026-11-22 10:00:15 UTC),
+            None,
+            Extra {
+                leeway_seconds: Some(5),
+                ..Extra::default()
+            },
+        ),
+        Vector {
+            ticket: "ST-_".into(),
+            ..vector(
+                "order_kind_before_body",
+                "`ST-_` where only PTs are accepted: the kind, from the prefix, is checked before the body",
+                "wrong_kind",
+                datetime!(2026-11-22 10:00:05 UTC),
+                None,
+                Extra {
+                    kind: Some(Kind::Pt),
+                    ..Extra::default()
+                },
+            )
+        },
+        vector(
+            "order_expired_before_service",
+            "an expired ST presented for another service: the expiry is checked first",
+            "expired",
+            datetime!(2026-11-22 10:00:10 UTC),
+            None,
+            Extra {
+                service: Some("https://app.example.edu/login?target=%2Fother"),
+                ..Extra::default()
+            },
+        ),
+        Vector {
+            ticket: tgt.clone(),
+            ..vector(
+                "service_for_a_tgt",
+                "a TGT presented with a service: it has none, so none matches",
+                "service_mismatch",
+                datetime!(2026-11-22 10:00:05 UTC),
+                None,
+                Extra {
+                    service: Some("https://app.example.edu/login?target=%2Fhome"),
+                    ..Extra::default()
+                },
+            )
+        },
+        vector(
+            "service_not_normalizable",
+            "an ST presented for a `service` that does not normalize (a backslash): no match",
+            "service_mismatch",
+            datetime!(2026-11-22 10:00:05 UTC),
+            None,
+            Extra {
+                service: Some("https://app.example.edu\\@evil.example/login?target=%2Fhome"),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "not_yet_valid",
+            "validated 2 s before its issue instant, without leeway: issued after the allowed second",
+            "not_yet_valid",
+            datetime!(2026-11-22 09:59:58 UTC),
+            None,
+            Extra::default(),
+        ),
+        vector(
+            "not_before_allowance",
+            "validated 1 s before its issue instant, without leeway: within the second whole-second instants lose",
+            "ok",
+            datetime!(2026-11-22 09:59:59 UTC),
+            Some(claims("ST", false, false)),
+            Extra::default(),
+        ),
+        vector(
+            "not_before_leeway_inside",
+            "validated 6 s before its issue instant, with a leeway of 5 s: valid",
+            "ok",
+            datetime!(2026-11-22 09:59:54 UTC),
+            Some(claims("ST", false, false)),
+            Extra {
+                leeway_seconds: Some(5),
+                ..Extra::default()
+            },
+        ),
+        vector(
+            "not_before_leeway_past",
+            "validated 7 s before its issue instant, with a leeway of 5 s: not valid yet",
+            "not_yet_valid",
+            datetime!(2026-11-22 09:59:53 UTC),
             None,
             Extra {
                 leeway_seconds: Some(5),
