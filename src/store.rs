@@ -230,6 +230,19 @@ impl TicketUse {
     }
 }
 
+/// How long the `ended` mark of a logout of `session` at `now` lasts: the
+/// session's remaining life plus `leeway`, in whole milliseconds rounded
+/// down, and at least 1 ms (a logout after the session's end still leaves a
+/// mark that expires by itself). FORMAT.md §13.
+pub fn ended_lasting(session: &Session, leeway: time::Duration, now: OffsetDateTime) -> Duration {
+    let left = session
+        .ends_at()
+        .saturating_add(leeway.max(time::Duration::ZERO))
+        - now;
+    let millis = u64::try_from(left.whole_milliseconds()).unwrap_or(0).max(1);
+    Duration::from_millis(millis)
+}
+
 /// `t` in Unix milliseconds.
 pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).unwrap_or(i64::MIN)

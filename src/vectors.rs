@@ -1264,6 +1264,14 @@ fn store_vectors() -> String {
             case["session_id"] = Value::String(session.id().to_string());
             case["session_ends_at"] = Value::String(rfc3339(session.ends_at()));
             case["ended_key"] = Value::String(ended_key(session.id()));
+            // A logout at `now`, and two after the session's end.
+            let leeway = Duration::seconds(5);
+            let ms = |at| crate::store::ended_lasting(session, leeway, at).as_millis() as u64;
+            case["ended_ms"] = ms(now).into();
+            case["ended_ms_2s_after_session_end"] =
+                ms(session.ends_at() + Duration::milliseconds(2_000)).into();
+            case["ended_ms_6s_after_session_end"] =
+                ms(session.ends_at() + Duration::seconds(6)).into();
             case["records_key"] = Value::String(crate::store::records_key(session));
             case["records_field"] = Value::String(crate::store::records_field(session.id()));
             case["records_ms"] = (usage.records_for().as_millis() as u64).into();
@@ -1292,4 +1300,180 @@ fn store_vectors() -> String {
 fn store_vectors_match_the_committed_file() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/store/store.json");
     write_or_compare(&path, &store_vectors());
+}
+
+/// Key files (FORMAT.md §10) a loader must accept or refuse, each with the
+/// rule it shows: what a second implementation's loader must agree on.
+fn keyfile_vectors() -> String {
+    const A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const B: &str = "gIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaXmJmam5ydnp8=";
+    let file = |version: &str, primary: &str, keys: &[(&str, &str, &str)]| {
+        let keys: Vec<String> = keys
+            .iter()
+            .map(|(id, alg, secret)| {
+                format!(r#"{{ "id": "{id}", "alg": "{alg}", "secret": "{secret}" }}"#)
+            })
+            .collect();
+        format!(
+            "{{\n  \"version\": {version},\n  \"primary\": \"{primary}\",\n  \"keys\": [\n    {}\n  ]\n}}\n",
+            keys.join(",\n    ")
+        )
+    };
+    let two = |primary: &str| {
+        file(
+            "1",
+            primary,
+            &[("0a01", "aes256gcm", A), ("0b02", "xchacha20poly1305", B)],
+        )
+    };
+    let one = |secret: &str| file("1", "0a01", &[("0a01", "aes256gcm", secret)]);
+    let typical = two("0a01");
+    let cases: Vec<(&str, &str, String)> = vec![
+        ("typical", "two keys, the first primary", typical.clone()),
+        (
+            "uppercase_ids",
+            "ids and primary in uppercase hex: read in either case",
+            file(
+                "1",
+                "0A01",
+                &[("0A01", "aes256gcm", A), ("0B02", "xchacha20poly1305", B)],
+            ),
+        ),
+        (
+            "pad_bits",
+            "a secret whose last base64 digit sets the two pad bits: not the canonical spelling",
+            one("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9="),
+        ),
+        (
+            "no_padding",
+            "a secret without its `=`",
+            one(A.trim_end_matches('=')),
+        ),
+        (
+            "base64url",
+            "a secret in base64url (`-` for `+`)",
+            one("-AECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        ),
+        (
+            "short_secret",
+            "a secret of 31 bytes",
+            one("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg=="),
+        ),
+        (
+            "no_keys",
+            "an empty `keys`",
+            "{\n  \"version\": 1,\n  \"primary\": \"0a01\",\n  \"keys\": []\n}\n".into(),
+        ),
+        (
+            "version_1_0",
+            "`version` written `1.0`: a number, but not the integer 1",
+            file("1.0", "0a01", &[("0a01", "aes256gcm", A)]),
+        ),
+        (
+            "version_1e0",
+            "`version` written `1e0`",
+            file("1e0", "0a01", &[("0a01", "aes256gcm", A)]),
+        ),
+        (
+            "version_2",
+            "a key-file version this loader does not know",
+            file("2", "0a01", &[("0a01", "aes256gcm", A)]),
+        ),
+        (
+            "ids_equal_but_case",
+            "two keys whose ids differ only in case: the same id",
+            file(
+                "1",
+                "0a01",
+                &[("0a01", "aes256gcm", A), ("0A01", "xchacha20poly1305", B)],
+            ),
+        ),
+        (
+            "id_not_four_digits",
+            "an id of three hex digits",
+            file("1", "a01", &[("a01", "aes256gcm", A)]),
+        ),
+        (
+            "primary_not_a_key",
+            "a primary that names no key of the file",
+            two("0c03"),
+        ),
+        (
+            "unknown_alg",
+            "an algorithm this format does not have",
+            file("1", "0a01", &[("0a01", "aes128gcm", A)]),
+        ),
+        (
+            "bom",
+            "a UTF-8 byte order mark before the JSON",
+            format!("\u{feff}{typical}"),
+        ),
+        (
+            "escape",
+            "a JSON escape (`\\/`) inside a secret",
+            one(&A.replacen('/', "\\/", 1).replacen("AAE", "A\\/E", 1)),
+        ),
+        (
+            "unknown_member",
+            "a member the format does not define",
+            typical.replacen(
+                "\"version\": 1,",
+                "\"version\": 1,\n  \"comment\": \"x\",",
+                1,
+            ),
+        ),
+        (
+            "duplicate_member",
+            "`primary` twice",
+            typical.replacen(
+                "\"version\": 1,",
+                "\"version\": 1,\n  \"primary\": \"0b02\",",
+                1,
+            ),
+        ),
+    ];
+    let cases: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, comment, text)| {
+            let mut case = json!({ "name": name, "comment": comment, "file": text });
+            match Keyring::from_json(text.as_bytes()) {
+                Ok(ring) => {
+                    case["expect"] = Value::String("ok".into());
+                    case["primary"] = Value::String(ring.primary().to_string());
+                    case["ids"] = ring
+                        .keys()
+                        .iter()
+                        .map(|k| Value::String(k.id().to_string()))
+                        .collect();
+                }
+                Err(_) => case["expect"] = Value::String("error".into()),
+            }
+            case
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&json!({
+        "comment": "FORMAT.md §10: key files a loader must accept (`ok`, with the primary and the key ids it reads, lowercase) or refuse (`error`); `file` is the file's whole text, its UTF-8 the bytes. File modes are not here: a loader refuses a file group or others may read, write or run (any bit of 0o077), and accepts 0400 and 0600 (and 0700)",
+        "cases": cases,
+    }))
+    .unwrap();
+    text.push('\n');
+    text
+}
+
+#[test]
+fn keyfile_vectors_match_the_committed_file() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyfiles/keyfiles.json");
+    let text = keyfile_vectors();
+    // Each case shows the rule its comment names: only the first two load.
+    let parsed: Value = serde_json::from_str(&text).unwrap();
+    let ok: Vec<&str> = parsed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["expect"] == "ok")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(ok, ["typical", "uppercase_ids"]);
+    write_or_compare(&path, &text);
 }

@@ -143,3 +143,26 @@ fn every_url_vector_normalizes_as_recorded() {
     }
     assert!(refused >= 20, "the battery holds refusals");
 }
+
+/// The key-file vectors (FORMAT.md §10): each file loads, with its primary
+/// and key ids, or is refused, as recorded.
+#[test]
+fn every_keyfile_vector_loads_as_recorded() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyfiles/keyfiles.json");
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = vectors["cases"].as_array().unwrap();
+    assert!(cases.len() >= 15, "{} key-file vectors", cases.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let loaded = Keyring::from_json(case["file"].as_str().unwrap().as_bytes());
+        match case["expect"].as_str().unwrap() {
+            "ok" => {
+                let ring = loaded.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(ring.primary().to_string(), case["primary"], "{name}");
+                let ids: Vec<String> = ring.keys().iter().map(|k| k.id().to_string()).collect();
+                assert_eq!(serde_json::to_value(ids).unwrap(), case["ids"], "{name}");
+            }
+            _ => assert!(loaded.is_err(), "{name} loaded"),
+        }
+    }
+}

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use cas_ticket_codec::store::{
-    Ended, FailurePolicy, LogoutRecord, MemoryStore, Records, Store, StoreError, TicketUse, Verdict,
+    Ended, FailurePolicy, LogoutRecord, MemoryStore, Records, Store, StoreError, TicketUse,
+    Verdict, ended_lasting,
 };
 use cas_ticket_codec::{Kind, PolicyUnknown, RedisStore, Session, Ticket, rfc3339};
 use quick_xml::Writer;
@@ -345,8 +346,7 @@ impl PoolState {
         principal: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let lasting =
-            StdDuration::try_from(session.ends_at() + node.flags.leeway - now).unwrap_or_default();
+        let lasting = ended_lasting(session, node.flags.leeway, now);
         let Records { records, dropped } = self.store.end_session(session, lasting).await?;
         if let Some(bytes) = dropped {
             tracing::warn!(
