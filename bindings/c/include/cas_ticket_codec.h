@@ -9,6 +9,7 @@
 #ifndef CAS_TICKET_CODEC_H
 #define CAS_TICKET_CODEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /**
@@ -345,9 +346,10 @@ typedef struct CtcClaims {
 } CtcClaims;
 
 /**
- * A validated ticket, as `ctc_decode` returns it. Every pointer points
- * into memory owned by the ticket: valid until `ctc_ticket_free`, never
- * freed on its own. Fields that do not apply to the kind are NULL / 0.
+ * A validated ticket, as `ctc_decode` returns it (or an authentic one
+ * whatever its expiry, as `ctc_open_expired` returns it). Every pointer
+ * points into memory owned by the ticket: valid until `ctc_ticket_free`,
+ * never freed on its own. Fields that do not apply to the kind are NULL / 0.
  */
 typedef struct CtcTicket {
   /**
@@ -438,6 +440,22 @@ typedef struct CtcTicket {
    */
   uint32_t text_len;
 } CtcTicket;
+
+/**
+ * Bytes the library returns (`ctc_seal_record`, `ctc_principal_ids`):
+ * `data` points into memory owned by the `CtcBytes`, valid until
+ * `ctc_bytes_free`.
+ */
+typedef struct CtcBytes {
+  /**
+   * The first byte.
+   */
+  const uint8_t *data;
+  /**
+   * How many bytes.
+   */
+  size_t len;
+} CtcBytes;
 
 /**
  * The numbers a rejection carries, for callers that act on them (an
@@ -558,12 +576,131 @@ CtcStatus ctc_decode(const struct CtcCodec *codec,
 void ctc_ticket_free(struct CtcTicket *ticket);
 
 /**
- * Frees a string this library returned (a ticket, a message). NULL is
+ * Writes the replay id of `ticket` to the 16 bytes at `out`: the name of
+ * a spent ticket in a store shared with other nodes (FORMAT.md §13).
+ * `ticket` must come from `ctc_decode` (`CTC_STATUS_INVALID_ARGUMENT` for
+ * one from `ctc_open_expired`); `CTC_STATUS_UNKNOWN_KEY` when `codec` does
+ * not hold the key that sealed it. On failure the 16 bytes are zero.
+ *
+ * # Safety
+ * `codec` is NULL or a live codec; `ticket` is NULL or a pointer
+ * `ctc_decode` or `ctc_open_expired` returned, not yet freed; `out` is
+ * NULL or valid for writes of 16 bytes.
+ */
+CtcStatus ctc_ticket_replay_id(const struct CtcCodec *codec,
+                               const struct CtcTicket *ticket,
+                               uint8_t *out);
+
+/**
+ * Writes the principal id of `ticket`'s principal, under the key that
+ * sealed it, to the 16 bytes at `out` (FORMAT.md §13): what names a
+ * principal whose sessions an administrator ended. Same rules as
+ * `ctc_ticket_replay_id`.
+ *
+ * # Safety
+ * As `ctc_ticket_replay_id`.
+ */
+CtcStatus ctc_ticket_principal_id(const struct CtcCodec *codec,
+                                  const struct CtcTicket *ticket,
+                                  uint8_t *out);
+
+/**
+ * The principal ids of `principal` (UTF-8, exactly as tickets carry it),
+ * one under each key of the codec in the key file's order, 16 bytes each
+ * and back to back, in a new `CtcBytes` stored in `*out` (free it with
+ * `ctc_bytes_free`): what `ticketctl sessions end` writes to end every
+ * session of a principal. On failure `*out` is NULL.
+ *
+ * # Safety
+ * `codec` is NULL or a live codec; `principal` is NULL or a
+ * NUL-terminated string; `out` is NULL or valid for a write of a pointer.
+ */
+CtcStatus ctc_principal_ids(const struct CtcCodec *codec,
+                            const char *principal,
+                            struct CtcBytes **out);
+
+/**
+ * Seals a single-logout record for the session `session_id` (16 hex
+ * digits) into a new `CtcBytes` stored in `*out` (free it with
+ * `ctc_bytes_free`): the record as the store keeps it (FORMAT.md §13),
+ * under the primary key with a fresh nonce. It holds `ticket`, the text
+ * of a validated ST or PT, and `service`, the service URL, when the
+ * ticket's service is shortened (else NULL). `CTC_STATUS_MALFORMED_PAYLOAD`
+ * for a text that is not a well-formed ST or PT or a URL over 4096 bytes,
+ * `CTC_STATUS_INVALID_SESSION` for a session id that is not 16 hex
+ * digits. On failure `*out` is NULL.
+ *
+ * # Safety
+ * `codec` is NULL or a live codec; `session_id`, `ticket` and `service`
+ * are NULL or NUL-terminated strings; `out` is NULL or valid for a write
+ * of a pointer.
+ */
+CtcStatus ctc_seal_record(const struct CtcCodec *codec,
+                          const char *session_id,
+                          const char *ticket,
+                          const char *service,
+                          struct CtcBytes **out);
+
+/**
+ * Opens the `record_len` bytes at `record`, a single-logout record read
+ * from the store, for the session `session_id` (16 hex digits): the
+ * ticket's text in a new string stored in `*ticket_out`, and the service
+ * URL the record holds (NULL when it holds none) in `*service_out`, each
+ * freed with `ctc_string_free`. `CTC_STATUS_AUTHENTICATION_FAILED` for a
+ * record forged, altered or sealed for another session,
+ * `CTC_STATUS_UNKNOWN_KEY` for a key the codec does not hold,
+ * `CTC_STATUS_MALFORMED_TRUNCATED` for one whose length does not add up.
+ * A store is not trusted: check that the ticket opens
+ * (`ctc_open_expired`), is one of the session's, and that the URL, if
+ * any, is its service. On failure both are NULL.
+ *
+ * # Safety
+ * `codec` is NULL or a live codec; `session_id` is NULL or a
+ * NUL-terminated string; `record` is NULL or points to `record_len`
+ * readable bytes; `ticket_out` and `service_out` are NULL or valid for a
+ * write of a pointer.
+ */
+CtcStatus ctc_open_record(const struct CtcCodec *codec,
+                          const char *session_id,
+                          const uint8_t *record,
+                          size_t record_len,
+                          char **ticket_out,
+                          char **service_out);
+
+/**
+ * Opens an authentic ticket **whatever its expiry** into a new
+ * `CtcTicket` stored in `*out` (free it with `ctc_ticket_free`): every
+ * check of `ctc_decode` (format, key and seal, payload) but the expiry.
+ * This is what a node needs to read back a ticket from a single-logout
+ * record, hours after it expired; it is never a validation. Its store ids
+ * are not available (`ctc_ticket_replay_id` refuses it). On failure
+ * `*out` is NULL.
+ *
+ * # Safety
+ * `codec` is NULL or a live codec; `ticket` is NULL or a NUL-terminated
+ * string; `out` is NULL or valid for a write of a pointer.
+ */
+CtcStatus ctc_open_expired(const struct CtcCodec *codec,
+                           const char *ticket,
+                           struct CtcTicket **out);
+
+/**
+ * Frees bytes from `ctc_seal_record` or `ctc_principal_ids`. NULL is
  * ignored.
  *
  * # Safety
- * `s` is NULL or a string `ctc_encode` or `ctc_last_error_message`
+ * `bytes` is NULL or a pointer `ctc_seal_record` or `ctc_principal_ids`
  * returned, not yet freed.
+ */
+void ctc_bytes_free(struct CtcBytes *bytes);
+
+/**
+ * Frees a string this library returned (a ticket, a URL, a message). NULL
+ * is ignored.
+ *
+ * # Safety
+ * `s` is NULL or a string `ctc_encode`, `ctc_open_record` or
+ * `ctc_last_error_message` returned, not yet freed.
  */
 void ctc_string_free(char *s);
 

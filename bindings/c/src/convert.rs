@@ -1,13 +1,14 @@
-//! From C values to the library's claims, and from a decoded ticket to the
-//! `CtcTicket` view. Safe code only: `lib.rs` turns the raw pointers into
-//! the borrowed values used here.
+//! From C values to the library's claims, and from a decoded (or opened)
+//! ticket to the `CtcTicket` view. Safe code only: `lib.rs` turns the raw
+//! pointers into the borrowed values used here.
 
+use std::borrow::Cow;
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 
 use cas_ticket_codec::{
-    Authentication, CallbackUrl, Claims, Codec, Error, Grant, InvalidClaims, Kind, MAX_PROXIES,
-    MAX_TICKET_CHARS, ProxyChain, Service, Session, SessionId, Ticket,
+    Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, InvalidClaims, KeyId, Kind,
+    MAX_PROXIES, MAX_TICKET_CHARS, ProxyChain, Service, Session, SessionId, Ticket, inspect,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -198,6 +199,21 @@ pub(crate) fn encode(codec: &Codec, input: &ClaimsInput<'_>) -> Result<CString, 
     CString::new(ticket).map_err(|_| Failure::Internal("ticket holds a NUL byte"))
 }
 
+/// A ticket argument as text. Bytes that are not UTF-8 are not a ticket:
+/// the library says why (length cap first, then prefix and alphabet) on the
+/// lossy text.
+fn ticket_text(ticket: &CStr) -> Result<Cow<'_, str>, Failure> {
+    let bytes = ticket.to_bytes();
+    if bytes.len() > MAX_TICKET_CHARS {
+        return Err(Error::TooLong {
+            length: bytes.len(),
+            max: MAX_TICKET_CHARS,
+        }
+        .into());
+    }
+    Ok(String::from_utf8_lossy(bytes))
+}
+
 /// Validates a ticket as `ctc_decode` documents it: kind (if asked), seal,
 /// payload, expiry with the leeway, then the service (if given).
 pub(crate) fn decode(codec: &Codec, input: &DecodeInput<'_>) -> Result<Box<TicketBox>, Failure> {
@@ -208,18 +224,7 @@ pub(crate) fn decode(codec: &Codec, input: &DecodeInput<'_>) -> Result<Box<Ticke
         OffsetDateTime::from_unix_timestamp(input.now)
             .map_err(|_| Failure::invalid("now is out of range"))?
     };
-    let bytes = input.ticket.to_bytes();
-    // Bytes that are not UTF-8 are not a ticket: the library says why
-    // (length cap first, then prefix and alphabet) on the lossy text.
-    if bytes.len() > MAX_TICKET_CHARS {
-        return Err(Error::TooLong {
-            length: bytes.len(),
-            max: MAX_TICKET_CHARS,
-        }
-        .into());
-    }
-    let text = String::from_utf8_lossy(bytes);
-
+    let text = ticket_text(input.ticket)?;
     let leeway = Duration::seconds(input.leeway_seconds);
     let ticket = codec.decode_with_leeway(&text, expected, now, leeway)?;
     if let Some(service) = input.service {
@@ -227,7 +232,27 @@ pub(crate) fn decode(codec: &Codec, input: &DecodeInput<'_>) -> Result<Box<Ticke
         let given = service.to_str().map_err(|_| Error::ServiceMismatch)?;
         ticket.require_service(given)?;
     }
-    TicketBox::new(&ticket)
+    TicketBox::decoded(ticket)
+}
+
+/// Opens an authentic ticket whatever its expiry (`Codec::open_expired`),
+/// as `ctc_open_expired` documents it. `algs` are the codec's keys'
+/// algorithms, for the view's `alg`.
+pub(crate) fn open_expired(
+    codec: &Codec,
+    algs: &[(KeyId, Alg)],
+    ticket: &CStr,
+) -> Result<Box<TicketBox>, Failure> {
+    let text = ticket_text(ticket)?;
+    let claims = codec.open_expired(&text)?;
+    // It opened, so its header is authentic and its key is one of the codec's.
+    let key_id = inspect(&text)?.key_id();
+    let alg = algs
+        .iter()
+        .find(|(id, _)| *id == key_id)
+        .map(|(_, alg)| *alg)
+        .ok_or(Error::UnknownKey { key_id })?;
+    TicketBox::new(&claims, key_id, alg)
 }
 
 /// A `CtcTicket` and the memory its pointers point into. `repr(C)` with
@@ -239,6 +264,9 @@ pub(crate) struct TicketBox {
     text: Box<[u8]>,
     /// The string arrays (methods, then proxies, then upstream), back to back.
     arrays: Box<[*const c_char]>,
+    /// The ticket `ctc_decode` validated, for its store ids; `None` for one
+    /// `ctc_open_expired` opened.
+    decoded: Option<Ticket>,
 }
 
 /// Where a string of the view is in the text (`None`: NULL).
@@ -263,13 +291,25 @@ impl Text {
 }
 
 impl TicketBox {
-    fn new(ticket: &Ticket) -> Result<Box<TicketBox>, Failure> {
-        let claims = ticket.claims();
+    /// The view of a ticket `ctc_decode` validated, which it keeps.
+    fn decoded(ticket: Ticket) -> Result<Box<TicketBox>, Failure> {
+        let mut boxed = TicketBox::new(ticket.claims(), ticket.key_id(), ticket.alg())?;
+        boxed.decoded = Some(ticket);
+        Ok(boxed)
+    }
+
+    /// The ticket `ctc_decode` validated (`None`: `ctc_open_expired` opened it).
+    pub(crate) fn ticket(&self) -> Option<&Ticket> {
+        self.decoded.as_ref()
+    }
+
+    /// The view of `claims`, sealed under `key_id` with `alg`.
+    fn new(claims: &Claims, key_id: KeyId, alg: Alg) -> Result<Box<TicketBox>, Failure> {
         let auth = claims.authentication();
         let mut text = Text::default();
         let principal = text.add(claims.principal())?;
-        let key_id = text.add(&ticket.key_id().to_string())?;
-        let alg = text.add(ticket.alg().name())?;
+        let key_id = text.add(&key_id.to_string())?;
+        let alg = text.add(alg.name())?;
         let methods = auth
             .methods()
             .iter()
@@ -356,6 +396,11 @@ impl TicketBox {
             text: base,
             text_len: u32::try_from(text.len()).unwrap_or(u32::MAX),
         };
-        Ok(Box::new(TicketBox { view, text, arrays }))
+        Ok(Box::new(TicketBox {
+            view,
+            text,
+            arrays,
+            decoded: None,
+        }))
     }
 }

@@ -12,6 +12,12 @@
 //! - `ctc_decode(codec, ticket, service, kind, now, leeway, &view)`
 //!   validates a ticket into a `CtcTicket`, freed (with every string it
 //!   points to) by `ctc_ticket_free`.
+//! - For nodes sharing a store with Rust nodes (FORMAT.md §13):
+//!   `ctc_ticket_replay_id` and `ctc_ticket_principal_id` of a decoded
+//!   ticket (16 bytes each), `ctc_principal_ids` of a principal (a
+//!   `CtcBytes`, freed by `ctc_bytes_free`), `ctc_seal_record` and
+//!   `ctc_open_record` for single-logout records, and `ctc_open_expired`,
+//!   which opens an authentic ticket whatever its expiry.
 //! - Every fallible function returns a `CtcStatus`: 0 on success, else one
 //!   stable code per error kind of the library. The calling thread's last
 //!   failure is kept: `ctc_last_error_message()` (a string to free with
@@ -38,17 +44,19 @@
 
 mod convert;
 mod status;
+mod store;
 
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
 
-use cas_ticket_codec::{Codec, Keyring, MAX_METHODS, MAX_PROXIES};
+use cas_ticket_codec::{Alg, Codec, KeyId, Keyring, MAX_METHODS, MAX_PROXIES};
 
 use convert::{ClaimsInput, DecodeInput, TicketBox};
 pub use status::{CtcErrorDetail, CtcKind, CtcStatus, status_of};
 use status::{Failure, LastError, set_last_error, with_last_error};
+use store::BytesBox;
 
 /// The version of this ABI (the layout of the structs and the functions'
 /// signatures). `ctc_abi_version()` returns it; a caller built against
@@ -62,6 +70,8 @@ pub const CTC_NOW: i64 = i64::MIN;
 /// (share one per process); freed with `ctc_codec_free`.
 pub struct CtcCodec {
     codec: Codec,
+    /// The algorithm of each key, for the tickets `ctc_open_expired` opens.
+    algs: Vec<(KeyId, Alg)>,
 }
 
 /// The claims `ctc_encode` seals. Zero-initialize it (`CtcClaims c = {0};`)
@@ -111,9 +121,10 @@ pub struct CtcClaims {
     pub session_ends_at: i64,
 }
 
-/// A validated ticket, as `ctc_decode` returns it. Every pointer points
-/// into memory owned by the ticket: valid until `ctc_ticket_free`, never
-/// freed on its own. Fields that do not apply to the kind are NULL / 0.
+/// A validated ticket, as `ctc_decode` returns it (or an authentic one
+/// whatever its expiry, as `ctc_open_expired` returns it). Every pointer
+/// points into memory owned by the ticket: valid until `ctc_ticket_free`,
+/// never freed on its own. Fields that do not apply to the kind are NULL / 0.
 #[repr(C)]
 #[derive(Debug)]
 pub struct CtcTicket {
@@ -162,6 +173,18 @@ pub struct CtcTicket {
     pub text: *const c_char,
     /// The length of `text` in bytes, NULs included.
     pub text_len: u32,
+}
+
+/// Bytes the library returns (`ctc_seal_record`, `ctc_principal_ids`):
+/// `data` points into memory owned by the `CtcBytes`, valid until
+/// `ctc_bytes_free`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct CtcBytes {
+    /// The first byte.
+    pub data: *const u8,
+    /// How many bytes.
+    pub len: usize,
 }
 
 /// Runs one entry point: catches panics, records the outcome as the
@@ -348,6 +371,7 @@ pub unsafe extern "C" fn ctc_codec_load(path: *const c_char, out: *mut *mut CtcC
         let keyring = Keyring::load(os_path(path))?;
         let codec = Box::new(CtcCodec {
             codec: Codec::new(&keyring),
+            algs: keyring.keys().iter().map(|k| (k.id(), k.alg())).collect(),
         });
         // SAFETY: as above.
         unsafe { put(out, Box::into_raw(codec)) }
@@ -471,12 +495,261 @@ pub unsafe extern "C" fn ctc_ticket_free(ticket: *mut CtcTicket) {
     });
 }
 
-/// Frees a string this library returned (a ticket, a message). NULL is
+/// The `TicketBox` of a ticket this library returned.
+///
+/// # Safety
+/// `ticket` is NULL or a pointer `ctc_decode` or `ctc_open_expired`
+/// returned, not yet freed, and not freed during `'a`.
+unsafe fn ticket_box<'a>(ticket: *const CtcTicket) -> Option<&'a TicketBox> {
+    // SAFETY: NULL or Box::into_raw(Box<TicketBox>) cast to its first field
+    // (repr(C): same address), live for 'a (the caller's contract); shared
+    // access only.
+    unsafe { ticket.cast::<TicketBox>().as_ref() }
+}
+
+/// Writes a 16-byte id through `out`.
+///
+/// # Safety
+/// `out` is NULL or valid for writes of 16 bytes.
+unsafe fn put_id(out: *mut u8, id: [u8; 16]) -> Result<(), Failure> {
+    if out.is_null() {
+        return Err(Failure::null("out is NULL"));
+    }
+    // SAFETY: not NULL, and the caller guarantees 16 writable bytes; `id`
+    // is a local, so the two do not overlap.
+    unsafe { ptr::copy_nonoverlapping(id.as_ptr(), out, id.len()) };
+    Ok(())
+}
+
+/// Writes the replay id of `ticket` to the 16 bytes at `out`: the name of
+/// a spent ticket in a store shared with other nodes (FORMAT.md §13).
+/// `ticket` must come from `ctc_decode` (`CTC_STATUS_INVALID_ARGUMENT` for
+/// one from `ctc_open_expired`); `CTC_STATUS_UNKNOWN_KEY` when `codec` does
+/// not hold the key that sealed it. On failure the 16 bytes are zero.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `ticket` is NULL or a pointer
+/// `ctc_decode` or `ctc_open_expired` returned, not yet freed; `out` is
+/// NULL or valid for writes of 16 bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_ticket_replay_id(
+    codec: *const CtcCodec,
+    ticket: *const CtcTicket,
+    out: *mut u8,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put_id(out, [0; 16]) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `ticket`, live during this call.
+        let ticket = unsafe { ticket_box(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
+        let id = store::replay_id(&codec.codec, ticket)?;
+        // SAFETY: as above.
+        unsafe { put_id(out, id) }
+    })
+}
+
+/// Writes the principal id of `ticket`'s principal, under the key that
+/// sealed it, to the 16 bytes at `out` (FORMAT.md §13): what names a
+/// principal whose sessions an administrator ended. Same rules as
+/// `ctc_ticket_replay_id`.
+///
+/// # Safety
+/// As `ctc_ticket_replay_id`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_ticket_principal_id(
+    codec: *const CtcCodec,
+    ticket: *const CtcTicket,
+    out: *mut u8,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put_id(out, [0; 16]) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `ticket`, live during this call.
+        let ticket = unsafe { ticket_box(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
+        let id = store::principal_id(&codec.codec, ticket)?;
+        // SAFETY: as above.
+        unsafe { put_id(out, id) }
+    })
+}
+
+/// The principal ids of `principal` (UTF-8, exactly as tickets carry it),
+/// one under each key of the codec in the key file's order, 16 bytes each
+/// and back to back, in a new `CtcBytes` stored in `*out` (free it with
+/// `ctc_bytes_free`): what `ticketctl sessions end` writes to end every
+/// session of a principal. On failure `*out` is NULL.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `principal` is NULL or a
+/// NUL-terminated string; `out` is NULL or valid for a write of a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_principal_ids(
+    codec: *const CtcCodec,
+    principal: *const c_char,
+    out: *mut *mut CtcBytes,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put(out, ptr::null_mut()) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `principal`.
+        let principal = unsafe { c_str(principal) }.ok_or(Failure::null("principal is NULL"))?;
+        let bytes = store::principal_ids(&codec.codec, principal)?;
+        // The view is the first field of a repr(C) box: same address.
+        // SAFETY: as above.
+        unsafe { put(out, Box::into_raw(bytes).cast::<CtcBytes>()) }
+    })
+}
+
+/// Seals a single-logout record for the session `session_id` (16 hex
+/// digits) into a new `CtcBytes` stored in `*out` (free it with
+/// `ctc_bytes_free`): the record as the store keeps it (FORMAT.md §13),
+/// under the primary key with a fresh nonce. It holds `ticket`, the text
+/// of a validated ST or PT, and `service`, the service URL, when the
+/// ticket's service is shortened (else NULL). `CTC_STATUS_MALFORMED_PAYLOAD`
+/// for a text that is not a well-formed ST or PT or a URL over 4096 bytes,
+/// `CTC_STATUS_INVALID_SESSION` for a session id that is not 16 hex
+/// digits. On failure `*out` is NULL.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `session_id`, `ticket` and `service`
+/// are NULL or NUL-terminated strings; `out` is NULL or valid for a write
+/// of a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_seal_record(
+    codec: *const CtcCodec,
+    session_id: *const c_char,
+    ticket: *const c_char,
+    service: *const c_char,
+    out: *mut *mut CtcBytes,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put(out, ptr::null_mut()) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `session_id`.
+        let session = unsafe { c_str(session_id) }.ok_or(Failure::null("session_id is NULL"))?;
+        // SAFETY: the caller's contract on `ticket`.
+        let ticket = unsafe { c_str(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
+        // SAFETY: the caller's contract on `service`.
+        let service = unsafe { c_str(service) };
+        let bytes = store::seal_record(&codec.codec, session, ticket, service)?;
+        // The view is the first field of a repr(C) box: same address.
+        // SAFETY: as above.
+        unsafe { put(out, Box::into_raw(bytes).cast::<CtcBytes>()) }
+    })
+}
+
+/// Opens the `record_len` bytes at `record`, a single-logout record read
+/// from the store, for the session `session_id` (16 hex digits): the
+/// ticket's text in a new string stored in `*ticket_out`, and the service
+/// URL the record holds (NULL when it holds none) in `*service_out`, each
+/// freed with `ctc_string_free`. `CTC_STATUS_AUTHENTICATION_FAILED` for a
+/// record forged, altered or sealed for another session,
+/// `CTC_STATUS_UNKNOWN_KEY` for a key the codec does not hold,
+/// `CTC_STATUS_MALFORMED_TRUNCATED` for one whose length does not add up.
+/// A store is not trusted: check that the ticket opens
+/// (`ctc_open_expired`), is one of the session's, and that the URL, if
+/// any, is its service. On failure both are NULL.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `session_id` is NULL or a
+/// NUL-terminated string; `record` is NULL or points to `record_len`
+/// readable bytes; `ticket_out` and `service_out` are NULL or valid for a
+/// write of a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_open_record(
+    codec: *const CtcCodec,
+    session_id: *const c_char,
+    record: *const u8,
+    record_len: usize,
+    ticket_out: *mut *mut c_char,
+    service_out: *mut *mut c_char,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `ticket_out`.
+        unsafe { put(ticket_out, ptr::null_mut()) }?;
+        // SAFETY: the caller's contract on `service_out`.
+        unsafe { put(service_out, ptr::null_mut()) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `session_id`.
+        let session = unsafe { c_str(session_id) }.ok_or(Failure::null("session_id is NULL"))?;
+        if record.is_null() {
+            return Err(Failure::null("record is NULL"));
+        }
+        // SAFETY: not NULL, and the caller guarantees `record_len` readable
+        // bytes that outlive this call.
+        let bytes = unsafe { std::slice::from_raw_parts(record, record_len) };
+        let (ticket, service) = store::open_record(&codec.codec, session, bytes)?;
+        // SAFETY: as above.
+        unsafe { put(ticket_out, ticket.into_raw()) }?;
+        let service = service.map_or(ptr::null_mut(), CString::into_raw);
+        // SAFETY: as above.
+        unsafe { put(service_out, service) }
+    })
+}
+
+/// Opens an authentic ticket **whatever its expiry** into a new
+/// `CtcTicket` stored in `*out` (free it with `ctc_ticket_free`): every
+/// check of `ctc_decode` (format, key and seal, payload) but the expiry.
+/// This is what a node needs to read back a ticket from a single-logout
+/// record, hours after it expired; it is never a validation. Its store ids
+/// are not available (`ctc_ticket_replay_id` refuses it). On failure
+/// `*out` is NULL.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `ticket` is NULL or a NUL-terminated
+/// string; `out` is NULL or valid for a write of a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_open_expired(
+    codec: *const CtcCodec,
+    ticket: *const c_char,
+    out: *mut *mut CtcTicket,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put(out, ptr::null_mut()) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `ticket`.
+        let ticket = unsafe { c_str(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
+        let boxed = convert::open_expired(&codec.codec, &codec.algs, ticket)?;
+        // The view is the first field of a repr(C) box: same address.
+        let view = Box::into_raw(boxed).cast::<CtcTicket>();
+        // SAFETY: as above.
+        unsafe { put(out, view) }
+    })
+}
+
+/// Frees bytes from `ctc_seal_record` or `ctc_principal_ids`. NULL is
 /// ignored.
 ///
 /// # Safety
-/// `s` is NULL or a string `ctc_encode` or `ctc_last_error_message`
+/// `bytes` is NULL or a pointer `ctc_seal_record` or `ctc_principal_ids`
 /// returned, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_bytes_free(bytes: *mut CtcBytes) {
+    quietly(|| {
+        if !bytes.is_null() {
+            // SAFETY: it came from Box::into_raw(Box<BytesBox>) cast to its
+            // first field (repr(C): same address), and is freed once.
+            drop(unsafe { Box::from_raw(bytes.cast::<BytesBox>()) });
+        }
+    });
+}
+
+/// Frees a string this library returned (a ticket, a URL, a message). NULL
+/// is ignored.
+///
+/// # Safety
+/// `s` is NULL or a string `ctc_encode`, `ctc_open_record` or
+/// `ctc_last_error_message` returned, not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ctc_string_free(s: *mut c_char) {
     quietly(|| {

@@ -10,6 +10,11 @@
 //! Every rejection of the library raises its own exception class, all
 //! subclasses of `TicketError`, with `code` (the C ABI's stable status code,
 //! the same numbers in every binding) and the numbers the error carries.
+//!
+//! For nodes sharing a store with Rust nodes (FORMAT.md §13), `Codec` also
+//! gives a decoded ticket's replay and principal ids, a principal's ids,
+//! seals and opens single-logout records, and opens a ticket whatever its
+//! expiry (`open_expired`).
 #![forbid(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
@@ -21,16 +26,17 @@
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
+use cas_ticket_codec::store::{LogoutRecord as RustRecord, SealedRecord};
 use cas_ticket_codec::{
-    Authentication, CallbackUrl, Claims, Error, Grant, InvalidClaims as ClaimsProblem,
+    Alg, Authentication, CallbackUrl, Claims, Error, Grant, InvalidClaims as ClaimsProblem, KeyId,
     KeyringError as KeyringProblem, Kind, Malformed, ProxyChain, Service, Session, SessionId,
-    Ticket as RustTicket,
+    Ticket as RustTicket, inspect,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyTuple, PyTzInfo, PyTzInfoAccess};
+use pyo3::types::{PyBytes, PyDateTime, PyDelta, PyDeltaAccess, PyTuple, PyTzInfo, PyTzInfoAccess};
 use time::{Duration, OffsetDateTime, UtcDateTime};
 
 create_exception!(
@@ -122,6 +128,25 @@ fn kind_object(py: Python<'_>, kind: Kind) -> PyResult<Py<PyAny>> {
         Kind::Pgt => pgt,
     }
     .clone_ref(py))
+}
+
+/// The `LogoutRecord` named tuple (defined in Python, `cas_ticket_codec._record`).
+static LOGOUT_RECORD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn logout_record(py: Python<'_>, record: RustRecord) -> PyResult<Py<PyAny>> {
+    let class = LOGOUT_RECORD.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py
+            .import("cas_ticket_codec._record")?
+            .getattr("LogoutRecord")?
+            .unbind())
+    })?;
+    class.call1(py, (record.ticket, record.service))
+}
+
+/// A session id argument: 16 hex digits (`InvalidClaims`, reason
+/// `"session"`, otherwise, as in `encode`).
+fn session_id(hex: &str) -> Result<SessionId, Failure> {
+    Ok(hex.parse()?)
 }
 
 /// A `Kind` member or its prefix (`"ST"`); `Kind` is a `str` enum.
@@ -316,6 +341,8 @@ fn set_attributes(py: Python<'_>, err: &PyErr, error: &Error) -> PyResult<()> {
 #[pyclass(frozen, module = "cas_ticket_codec")]
 struct Codec {
     codec: cas_ticket_codec::Codec,
+    /// The algorithm of each key, for the tickets `open_expired` opens.
+    algs: Vec<(KeyId, Alg)>,
 }
 
 /// The claims of one `encode` call, as Rust values (built without the GIL).
@@ -435,9 +462,11 @@ impl Codec {
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Codec> {
         // Reading the file and deriving every key's subkeys: without the GIL.
         py.detach(|| {
-            cas_ticket_codec::Keyring::load(&path).map(|k| cas_ticket_codec::Codec::new(&k))
+            cas_ticket_codec::Keyring::load(&path).map(|k| Codec {
+                codec: cas_ticket_codec::Codec::new(&k),
+                algs: k.keys().iter().map(|key| (key.id(), key.alg())).collect(),
+            })
         })
-        .map(|codec| Codec { codec })
         .map_err(|e| raise(py, Failure::Library(Error::Keyring(e))))
     }
 
@@ -529,20 +558,152 @@ impl Codec {
             Ok(ticket) => Ok(Ticket {
                 key_id: ticket.key_id().to_string(),
                 alg: ticket.alg().name(),
-                claims: ticket.into_claims(),
+                source: Source::Decoded(ticket),
             }),
             Err(f) => Err(raise(py, f)),
         }
     }
+
+    /// Opens an authentic ticket whatever its expiry: every check of
+    /// `decode` (format, key and seal, payload) but the expiry. What a node
+    /// needs to read back a ticket from a single-logout record; never a
+    /// validation.
+    fn open_expired(&self, py: Python<'_>, ticket: String) -> PyResult<Ticket> {
+        let (codec, algs) = (&self.codec, &self.algs);
+        py.detach(|| -> Result<Ticket, Failure> {
+            let claims = codec.open_expired(&ticket)?;
+            // It opened, so its header is authentic and its key one of ours.
+            let key_id = inspect(&ticket)?.key_id();
+            let alg = algs
+                .iter()
+                .find(|(id, _)| *id == key_id)
+                .map(|(_, alg)| *alg)
+                .ok_or(Error::UnknownKey { key_id })?;
+            Ok(Ticket {
+                key_id: key_id.to_string(),
+                alg: alg.name(),
+                source: Source::Opened(claims),
+            })
+        })
+        .map_err(|f| raise(py, f))
+    }
+
+    /// The replay id of a ticket `decode` validated (16 bytes): the name of
+    /// a spent ticket in a store shared with other nodes (FORMAT.md §13).
+    fn replay_id<'py>(
+        &self,
+        py: Python<'py>,
+        ticket: PyRef<'py, Ticket>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let decoded = ticket.decoded().map_err(|f| raise(py, f))?;
+        let id = py
+            .detach(|| self.codec.replay_id(decoded))
+            .map_err(|e| raise(py, e.into()))?;
+        Ok(PyBytes::new(py, &id))
+    }
+
+    /// The id of the principal of a ticket `decode` validated, under the
+    /// key that sealed it (16 bytes, FORMAT.md §13).
+    fn principal_id<'py>(
+        &self,
+        py: Python<'py>,
+        ticket: PyRef<'py, Ticket>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let decoded = ticket.decoded().map_err(|f| raise(py, f))?;
+        let id = py
+            .detach(|| self.codec.principal_id(decoded))
+            .map_err(|e| raise(py, e.into()))?;
+        Ok(PyBytes::new(py, &id))
+    }
+
+    /// The ids of `principal` (exactly as tickets carry it), one under each
+    /// key of the key file, in its order: what `ticketctl sessions end`
+    /// writes to end every session of a principal.
+    fn principal_ids<'py>(&self, py: Python<'py>, principal: String) -> Vec<Bound<'py, PyBytes>> {
+        let ids = py.detach(|| self.codec.principal_ids(&principal));
+        ids.iter().map(|id| PyBytes::new(py, id)).collect()
+    }
+
+    /// Seals a single-logout record for the session `session_id` (16 hex
+    /// digits): the bytes a store keeps (FORMAT.md §13), under the primary
+    /// key with a fresh nonce. It holds `ticket`, the text of a validated ST
+    /// or PT, and `service`, the service URL, when the ticket's service is
+    /// shortened.
+    #[pyo3(signature = (session_id, ticket, service=None))]
+    fn seal_record<'py>(
+        &self,
+        py: Python<'py>,
+        session_id: String,
+        ticket: String,
+        service: Option<String>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let codec = &self.codec;
+        let sealed = py
+            .detach(|| -> Result<SealedRecord, Failure> {
+                let session = self::session_id(&session_id)?;
+                Ok(codec.seal_record(session, &RustRecord { ticket, service })?)
+            })
+            .map_err(|f| raise(py, f))?;
+        Ok(PyBytes::new(py, sealed.as_bytes()))
+    }
+
+    /// Opens a single-logout record read from a store, for the session
+    /// `session_id`. A store is not trusted: check that the ticket opens
+    /// (`open_expired`), is one of the session's, and that the URL, if any,
+    /// is its service.
+    fn open_record(
+        &self,
+        py: Python<'_>,
+        session_id: String,
+        record: &[u8],
+    ) -> PyResult<Py<PyAny>> {
+        let record = SealedRecord::from_bytes(record.to_vec());
+        let codec = &self.codec;
+        let opened = py
+            .detach(|| -> Result<RustRecord, Failure> {
+                let session = self::session_id(&session_id)?;
+                Ok(codec.open_record(session, &record)?)
+            })
+            .map_err(|f| raise(py, f))?;
+        logout_record(py, opened)
+    }
 }
 
-/// An authentic, unexpired ticket. Immutable; instants are aware datetimes
-/// in UTC; fields that do not apply to the kind are None, False or ().
+/// An authentic, unexpired ticket (or, from `open_expired`, an authentic
+/// one whatever its expiry). Immutable; instants are aware datetimes in UTC;
+/// fields that do not apply to the kind are None, False or ().
 #[pyclass(frozen, module = "cas_ticket_codec")]
 struct Ticket {
-    claims: Claims,
+    source: Source,
     key_id: String,
     alg: &'static str,
+}
+
+/// Where a `Ticket` comes from.
+enum Source {
+    /// `decode` validated it: its store ids can be computed.
+    Decoded(RustTicket),
+    /// `open_expired` opened it: the claims alone.
+    Opened(Claims),
+}
+
+impl Ticket {
+    fn claims(&self) -> &Claims {
+        match &self.source {
+            Source::Decoded(ticket) => ticket.claims(),
+            Source::Opened(claims) => claims,
+        }
+    }
+
+    /// The ticket `decode` validated, which store ids are computed from.
+    fn decoded(&self) -> Result<&RustTicket, Failure> {
+        match &self.source {
+            Source::Decoded(ticket) => Ok(ticket),
+            Source::Opened(_) => Err(Failure::Value(
+                "the ticket comes from open_expired: store ids are of tickets decode validated",
+            )),
+        }
+    }
 }
 
 fn strings<'py>(py: Python<'py>, items: &[&str]) -> PyResult<Bound<'py, PyTuple>> {
@@ -554,26 +715,26 @@ impl Ticket {
     /// The ticket kind.
     #[getter]
     fn kind(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        kind_object(py, self.claims.kind())
+        kind_object(py, self.claims().kind())
     }
 
     /// The principal id.
     #[getter]
     fn principal(&self) -> &str {
-        self.claims.principal()
+        self.claims().principal()
     }
 
     /// When the principal authenticated.
     #[getter]
     fn authenticated_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        datetime(py, self.claims.authentication().authenticated_at())
+        datetime(py, self.claims().authentication().authenticated_at())
     }
 
     /// The authentication method names, in order.
     #[getter]
     fn methods<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let methods: Vec<&str> = self
-            .claims
+            .claims()
             .authentication()
             .methods()
             .iter()
@@ -585,32 +746,32 @@ impl Ticket {
     /// Whether remember-me was asked for.
     #[getter]
     fn remember_me(&self) -> bool {
-        self.claims.authentication().remember_me()
+        self.claims().authentication().remember_me()
     }
 
     /// When the ticket was issued.
     #[getter]
     fn issued_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        datetime(py, self.claims.issued_at())
+        datetime(py, self.claims().issued_at())
     }
 
     /// The first instant at which the ticket is no longer valid.
     #[getter]
     fn expires_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        datetime(py, self.claims.expires_at())
+        datetime(py, self.claims().expires_at())
     }
 
     /// ST and PT: the service in its stored form.
     #[getter]
     fn service(&self) -> Option<&str> {
-        self.claims.service().map(Service::as_str)
+        self.claims().service().map(Service::as_str)
     }
 
     /// ST: issued from a fresh login.
     #[getter]
     fn fresh_login(&self) -> bool {
         matches!(
-            self.claims.grant(),
+            self.claims().grant(),
             Grant::Service {
                 fresh_login: true,
                 ..
@@ -621,7 +782,7 @@ impl Ticket {
     /// PT: the proxy chain, most recent first.
     #[getter]
     fn proxies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let urls: Vec<&str> = match self.claims.grant() {
+        let urls: Vec<&str> = match self.claims().grant() {
             Grant::Proxy { proxies, .. } => {
                 proxies.as_slice().iter().map(CallbackUrl::as_str).collect()
             }
@@ -633,7 +794,7 @@ impl Ticket {
     /// PGT: the callback URL it was issued to.
     #[getter]
     fn pgt_url(&self) -> Option<&str> {
-        match self.claims.grant() {
+        match self.claims().grant() {
             Grant::ProxyGranting { callback, .. } => Some(callback.as_str()),
             _ => None,
         }
@@ -642,7 +803,7 @@ impl Ticket {
     /// PGT: the proxies upstream of `pgt_url`, most recent first.
     #[getter]
     fn upstream<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let urls: Vec<&str> = match self.claims.grant() {
+        let urls: Vec<&str> = match self.claims().grant() {
             Grant::ProxyGranting { upstream, .. } => {
                 upstream.iter().map(CallbackUrl::as_str).collect()
             }
@@ -654,13 +815,13 @@ impl Ticket {
     /// The SSO session id (16 lowercase hex digits), or None.
     #[getter]
     fn session_id(&self) -> Option<String> {
-        self.claims.session().map(|s| s.id().to_string())
+        self.claims().session().map(|s| s.id().to_string())
     }
 
     /// When the SSO session ends, or None.
     #[getter]
     fn session_ends_at(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        self.claims
+        self.claims()
             .session()
             .map(|s| datetime(py, s.ends_at()))
             .transpose()
@@ -682,31 +843,31 @@ impl Ticket {
         let text = |s: &str| -> PyResult<String> {
             Ok(pyo3::types::PyString::new(py, s).repr()?.to_string())
         };
-        let service = match self.claims.service() {
+        let service = match self.claims().service() {
             Some(s) => text(s.as_str())?,
             None => "None".to_owned(),
         };
         Ok(format!(
             "Ticket(kind=Kind.{}, principal={}, expires_at='{}', service={}, key_id='{}')",
-            self.claims.kind(),
-            text(self.claims.principal())?,
-            cas_ticket_codec::rfc3339(self.claims.expires_at()),
+            self.claims().kind(),
+            text(self.claims().principal())?,
+            cas_ticket_codec::rfc3339(self.claims().expires_at()),
             service,
             self.key_id,
         ))
     }
 
     fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
-        self.claims == other.claims && self.key_id == other.key_id
+        self.claims() == other.claims() && self.key_id == other.key_id
     }
 
     fn __hash__(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.claims.kind().hash(&mut h);
-        self.claims.principal().hash(&mut h);
-        self.claims.issued_at().hash(&mut h);
-        self.claims.expires_at().hash(&mut h);
-        self.claims.service().map(Service::as_str).hash(&mut h);
+        self.claims().kind().hash(&mut h);
+        self.claims().principal().hash(&mut h);
+        self.claims().issued_at().hash(&mut h);
+        self.claims().expires_at().hash(&mut h);
+        self.claims().service().map(Service::as_str).hash(&mut h);
         self.key_id.hash(&mut h);
         h.finish()
     }

@@ -2,13 +2,21 @@
  * C test of the C ABI: load, encode, decode every kind, every rejection the
  * brief names (tampered, expired, wrong service, wrong kind, unknown key,
  * malformed, too long), encode-side errors, NULL arguments, the per-thread
- * last error, and 4 threads sharing one codec. Frees everything it gets:
- * bindings/test runs it under valgrind --leak-check=full --error-exitcode=1.
+ * last error, 4 threads sharing one codec, and the store's side of a ticket
+ * against tests/vectors/store/store.json (replay and principal ids,
+ * single-logout records, opening an expired ticket). Frees everything it
+ * gets: bindings/test runs it under valgrind --leak-check=full
+ * --error-exitcode=1.
  *
- * usage: test_codec KEYS.json OTHER_KEYS.json SCRATCH_DIR
+ * usage: test_codec KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES
  *   KEYS.json and OTHER_KEYS.json: two key files from `ticketctl keygen`
  *   (mode 0600, different key ids); SCRATCH_DIR: a directory for a copy of
- *   the key file with unsafe permissions.
+ *   the key file with unsafe permissions; STORE_KEYS.json: the keyring of
+ *   store.json in a key file; STORE_CASES: its cases, one a line, fields
+ *   separated by tabs (bindings/test writes both from store.json): now
+ *   (Unix seconds), leeway_seconds, ticket, replay_id, principal,
+ *   principal_id, session_id, service_url, record ("-" for none, ids and
+ *   record in hex).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -429,6 +437,248 @@ static void test_encode_errors(const CtcCodec *codec, int64_t now) {
   CHECK(ticket == NULL);
 }
 
+/* --- the store's side of a ticket (FORMAT.md §13) --------------------- */
+
+/* Reads hex into `out` (at most `cap` bytes); returns the byte count, or -1. */
+static long unhex(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = strlen(hex);
+  if (n % 2 != 0 || n / 2 > cap) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    unsigned int b;
+    if (sscanf(hex + 2 * i, "%2x", &b) != 1) return -1;
+    out[i] = (uint8_t)b;
+  }
+  return (long)(n / 2);
+}
+
+/* The 16 bytes at `id` equal the hex `want`. */
+static int id_is(const uint8_t id[16], const char *want) {
+  uint8_t bytes[16];
+  return unhex(want, bytes, sizeof bytes) == 16 && memcmp(id, bytes, 16) == 0;
+}
+
+/* `s` equals `want`, NULL standing for "-". */
+static int same_or_none(const char *s, const char *want) {
+  return strcmp(want, "-") == 0 ? s == NULL : (s != NULL && strcmp(s, want) == 0);
+}
+
+/* One case of store.json, as bindings/test writes it. */
+struct store_case {
+  int64_t now, leeway;
+  char *ticket, *replay_id, *principal, *principal_id, *session_id, *service_url, *record;
+};
+
+static void test_store_case(const CtcCodec *codec, const struct store_case *c) {
+  /* Decoded as a node validates it: the ids are the vector's. */
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, c->ticket, NULL, CTC_KIND_ANY, c->now, c->leeway, &t), CTC_STATUS_OK);
+  if (t == NULL) return;
+  uint8_t replay[16], principal[16];
+  CHECK_STATUS(ctc_ticket_replay_id(codec, t, replay), CTC_STATUS_OK);
+  CHECK(id_is(replay, c->replay_id));
+  CHECK_STATUS(ctc_ticket_principal_id(codec, t, principal), CTC_STATUS_OK);
+  CHECK(id_is(principal, c->principal_id));
+  CHECK(strcmp(t->principal, c->principal) == 0);
+  /* A principal's ids: one per key (two in the vector's keyring), the
+   * ticket's among them. */
+  CtcBytes *ids = NULL;
+  CHECK_STATUS(ctc_principal_ids(codec, c->principal, &ids), CTC_STATUS_OK);
+  CHECK(ids != NULL && ids->len == 32);
+  if (ids != NULL && ids->len == 32) {
+    CHECK(id_is(ids->data, c->principal_id) || id_is(ids->data + 16, c->principal_id));
+    CHECK(memcmp(ids->data, ids->data + 16, 16) != 0);
+  }
+  ctc_bytes_free(ids);
+
+  /* Long after its expiry: decode refuses it, open_expired opens it. */
+  int64_t later = c->now + 400 * 86400;
+  CtcTicket *expired = (CtcTicket *)1;
+  CHECK_STATUS(ctc_decode(codec, c->ticket, NULL, CTC_KIND_ANY, later, c->leeway, &expired), CTC_STATUS_EXPIRED);
+  CHECK(expired == NULL);
+  CHECK_STATUS(ctc_open_expired(codec, c->ticket, &expired), CTC_STATUS_OK);
+  if (expired != NULL) {
+    CHECK(expired->kind == t->kind && strcmp(expired->principal, t->principal) == 0);
+    CHECK(expired->expires_at == t->expires_at && expired->expires_at < later);
+    CHECK(strcmp(expired->key_id, t->key_id) == 0 && strcmp(expired->alg, t->alg) == 0);
+    CHECK(same_or_none(expired->service, t->service ? t->service : "-"));
+    CHECK(same_or_none(expired->session_id, t->session_id ? t->session_id : "-"));
+    /* Its store ids are the validated ticket's alone. */
+    memset(replay, 0xff, sizeof replay);
+    CHECK_STATUS(ctc_ticket_replay_id(codec, expired, replay), CTC_STATUS_INVALID_ARGUMENT);
+    CHECK(id_is(replay, "00000000000000000000000000000000"));
+    CHECK_STATUS(ctc_ticket_principal_id(codec, expired, principal), CTC_STATUS_INVALID_ARGUMENT);
+  }
+  ctc_ticket_free(expired);
+  ctc_ticket_free(t);
+
+  if (strcmp(c->record, "-") == 0) return;
+  /* The vector's record opens for its session to the ticket and URL. */
+  uint8_t record[8192];
+  long n = unhex(c->record, record, sizeof record);
+  CHECK(n > 0);
+  if (n <= 0) return;
+  char *ticket = NULL, *service = (char *)1;
+  CHECK_STATUS(ctc_open_record(codec, c->session_id, record, (size_t)n, &ticket, &service), CTC_STATUS_OK);
+  CHECK(ticket != NULL && strcmp(ticket, c->ticket) == 0);
+  CHECK(same_or_none(service, c->service_url));
+  ctc_string_free(ticket);
+  ctc_string_free(service);
+  /* For another session, it does not open. */
+  char other_session[17];
+  snprintf(other_session, sizeof other_session, "%s", c->session_id);
+  other_session[15] = other_session[15] == '0' ? '1' : '0';
+  CHECK_STATUS(ctc_open_record(codec, other_session, record, (size_t)n, &ticket, &service),
+               CTC_STATUS_AUTHENTICATION_FAILED);
+  CHECK(ticket == NULL && service == NULL);
+  /* A flipped byte anywhere after the length: it does not open. */
+  for (long i = 2; i < n; i++) {
+    record[i] ^= 0x01;
+    CtcStatus got = ctc_open_record(codec, c->session_id, record, (size_t)n, &ticket, &service);
+    /* The key id (bytes 2 and 3) may then name no key of the codec. */
+    CHECK(got == CTC_STATUS_AUTHENTICATION_FAILED || (i < 4 && got == CTC_STATUS_UNKNOWN_KEY));
+    record[i] ^= 0x01;
+  }
+  CHECK(ticket == NULL && service == NULL);
+  /* Cut short: its length does not add up. */
+  CHECK_STATUS(ctc_open_record(codec, c->session_id, record, (size_t)n - 1, &ticket, &service),
+               CTC_STATUS_MALFORMED_TRUNCATED);
+
+  /* Sealed here: it opens for its session to what was sealed, and for no other. */
+  const char *url = strcmp(c->service_url, "-") == 0 ? NULL : c->service_url;
+  CtcBytes *sealed = NULL;
+  CHECK_STATUS(ctc_seal_record(codec, c->session_id, c->ticket, url, &sealed), CTC_STATUS_OK);
+  if (sealed == NULL) return;
+  CHECK(sealed->len == (size_t)n); /* the same length as the vector's */
+  CHECK(memcmp(sealed->data + 4, record + 4, 16) != 0); /* a fresh nonce */
+  CHECK_STATUS(ctc_open_record(codec, c->session_id, sealed->data, sealed->len, &ticket, &service), CTC_STATUS_OK);
+  CHECK(ticket != NULL && strcmp(ticket, c->ticket) == 0);
+  CHECK(same_or_none(service, c->service_url));
+  ctc_string_free(ticket);
+  ctc_string_free(service);
+  CHECK_STATUS(ctc_open_record(codec, other_session, sealed->data, sealed->len, &ticket, &service),
+               CTC_STATUS_AUTHENTICATION_FAILED);
+  ctc_bytes_free(sealed);
+}
+
+static void test_store_vectors(const char *keys, const char *cases) {
+  CtcCodec *codec = NULL;
+  CHECK_STATUS(ctc_codec_load(keys, &codec), CTC_STATUS_OK);
+  FILE *in = fopen(cases, "r");
+  CHECK(in != NULL);
+  if (codec == NULL || in == NULL) {
+    if (in) fclose(in);
+    ctc_codec_free(codec);
+    return;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  int count = 0, records = 0, urls = 0;
+  while (getline(&line, &cap, in) > 0) {
+    char *fields[9], *save = NULL, *field = strtok_r(line, "\t\n", &save);
+    int n = 0;
+    while (field != NULL && n < 9) {
+      fields[n++] = field;
+      field = strtok_r(NULL, "\t\n", &save);
+    }
+    CHECK(n == 9 && field == NULL);
+    if (n != 9) continue;
+    struct store_case c = {strtoll(fields[0], NULL, 10), strtoll(fields[1], NULL, 10), fields[2],
+                           fields[3], fields[4], fields[5], fields[6], fields[7], fields[8]};
+    test_store_case(codec, &c);
+    count++;
+    records += strcmp(c.record, "-") != 0;
+    urls += strcmp(c.service_url, "-") != 0;
+  }
+  free(line);
+  fclose(in);
+  /* Every kind of case was read: with a record, with a URL, without a session. */
+  CHECK(count >= 3 && records >= 2 && urls >= 1 && records < count);
+  ctc_codec_free(codec);
+}
+
+static void test_store_errors(const CtcCodec *codec, const char *other_keys, int64_t now) {
+  const char *session = "5e551000cafef00d";
+  CtcClaims c = typical_st(now);
+  char *st = encode(codec, &c);
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, st, NULL, CTC_KIND_ST, now, 0, &t), CTC_STATUS_OK);
+  uint8_t id[16];
+  CtcBytes *bytes = (CtcBytes *)1;
+  char *ticket = (char *)1, *service = (char *)1;
+
+  /* NULL arguments. */
+  CHECK_STATUS(ctc_ticket_replay_id(NULL, t, id), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_ticket_replay_id(codec, NULL, id), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_ticket_replay_id(codec, t, NULL), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_ticket_principal_id(codec, NULL, id), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_principal_ids(codec, NULL, &bytes), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(bytes == NULL);
+  CHECK_STATUS(ctc_principal_ids(codec, "jdoe", NULL), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_seal_record(codec, NULL, st, NULL, &bytes), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_seal_record(codec, session, NULL, NULL, &bytes), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_seal_record(NULL, session, st, NULL, &bytes), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_open_record(codec, session, NULL, 0, &ticket, &service), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(ticket == NULL && service == NULL);
+  CHECK_STATUS(ctc_open_record(codec, session, id, sizeof id, NULL, &service), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_open_record(codec, session, id, sizeof id, &ticket, NULL), CTC_STATUS_NULL_ARGUMENT);
+  CtcTicket *none = (CtcTicket *)1;
+  CHECK_STATUS(ctc_open_expired(codec, NULL, &none), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(none == NULL);
+  CHECK_STATUS(ctc_open_expired(NULL, st, &none), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_open_expired(codec, st, NULL), CTC_STATUS_NULL_ARGUMENT);
+
+  /* A session id that is not 16 hex digits, as in CtcClaims. */
+  CHECK_STATUS(ctc_seal_record(codec, "5e551000cafef00", st, NULL, &bytes), CTC_STATUS_INVALID_SESSION);
+  CHECK_STATUS(ctc_open_record(codec, "xyz", id, sizeof id, &ticket, &service), CTC_STATUS_INVALID_SESSION);
+  /* Only an ST or PT is recorded, with a URL of at most 4096 bytes. */
+  CtcClaims tgt = {0};
+  tgt.kind = CTC_KIND_TGT;
+  tgt.principal = "jdoe@example.edu";
+  tgt.authenticated_at = now;
+  tgt.issued_at = now;
+  tgt.lifetime_seconds = 3600;
+  char *tgt_ticket = encode(codec, &tgt);
+  CHECK_STATUS(ctc_seal_record(codec, session, tgt_ticket, NULL, &bytes), CTC_STATUS_MALFORMED_PAYLOAD);
+  CHECK_STATUS(ctc_seal_record(codec, session, "ST-\xff\xfe", NULL, &bytes), CTC_STATUS_MALFORMED_PAYLOAD);
+  static char long_url[4200];
+  memset(long_url, 'x', sizeof long_url - 1);
+  memcpy(long_url, "https://a.example/", 18);
+  CHECK_STATUS(ctc_seal_record(codec, session, st, long_url, &bytes), CTC_STATUS_MALFORMED_PAYLOAD);
+  CHECK_STATUS(ctc_seal_record(codec, session, st, "https://a.example/\xff", &bytes), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(bytes == NULL);
+  /* Too short to be a record; sealed by a key this codec does not hold. */
+  CHECK_STATUS(ctc_open_record(codec, session, id, 3, &ticket, &service), CTC_STATUS_MALFORMED_TRUNCATED);
+  CtcCodec *other = NULL;
+  CHECK_STATUS(ctc_codec_load(other_keys, &other), CTC_STATUS_OK);
+  CHECK_STATUS(ctc_seal_record(other, session, st, NULL, &bytes), CTC_STATUS_OK);
+  if (bytes != NULL) {
+    CHECK_STATUS(ctc_open_record(codec, session, bytes->data, bytes->len, &ticket, &service),
+                 CTC_STATUS_UNKNOWN_KEY);
+    CtcErrorDetail d;
+    CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.key_id >= 0);
+  }
+  ctc_bytes_free(bytes);
+  /* A ticket of another keyring: its ids need its key. */
+  CHECK_STATUS(ctc_ticket_replay_id(other, t, id), CTC_STATUS_UNKNOWN_KEY);
+  CHECK_STATUS(ctc_ticket_principal_id(other, t, id), CTC_STATUS_UNKNOWN_KEY);
+  CHECK_STATUS(ctc_open_expired(other, st, &none), CTC_STATUS_UNKNOWN_KEY);
+  CHECK(none == NULL);
+  ctc_codec_free(other);
+  ctc_ticket_free(t);
+  /* open_expired checks all but the expiry. */
+  CtcTicket *opened = NULL;
+  char *tampered = strdup(st);
+  size_t pos = 40;
+  while (tampered[pos] == '0') pos++;
+  tampered[pos] = '0';
+  CHECK_STATUS(ctc_open_expired(codec, tampered, &opened), CTC_STATUS_AUTHENTICATION_FAILED);
+  CHECK_STATUS(ctc_open_expired(codec, "ST-abc_def", &opened), CTC_STATUS_MALFORMED_ALPHABET);
+  CHECK(opened == NULL);
+  free(tampered);
+  ctc_string_free(tgt_ticket);
+  ctc_string_free(st);
+}
+
 /* Threads sharing one codec; each thread's last error is its own. */
 struct worker {
   const CtcCodec *codec;
@@ -470,8 +720,9 @@ static void test_threads(const CtcCodec *codec, int64_t now) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s KEYS.json OTHER_KEYS.json SCRATCH_DIR\n", argv[0]);
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES\n",
+            argv[0]);
     return 2;
   }
   CHECK(ctc_abi_version() == CTC_ABI_VERSION);
@@ -479,6 +730,7 @@ int main(int argc, char **argv) {
   ctc_codec_free(NULL);
   ctc_ticket_free(NULL);
   ctc_string_free(NULL);
+  ctc_bytes_free(NULL);
 
   test_load(argv[1], argv[3]);
   CtcCodec *codec = NULL;
@@ -492,6 +744,8 @@ int main(int argc, char **argv) {
   test_unknown_key(codec, argv[2], now);
   test_every_kind(codec, now);
   test_encode_errors(codec, now);
+  test_store_vectors(argv[4], argv[5]);
+  test_store_errors(codec, argv[2], now);
   /* This thread's last failure is kept while the workers fail on theirs. */
   CtcTicket *t = NULL;
   CHECK_STATUS(ctc_decode(codec, "", NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_EMPTY);

@@ -8,7 +8,11 @@
 
 A thin layer over the Rust library (a PyO3 extension, ``_native``): ``Codec`` is
 immutable and thread-safe, encode and decode release the GIL, and every
-rejection raises its own subclass of ``TicketError``.
+rejection raises its own subclass of ``TicketError``. For nodes that share a
+store with Rust nodes (FORMAT.md §13), ``Codec`` also gives a decoded ticket's
+``replay_id`` and ``principal_id``, a principal's ``principal_ids``, seals and
+opens single-logout records (``seal_record``, ``open_record``) and opens a
+ticket whatever its expiry (``open_expired``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ._native import (
     UnsupportedVersion,
     WrongKind,
 )
+from ._record import LogoutRecord
 
 __all__ = [
     "AuthenticationFailed",
@@ -36,6 +41,7 @@ __all__ = [
     "InvalidClaims",
     "KeyringError",
     "Kind",
+    "LogoutRecord",
     "MalformedTicket",
     "ServiceMismatch",
     "Ticket",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Literal, final
 
 from ._kind import Kind
+from ._record import LogoutRecord
 
 _KindLike = Kind | Literal["TGT", "ST", "PT", "PGT"]
 
@@ -87,9 +88,59 @@ class Codec:
         Raises a subclass of ``TicketError`` naming the rejection.
         """
 
+    def open_expired(self, ticket: str) -> Ticket:
+        """Opens an authentic ticket whatever its expiry: every check of
+        ``decode`` (format, key and seal, payload) but the expiry. What a node
+        needs to read back a ticket from a single-logout record; never a
+        validation.
+
+        Raises a subclass of ``TicketError`` naming the rejection.
+        """
+
+    def replay_id(self, ticket: Ticket) -> bytes:
+        """The replay id of a ticket ``decode`` validated (16 bytes): the name of
+        a spent ticket in a store shared with other nodes (FORMAT.md §13).
+
+        Raises ``UnknownKey`` when the key that sealed it is not held, and
+        ``ValueError`` for a ticket from ``open_expired``.
+        """
+
+    def principal_id(self, ticket: Ticket) -> bytes:
+        """The id of a ``decode``-validated ticket's principal under the key that
+        sealed it (16 bytes, FORMAT.md §13); raises as ``replay_id``."""
+
+    def principal_ids(self, principal: str) -> list[bytes]:
+        """The ids of ``principal`` (exactly as tickets carry it), one under each
+        key of the key file, in its order: what ``ticketctl sessions end`` writes.
+        """
+
+    def seal_record(self, session_id: str, ticket: str, service: str | None = None) -> bytes:
+        """Seals a single-logout record for the session ``session_id`` (16 hex
+        digits): the bytes a store keeps (FORMAT.md §13). It holds ``ticket``,
+        the text of a validated ST or PT, and ``service``, the service URL,
+        when the ticket's service is shortened.
+
+        Raises ``MalformedTicket`` (``detail`` ``"payload"``) for a text that is
+        not an ST or PT or a URL over 4096 bytes, ``InvalidClaims`` (``reason``
+        ``"session"``) for a session id that is not 16 hex digits.
+        """
+
+    def open_record(self, session_id: str, record: bytes) -> LogoutRecord:
+        """Opens a single-logout record read from a store, for the session
+        ``session_id``. A store is not trusted: check that the ticket opens
+        (``open_expired``), is one of the session's, and that the URL, if any,
+        is its service.
+
+        Raises ``AuthenticationFailed`` for a record forged, altered or sealed
+        for another session, ``UnknownKey`` for a key not held,
+        ``MalformedTicket`` (``detail`` ``"truncated"``) when its length does not
+        add up, ``InvalidClaims`` for a session id that is not 16 hex digits.
+        """
+
 @final
 class Ticket:
-    """An authentic, unexpired ticket. Immutable and hashable.
+    """An authentic, unexpired ticket (from ``open_expired``: authentic,
+    whatever its expiry). Immutable and hashable.
 
     Instants are aware datetimes in UTC. Fields that do not apply to the kind
     are None, False or ().

@@ -63,6 +63,23 @@ final class NativeLib {
 
     static native int ctc_last_error_detail(long out);
 
+    static native int ctc_ticket_replay_id(long codec, long ticket, long out);
+
+    static native int ctc_ticket_principal_id(long codec, long ticket, long out);
+
+    static native int ctc_principal_ids(long codec, long principal, long out);
+
+    static native int ctc_seal_record(
+            long codec, long sessionId, long ticket, long service, long out);
+
+    static native int ctc_open_record(
+            long codec, long sessionId, long record, long recordLen, long ticketOut,
+            long serviceOut);
+
+    static native int ctc_open_expired(long codec, long ticket, long out);
+
+    static native void ctc_bytes_free(long bytes);
+
     /** {@code CtcClaims}, for its layout only. */
     @Structure.FieldOrder({
         "kind", "principal", "authenticated_at", "methods", "methods_len", "remember_me",
@@ -149,6 +166,18 @@ final class NativeLib {
         }
     }
 
+    /** {@code CtcBytes}, for its layout only. */
+    @Structure.FieldOrder({"data", "len"})
+    public static final class BytesLayout extends Structure {
+        public Pointer data;
+        /** A {@code size_t}: 8 bytes on the 64-bit platforms this binding runs on. */
+        public long len;
+
+        int offset(String field) {
+            return fieldOffset(field);
+        }
+    }
+
     // Field offsets, computed once by JNA from the C layout rules.
     static final int C_SIZE;
     static final int C_KIND;
@@ -191,6 +220,9 @@ final class NativeLib {
     static final int T_ALG;
     static final int T_TEXT;
     static final int T_TEXT_LEN;
+
+    static final int B_DATA;
+    static final int B_LEN;
 
     static final int D_SIZE;
     static final int D_EXPIRED_AT;
@@ -245,6 +277,9 @@ final class NativeLib {
         T_ALG = t.offset("alg");
         T_TEXT = t.offset("text");
         T_TEXT_LEN = t.offset("text_len");
+        BytesLayout b = new BytesLayout();
+        B_DATA = b.offset("data");
+        B_LEN = b.offset("len");
         DetailLayout d = new DetailLayout();
         D_SIZE = d.size();
         D_EXPIRED_AT = d.offset("expired_at");
@@ -343,6 +378,21 @@ final class NativeLib {
     /** The NUL-terminated UTF-8 string at {@code address}, or null. */
     static String string(long address) {
         return address == 0 ? null : new Pointer(address).getString(0, "UTF-8");
+    }
+
+    /** A copy of the bytes of the {@code CtcBytes} at {@code address} (not freed). */
+    static byte[] bytes(long address) {
+        Pointer view = new Pointer(address);
+        long data = view.getLong(B_DATA);
+        long len = view.getLong(B_LEN);
+        if (len < 0 || len > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a CtcBytes of " + len + " bytes");
+        }
+        byte[] out = new byte[(int) len];
+        if (len > 0) {
+            new Pointer(data).read(0, out, 0, out.length);
+        }
+        return out;
     }
 
     /** The failure the calling thread's last call left, as an exception. */

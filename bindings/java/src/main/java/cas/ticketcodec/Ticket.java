@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * An authentic, unexpired ticket: what {@link TicketCodec#decode} returns. Immutable.
+ * An authentic, unexpired ticket: what {@link TicketCodec#decode} returns (or an authentic
+ * one whatever its expiry: what {@link TicketCodec#openExpired} returns). Immutable.
  *
  * <p>Fields that do not apply to the kind are null (strings, instants), false or empty
  * lists: {@link #service()} for TGT and PGT, {@link #proxies()} but for a PT, {@link

@@ -11,10 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Encodes and decodes stateless CAS tickets with the keys of one key file.
@@ -191,10 +194,49 @@ public final class TicketCodec implements AutoCloseable {
      * @throws IllegalArgumentException when {@code now} is out of the range of instants
      */
     public Ticket decode(String ticket, String service, Kind kind, Instant now, Duration leeway) {
+        return decode(ticket, service, kind, now, leeway, (s, t) -> read(t, s.view));
+    }
+
+    /**
+     * Validates a ticket as {@link #decode(String, String, Kind, Instant, Duration)} does, and
+     * computes the names a store shared with other nodes knows it by (FORMAT.md §13): its
+     * replay id and its principal's id. For a node that spends service tickets in such a
+     * store.
+     *
+     * @throws TicketException as {@link #decode(String, String, Kind, Instant, Duration)}
+     * @throws IllegalArgumentException when {@code now} is out of the range of instants
+     */
+    public StoreTicket decodeForStore(
+            String ticket, String service, Kind kind, Instant now, Duration leeway) {
+        return decode(ticket, service, kind, now, leeway, (s, t) -> {
+            int ids = s.reserve(32);
+            long at = s.base + ids;
+            int status = ctc_ticket_replay_id(handle.codec, t, at);
+            if (status == 0) {
+                status = ctc_ticket_principal_id(handle.codec, t, at + 16);
+            }
+            if (status != 0) {
+                throw lastError(status);
+            }
+            byte[] replayId = new byte[16];
+            byte[] principalId = new byte[16];
+            s.memory.read(ids, replayId, 0, 16);
+            s.memory.read(ids + 16L, principalId, 0, 16);
+            return new StoreTicket(read(t, s.view), replayId, principalId);
+        });
+    }
+
+    /** What a decode returns, read from the native ticket before it is freed. */
+    private interface Reader<T> {
+        T read(Scratch s, long ticket);
+    }
+
+    private <T> T decode(
+            String ticket, String service, Kind kind, Instant now, Duration leeway, Reader<T> r) {
         Objects.requireNonNull(ticket, "ticket");
         // A NUL would cut the C string short: the text is read with it replaced (it is then
         // malformed, as the library says), and a service holding one names no service.
-        byte[] text = utf8(ticket.indexOf('\0') < 0 ? ticket : ticket.replace('\0', '\uFFFD'));
+        byte[] text = ticketText(ticket);
         boolean serviceHasNul = service != null && service.indexOf('\0') >= 0;
         byte[] svc = service == null || serviceHasNul ? null : utf8(service);
         long at = now == null ? NOW : now.getEpochSecond();
@@ -203,7 +245,7 @@ public final class TicketCodec implements AutoCloseable {
         handle.enter();
         try {
             Scratch s = SCRATCH.get();
-            s.reset(text.length + size(svc) + 64L);
+            s.reset(text.length + size(svc) + 96L);
             int slot = s.reserve(8);
             long ticketAt = s.put(text);
             long serviceAt = svc == null ? 0 : s.put(svc);
@@ -215,7 +257,7 @@ public final class TicketCodec implements AutoCloseable {
             }
             long t = s.slot(slot);
             try {
-                Ticket decoded = read(t, s.view);
+                T decoded = r.read(s, t);
                 if (serviceHasNul) {
                     throw new ServiceMismatchException(7, "service does not match");
                 }
@@ -226,6 +268,155 @@ public final class TicketCodec implements AutoCloseable {
         } finally {
             handle.exit();
             Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Opens an authentic ticket <b>whatever its expiry</b>: every check of {@link #decode(String,
+     * String, Kind, Instant, Duration)} (format, key and seal, payload) but the expiry. This is
+     * what a node needs to read back a ticket from a single-logout record ({@link
+     * #openRecord}), hours after it expired; it is never a validation.
+     *
+     * @throws TicketException one subclass per rejection, as decode's
+     */
+    public Ticket openExpired(String ticket) {
+        Objects.requireNonNull(ticket, "ticket");
+        byte[] text = ticketText(ticket);
+        handle.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            s.reset(text.length + 64L);
+            int slot = s.reserve(8);
+            long ticketAt = s.put(text);
+            s.flush();
+            int status = ctc_open_expired(handle.codec, ticketAt, s.base + slot);
+            if (status != 0) {
+                throw lastError(status);
+            }
+            long t = s.slot(slot);
+            try {
+                return read(t, s.view);
+            } finally {
+                ctc_ticket_free(t);
+            }
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The principal ids of {@code principal} (exactly as tickets carry it), one under each key
+     * of the key file, in its order, 16 bytes each (FORMAT.md §13): what {@code ticketctl
+     * sessions end} writes to end every session of a principal.
+     *
+     * @throws IllegalArgumentException when {@code principal} holds a NUL character
+     */
+    public List<byte[]> principalIds(String principal) {
+        Objects.requireNonNull(principal, "principal");
+        byte[] name = text(principal, "principal");
+        byte[] ids = call(size(name) + 64L, s -> {
+            int slot = s.reserve(8);
+            long nameAt = s.put(name);
+            s.flush();
+            return returned(ctc_principal_ids(handle.codec, nameAt, s.base + slot), s, slot);
+        });
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i + 16 <= ids.length; i += 16) {
+            out.add(Arrays.copyOfRange(ids, i, i + 16));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Seals a single-logout record for the session {@code sessionId} (16 hex digits): the
+     * bytes a store keeps (FORMAT.md §13), under the primary key with a fresh nonce. It holds
+     * {@code ticket}, the text of a validated ST or PT, and {@code service}, the service URL,
+     * when the ticket's service is shortened (else null).
+     *
+     * @throws MalformedTicketException ({@code PAYLOAD}) when {@code ticket} is not a
+     *     well-formed ST or PT, or the URL is over 4096 bytes
+     * @throws InvalidClaimsException ({@code SESSION}) when the session id is not 16 hex digits
+     * @throws IllegalArgumentException when the session id or the URL holds a NUL character
+     */
+    public byte[] sealRecord(String sessionId, String ticket, String service) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(ticket, "ticket");
+        byte[] session = text(sessionId, "sessionId");
+        byte[] text = ticketText(ticket);
+        byte[] url = service == null ? null : text(service, "service");
+        return call(size(session) + size(text) + size(url) + 64L, s -> {
+            int slot = s.reserve(8);
+            long sessionAt = s.put(session);
+            long ticketAt = s.put(text);
+            long serviceAt = url == null ? 0 : s.put(url);
+            s.flush();
+            int status = ctc_seal_record(handle.codec, sessionAt, ticketAt, serviceAt, s.base + slot);
+            return returned(status, s, slot);
+        });
+    }
+
+    /**
+     * Opens a single-logout record read from a store, for the session {@code sessionId} (16
+     * hex digits). A store is not trusted: check that the ticket opens ({@link #openExpired}),
+     * is one of the session's, and that the URL, if any, is its service.
+     *
+     * @throws AuthenticationFailedException for a record forged, altered, or sealed for
+     *     another session
+     * @throws UnknownKeyException for a record sealed under a key the key file does not hold
+     * @throws MalformedTicketException ({@code TRUNCATED}) when its length does not add up
+     * @throws InvalidClaimsException ({@code SESSION}) when the session id is not 16 hex digits
+     * @throws IllegalArgumentException when the session id holds a NUL character
+     */
+    public LogoutRecord openRecord(String sessionId, byte[] record) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(record, "record");
+        byte[] session = text(sessionId, "sessionId");
+        return call(size(session) + size(record) + 64L, s -> {
+            int ticketSlot = s.reserve(8);
+            int serviceSlot = s.reserve(8);
+            long sessionAt = s.put(session);
+            long recordAt = s.put(record);
+            s.flush();
+            int status = ctc_open_record(handle.codec, sessionAt, recordAt, record.length,
+                    s.base + ticketSlot, s.base + serviceSlot);
+            if (status != 0) {
+                throw lastError(status);
+            }
+            long ticket = s.slot(ticketSlot);
+            long service = s.slot(serviceSlot);
+            try {
+                return new LogoutRecord(string(ticket), string(service));
+            } finally {
+                ctc_string_free(ticket);
+                ctc_string_free(service);
+            }
+        });
+    }
+
+    /** One native call on this codec, with the calling thread's scratch reset to {@code bytes}. */
+    private <T> T call(long bytes, Function<Scratch, T> body) {
+        handle.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            s.reset(bytes);
+            return body.apply(s);
+        } finally {
+            handle.exit();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The {@code CtcBytes} a call stored at {@code slot}, copied then freed. */
+    private static byte[] returned(int status, Scratch s, int slot) {
+        if (status != 0) {
+            throw lastError(status);
+        }
+        long bytes = s.slot(slot);
+        try {
+            return NativeLib.bytes(bytes);
+        } finally {
+            ctc_bytes_free(bytes);
         }
     }
 
@@ -310,6 +501,14 @@ public final class TicketCodec implements AutoCloseable {
 
     private static long seconds(Instant at) {
         return at == null ? NOW : at.getEpochSecond();
+    }
+
+    /**
+     * UTF-8 of a ticket's text. A NUL would cut the C string short: it is replaced, so that the
+     * library refuses the text as it refuses any that is not a ticket.
+     */
+    private static byte[] ticketText(String ticket) {
+        return utf8(ticket.indexOf('\0') < 0 ? ticket : ticket.replace('\0', '\uFFFD'));
     }
 
     /** UTF-8 of a claims field; a NUL would cut the C string short, so it is refused. */

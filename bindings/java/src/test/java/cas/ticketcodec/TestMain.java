@@ -6,6 +6,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +71,9 @@ public final class TestMain {
         }));
         tests.add(new Test("service URL battery (urls/services.json)",
                 () -> urlBattery(vectors.resolve("urls/services.json"))));
+        tests.add(new Test("store vectors (store/store.json): ids, records, openExpired",
+                () -> storeVectors(vectors.resolve("store/store.json"))));
+        tests.add(new Test("store: arguments and rejections", TestMain::storeErrors));
         tests.add(new Test("round trip of every kind", TestMain::everyKind));
         tests.add(new Test("AuthenticationFailedException: tampered, relabelled", TestMain::tampered));
         tests.add(new Test("TicketExpiredException, leeway", TestMain::expired));
@@ -332,6 +337,147 @@ public final class TestMain {
         }
     }
 
+    static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** {@code id} with its last hex digit changed: another session. */
+    static String otherSession(String id) {
+        return id.substring(0, 15) + (id.endsWith("0") ? "1" : "0");
+    }
+
+    /**
+     * tests/vectors/store/store.json: the replay and principal ids of each ticket, its
+     * single-logout record opened for its session (and for no other, nor altered), a record
+     * sealed here opened back, and the ticket opened long after its expiry.
+     */
+    @SuppressWarnings("unchecked")
+    static void storeVectors(Path file) throws Exception {
+        Map<String, Object> v = (Map<String, Object>) Json.parse(Files.readString(file));
+        List<Object> cases = (List<Object>) v.get("cases");
+        check(cases.size() >= 3, "store.json has " + cases.size() + " cases");
+        int records = 0;
+        int urls = 0;
+        try (TicketCodec codec = TicketCodec.load(keyFile(v.get("keyring")))) {
+            for (Object o : cases) {
+                Map<String, Object> c = (Map<String, Object>) o;
+                String text = (String) c.get("ticket");
+                Instant now = Instant.parse((String) c.get("now"));
+                Duration leeway = Duration.ofSeconds((Long) c.get("leeway_seconds"));
+                StoreTicket st = codec.decodeForStore(text, null, null, now, leeway);
+                equal(c.get("replay_id"), hex(st.replayId()), "replay id");
+                equal(c.get("principal_id"), hex(st.principalId()), "principal id");
+                equal(codec.decode(text, null, null, now, leeway), st.ticket(), "the ticket");
+                equal(c.get("principal"), st.ticket().principal(), "principal");
+                List<byte[]> ids = codec.principalIds((String) c.get("principal"));
+                equal(2, ids.size(), "one principal id per key");
+                check(ids.stream().anyMatch(id -> hex(id).equals(c.get("principal_id"))),
+                        "the ticket's principal id is among the principal's");
+
+                // Long after its expiry: decode refuses it, openExpired opens it.
+                Instant later = now.plus(Duration.ofDays(400));
+                throwsA(TicketExpiredException.class,
+                        () -> codec.decode(text, null, null, later, leeway));
+                Ticket opened = codec.openExpired(text);
+                equal(st.ticket(), opened, "openExpired's ticket");
+                check(opened.expiresAt().isBefore(later), "expired by then");
+
+                if (c.get("record") == null) {
+                    continue;
+                }
+                records++;
+                String session = (String) c.get("session_id");
+                String url = (String) c.get("service_url");
+                urls += url == null ? 0 : 1;
+                byte[] record = HexFormat.of().parseHex((String) c.get("record"));
+                LogoutRecord r = codec.openRecord(session, record);
+                equal(new LogoutRecord(text, url), r, "the record");
+                throwsA(AuthenticationFailedException.class,
+                        () -> codec.openRecord(otherSession(session), record));
+                for (int i = 4; i < record.length; i++) {
+                    byte[] flipped = record.clone();
+                    flipped[i] ^= 0x01;
+                    throwsA(AuthenticationFailedException.class,
+                            () -> codec.openRecord(session, flipped));
+                }
+                MalformedTicketException m = throwsA(MalformedTicketException.class,
+                        () -> codec.openRecord(session, Arrays.copyOf(record, record.length - 1)));
+                equal(MalformedTicketException.Detail.TRUNCATED, m.detail(), "detail");
+
+                byte[] sealed = codec.sealRecord(session, text, url);
+                equal(record.length, sealed.length, "the length of a sealed record");
+                check(!Arrays.equals(record, sealed), "a fresh nonce");
+                equal(r, codec.openRecord(session, sealed), "a record sealed here");
+                throwsA(AuthenticationFailedException.class,
+                        () -> codec.openRecord(otherSession(session), sealed));
+            }
+        }
+        check(records >= 2 && urls >= 1 && records < cases.size(), "every kind of case");
+    }
+
+    static void storeErrors() throws Exception {
+        String session = "5e551000cafef00d";
+        try (TicketCodec codec = TicketCodec.load(keys);
+                TicketCodec other = TicketCodec.load(otherKeys)) {
+            String st = codec.encode(typicalSt().build());
+            throwsA(NullPointerException.class, () -> codec.sealRecord(null, st, null));
+            throwsA(NullPointerException.class, () -> codec.sealRecord(session, null, null));
+            throwsA(NullPointerException.class, () -> codec.openRecord(session, null));
+            throwsA(NullPointerException.class, () -> codec.principalIds(null));
+            throwsA(NullPointerException.class, () -> codec.openExpired(null));
+            throwsA(NullPointerException.class,
+                    () -> codec.decodeForStore(null, null, null, NOW, null));
+            throwsA(IllegalArgumentException.class, () -> codec.principalIds("jdoe\0"));
+            throwsA(IllegalArgumentException.class,
+                    () -> codec.sealRecord(session, st, SERVICE + "\0"));
+            // A session id that is not 16 hex digits, as in the claims.
+            InvalidClaimsException e = throwsA(InvalidClaimsException.class,
+                    () -> codec.sealRecord("5e551000cafef00", st, null));
+            equal(InvalidClaimsException.Reason.SESSION, e.reason(), "reason");
+            throwsA(InvalidClaimsException.class, () -> codec.openRecord("xyz", new byte[40]));
+            // Only an ST or PT is recorded, with a URL of at most 4096 bytes.
+            String tgt = codec.encode(Claims.ticketGrantingTicket("jdoe@example.edu").build());
+            for (String text : List.of(tgt, "ST-\0", "ST-abc")) {
+                MalformedTicketException m = throwsA(MalformedTicketException.class,
+                        () -> codec.sealRecord(session, text, null));
+                equal(MalformedTicketException.Detail.PAYLOAD, m.detail(), "detail");
+            }
+            throwsA(MalformedTicketException.class, () -> codec.sealRecord(
+                    session, st, "https://a.example/" + "x".repeat(4096)));
+            throwsA(MalformedTicketException.class, () -> codec.openRecord(session, new byte[3]));
+            // A record and a ticket of another keyring.
+            byte[] foreign = other.sealRecord(session, st, null);
+            String id = other.decode(other.encode(typicalSt().build()), null, null, NOW, null)
+                    .keyId();
+            equal(id, throwsA(UnknownKeyException.class,
+                    () -> codec.openRecord(session, foreign)).keyId(), "key id");
+            throwsA(UnknownKeyException.class, () -> other.openExpired(st));
+            throwsA(UnknownKeyException.class,
+                    () -> other.decodeForStore(st, null, null, NOW, null));
+            // openExpired checks everything but the expiry; decodeForStore all that decode does.
+            char[] c = st.toCharArray();
+            int i = 40;
+            while (c[i] == '0') {
+                i++;
+            }
+            c[i] = '0';
+            throwsA(AuthenticationFailedException.class,
+                    () -> codec.openExpired(new String(c)));
+            throwsA(MalformedTicketException.class, () -> codec.openExpired("ST-abc_def"));
+            throwsA(TicketExpiredException.class,
+                    () -> codec.decodeForStore(st, SERVICE, Kind.ST, NOW.plusSeconds(10), null));
+            throwsA(ServiceMismatchException.class,
+                    () -> codec.decodeForStore(st, SERVICE + "x", Kind.ST, NOW, null));
+            throwsA(ServiceMismatchException.class,
+                    () -> codec.decodeForStore(st, SERVICE + "\0", Kind.ST, NOW, null));
+            StoreTicket s = codec.decodeForStore(st, SERVICE, Kind.ST, NOW, null);
+            // Immutable: the ids are copies.
+            s.replayId()[0] ^= 1;
+            equal(s, codec.decodeForStore(st, SERVICE, Kind.ST, NOW, null), "a copy");
+            check(!Arrays.equals(s.replayId(), s.principalId()), "two names");
+        }
+    }
+
     static void tampered() throws Exception {
         try (TicketCodec codec = TicketCodec.load(keys)) {
             String st = codec.encode(typicalSt().build());
@@ -538,6 +684,10 @@ public final class TestMain {
         codec.close();
         throwsA(IllegalStateException.class, () -> codec.decode(st, null, null, NOW, null));
         throwsA(IllegalStateException.class, () -> codec.encode(typicalSt().build()));
+        throwsA(IllegalStateException.class, () -> codec.openExpired(st));
+        throwsA(IllegalStateException.class, () -> codec.principalIds("jdoe@example.edu"));
+        throwsA(IllegalStateException.class,
+                () -> codec.sealRecord("5e551000cafef00d", st, null));
     }
 
     /** 8 threads share one codec, each encoding its own claims and decoding them back. */
