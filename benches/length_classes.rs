@@ -13,7 +13,9 @@
 //! identity left. Coarser paddings cannot be encoded by this version of the
 //! library: their lengths are computed from each ticket's payload, whose
 //! secret part is padded differently; the computation is checked against
-//! the codec for the real padding.
+//! the codec for the real padding. The format pads the principal's code to
+//! a power of two of at least 8 since this measurement (issue 24); its
+//! padding before, the secret part to 4, is computed like the others.
 //!
 //! Schemes: the secret part padded to 1 (no padding, for reference), 4 (the
 //! format), 8 or 16 bytes; or the principal's code padded to a multiple of
@@ -56,6 +58,10 @@ const OVERHEAD_BYTES: usize = 3 + 16 + 16;
 
 const SESSION_SECONDS: i64 = 8 * 3600;
 
+/// The format's padding (FORMAT.md §7): the principal's code counted as
+/// the least power of two of at least 8 bytes, then the secret part to 4.
+const FORMAT: Scheme = Scheme::PrincipalPow2(8);
+
 /// The tickets of one session, by seconds since login; `None` is the TGT.
 const SESSION_TICKETS: [Option<i64>; 5] = [None, Some(0), Some(100), Some(300), Some(28_600)];
 
@@ -86,8 +92,9 @@ const SCHEMES: [Scheme; 8] = [
     Scheme::PrincipalPow2(8),
 ];
 
-/// Format v2's padding, in [`SCHEMES`].
-const CURRENT: usize = 1;
+/// The padding before issue 24 (the secret part to 4), in [`SCHEMES`]: what
+/// the costs are counted from.
+const BEFORE: usize = 1;
 const _: () = assert!(
     SECRET_QUANTUM == 4,
     "SCHEMES and their names assume format v2's 4"
@@ -97,11 +104,11 @@ impl Scheme {
     fn name(self) -> String {
         match self {
             Scheme::Secret(1) => "secret part unpadded (reference)".into(),
-            Scheme::Secret(4) => "secret part to 4 (format v2)".into(),
+            Scheme::Secret(4) => "secret part to 4 (format v2 until issue 24)".into(),
             Scheme::Secret(q) => format!("secret part to {q}"),
             Scheme::Principal(b) => format!("principal code to {b}, secret to 4"),
             Scheme::PrincipalPow2(b) => {
-                format!("principal code to a power of 2 (≥ {b}), secret to 4")
+                format!("principal code to a power of 2 (≥ {b}), secret to 4 (format v2)")
             }
         }
     }
@@ -222,20 +229,17 @@ fn parts(codec: &Codec, claims: &Claims) -> Parts {
     let payload = bytes.len();
     let secret = secret_len(claims);
     let pad = bytes.iter().rev().take_while(|&&b| b == 0).count();
-    assert_eq!(pad, secret.next_multiple_of(SECRET_QUANTUM) - secret);
+    let code = phrase::encode(claims.principal()).len();
+    let padded = FORMAT.padded(secret, code);
+    assert_eq!(pad, padded - secret);
     let prefix_len = ticket.find('-').unwrap();
     let parts = Parts {
         prefix_len,
-        rest: payload - secret.next_multiple_of(SECRET_QUANTUM),
+        rest: payload - padded,
         secret,
-        code: phrase::encode(claims.principal()).len(),
+        code,
     };
-    assert_eq!(
-        parts.chars(Scheme::Secret(SECRET_QUANTUM)),
-        ticket.len(),
-        "{}",
-        claims.principal()
-    );
+    assert_eq!(parts.chars(FORMAT), ticket.len(), "{}", claims.principal());
     parts
 }
 
@@ -432,12 +436,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
         parts(&codec, &plain)
     };
-    let current = SCHEMES[CURRENT];
+    let before = SCHEMES[BEFORE];
     for scheme in SCHEMES {
         let st = || tickets.iter().map(|u| u[TYPICAL_ST].chars(scheme));
         let tgt = || tickets.iter().map(|u| u[TGT].chars(scheme));
-        let st_extra = mean(st()) - mean(tickets.iter().map(|u| u[TYPICAL_ST].chars(current)));
-        let tgt_extra = mean(tgt()) - mean(tickets.iter().map(|u| u[TGT].chars(current)));
+        let st_extra = mean(st()) - mean(tickets.iter().map(|u| u[TYPICAL_ST].chars(before)));
+        let tgt_extra = mean(tgt()) - mean(tickets.iter().map(|u| u[TGT].chars(before)));
         writeln!(
             out,
             "{} | {:.2} | {:+.2} | {} | {:.2} | {:+.2} | {} | {} | {}",
@@ -474,7 +478,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     writeln!(out, "\n### ST lengths, format v2, by convention\n")?;
     let mut histogram: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
     for (i, (c, _)) in users.iter().enumerate() {
-        let len = tickets[i][TYPICAL_ST].chars(current);
+        let len = tickets[i][TYPICAL_ST].chars(FORMAT);
         *histogram.entry(len).or_default().entry(c).or_default() += 1;
     }
     let names: Vec<&str> = conventions.keys().copied().collect();

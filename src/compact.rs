@@ -6,13 +6,17 @@
 //!   auth_age, flags, principal, [method...], session, secret
 //!   kind fields... ]                                  chosen by a third party
 //!   TGT: nothing   ST: service   PT: service, [proxy...]   PGT: callback, [upstream...]
-//! || 0 to 3 zero bytes                                pads the secret part
+//! || zero bytes                                      pad the principal, then
+//!                                                     the secret part
 //! ```
 //!
-//! The zero bytes after the array pad the secret part (from `auth_age` to
-//! the session) to a multiple of [`SECRET_QUANTUM`] bytes, and every field is
-//! coded on its own, so the payload's length is a function of the secret
-//! fields' length class plus a function of the chosen fields alone.
+//! The zero bytes after the array first pad the principal's code as if it
+//! were [`principal_bucket`] bytes long (the least power of two of at least
+//! 8), then the secret part (from `auth_age` to the session) to a multiple
+//! of [`SECRET_QUANTUM`] bytes; every field is coded on its own, so the
+//! payload's length is a function of the secret fields' length class plus a
+//! function of the chosen fields alone, and the principal's part of that
+//! class is its bucket: the same on every ticket of a session.
 //!
 //! Decoding is strict: the array has exactly the kind's length, lists are
 //! bounded before anything is allocated for them, undefined flag bits are
@@ -40,6 +44,45 @@ const FLAG_FRESH_LOGIN: u64 = 2;
 /// bytes: the ticket's length tells the principal's coded length only to
 /// within this quantum (FORMAT.md §12).
 pub const SECRET_QUANTUM: usize = 4;
+
+/// The least bucket a principal's code is padded to (FORMAT.md §7).
+pub const PRINCIPAL_MIN_BUCKET: usize = 8;
+
+/// The length a principal's code of `code_len` bytes counts as in the
+/// ticket's length: the least power of two that is at least `code_len` and
+/// [`PRINCIPAL_MIN_BUCKET`]. Over a directory of 100,000 realistic names
+/// (`benches/length_classes.rs`) this leaves 3 classes, the smallest of
+/// 3,232 users, where the code's own length left 23, some of one user.
+pub const fn principal_bucket(code_len: usize) -> usize {
+    let at_least = if code_len > PRINCIPAL_MIN_BUCKET {
+        code_len
+    } else {
+        PRINCIPAL_MIN_BUCKET
+    };
+    at_least.next_power_of_two()
+}
+
+/// Bytes of a CBOR byte string of `n` bytes: its shortest head, then them.
+const fn bytes_item_len(n: usize) -> usize {
+    let head = if n < 24 {
+        1
+    } else if n < 0x100 {
+        2
+    } else if n < 0x1_0000 {
+        3
+    } else {
+        5
+    };
+    head + n
+}
+
+/// Zero bytes after the array for a secret part of `secret` bytes whose
+/// principal's code is `code_len` bytes: the principal's item padded to the
+/// item of its bucket, then the whole secret part to the quantum.
+pub(crate) const fn trailing_zeros(secret: usize, code_len: usize) -> usize {
+    let principal = bytes_item_len(principal_bucket(code_len)) - bytes_item_len(code_len);
+    principal + pad_len(secret + principal)
+}
 
 /// Array length of each kind's payload.
 const fn array_len(kind: Kind) -> usize {
@@ -76,6 +119,7 @@ pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
     push_int(out, auth_age);
     push(out, Header::Positive(flags));
     push_text(out, &mut scratch, auth.principal());
+    let principal_code = scratch.len();
     push(out, Header::Array(Some(auth.methods().len())));
     for method in auth.methods() {
         push_text(out, &mut scratch, method);
@@ -89,7 +133,7 @@ pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
             push_int(out, session.ends_at().unix_timestamp() - issued);
         }
     }
-    let pad = pad_len(out.len() - start);
+    let pad = trailing_zeros(out.len() - start, principal_code);
 
     // The part a third party chooses.
     match claims.grant() {
@@ -173,7 +217,10 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     let expires_at = instant(issued.checked_add(lifetime)?)?;
     let authenticated_at = instant(issued.checked_sub(auth_age)?)?;
 
-    let mut auth = Authentication::new(r.text(MAX_PRINCIPAL_BYTES)?, authenticated_at)
+    let code = r.bytes(phrase::max_code_len(MAX_PRINCIPAL_BYTES))?;
+    let principal_code = code.len();
+    let principal = phrase::decode(code, MAX_PRINCIPAL_BYTES).ok()?;
+    let mut auth = Authentication::new(principal, authenticated_at)
         .ok()?
         .with_remember_me(flags & FLAG_REMEMBER_ME != 0);
     for _ in 0..r.array(MAX_METHODS)? {
@@ -195,7 +242,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
         }
         _ => return None,
     };
-    let pad = pad_len(r.at - secret_start);
+    let pad = trailing_zeros(r.at - secret_start, principal_code);
 
     let grant = match kind {
         Kind::Tgt => Grant::TicketGranting,
@@ -212,7 +259,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
             upstream: r.urls(0, MAX_PROXIES - 1)?,
         },
     };
-    // Exactly the least pad, all zero, and nothing after it.
+    // Exactly the pad, all zero, and nothing after it.
     let rest = bytes.get(r.at..)?;
     if rest.len() != pad || rest.iter().any(|&b| b != 0) {
         return None;
@@ -352,17 +399,42 @@ mod tests {
     }
 
     #[test]
-    fn the_secret_part_is_padded_to_the_quantum() {
-        let mut pads = std::collections::HashSet::new();
-        for n in 1..40 {
-            let claims = st(&"q".repeat(n), "https://app.example.edu/");
-            assert_eq!(secret_len(&claims) % SECRET_QUANTUM, 0, "{n}");
+    fn the_principal_counts_as_its_bucket_and_the_secret_part_as_the_quantum() {
+        // Principal codes of 1 to 300 bytes: the secret part's length is
+        // one per bucket (8, 16, 32, …), whatever the code's own length.
+        let mut by_bucket = std::collections::BTreeMap::new();
+        for n in 1..=MAX_PRINCIPAL_BYTES {
+            let principal = "q".repeat(n);
+            let claims = st(&principal, "https://app.example.edu/");
+            let secret = secret_len(&claims);
+            assert_eq!(secret % SECRET_QUANTUM, 0, "{n}");
+            let bucket = principal_bucket(phrase::encode(&principal).len());
+            assert_eq!(*by_bucket.entry(bucket).or_insert(secret), secret, "{n}");
             let mut out = Vec::new();
             to_cbor(&claims, &mut out);
-            pads.insert(out.iter().rev().take_while(|&&b| b == 0).count());
             assert_eq!(from_cbor(Kind::St, &out), Ok(claims));
         }
-        assert_eq!(pads.len(), SECRET_QUANTUM, "every pad length occurs");
+        assert_eq!(
+            by_bucket.keys().copied().collect::<Vec<_>>(),
+            [8, 16, 32, 64, 128, 256]
+        );
+        let lengths: Vec<usize> = by_bucket.values().copied().collect();
+        assert!(lengths.windows(2).all(|w| w[0] < w[1]), "{lengths:?}");
+    }
+
+    #[test]
+    fn buckets_are_powers_of_two_of_at_least_eight() {
+        for (code, bucket) in [
+            (0, 8),
+            (1, 8),
+            (8, 8),
+            (9, 16),
+            (16, 16),
+            (17, 32),
+            (300, 512),
+        ] {
+            assert_eq!(principal_bucket(code), bucket, "{code}");
+        }
     }
 
     #[test]
@@ -396,7 +468,8 @@ mod tests {
             let mut rest = out.as_slice();
             let item: ciborium::Value = ciborium::from_reader(&mut rest).unwrap();
             assert_eq!(item.as_array().map(Vec::len), Some(array_len(Kind::St)));
-            assert!(rest.len() < SECRET_QUANTUM && rest.iter().all(|&b| b == 0));
+            let bucket = principal_bucket(phrase::encode(&"q".repeat(n)).len());
+            assert!(rest.len() < bucket + SECRET_QUANTUM && rest.iter().all(|&b| b == 0));
         }
     }
 
@@ -406,8 +479,7 @@ mod tests {
             let claims = st(&"q".repeat(n), "https://app.example.edu/");
             let mut out = Vec::new();
             to_cbor(&claims, &mut out);
-            let pad =
-                pad_len(secret_len(&claims) - out.iter().rev().take_while(|&&b| b == 0).count());
+            let pad = out.iter().rev().take_while(|&&b| b == 0).count();
             let mut longer = out.clone();
             longer.extend([0; SECRET_QUANTUM]);
             assert_eq!(from_cbor(Kind::St, &longer), Err(Malformed::Payload));

@@ -537,7 +537,7 @@ fn payload_vectors() -> Vec<Vector> {
             claims: None,
             ticket: Codec::new(&ring)
                 .seal_with_nonce(kind, NONCE, |b| b.extend_from_slice(&payload))
-                .unwrap(),
+                .unwrap_or_else(|e| panic!("{name}: {e}")),
             extra: Extra::default(),
         })
         .collect()
@@ -573,8 +573,9 @@ fn array(items: &[Vec<u8>]) -> Vec<u8> {
 /// as FORMAT.md §7 pads the secret part.
 fn payload(public: &[Vec<u8>], secret: &[Vec<u8>], chosen: &[Vec<u8>]) -> Vec<u8> {
     let items = public.len() + secret.len() + chosen.len();
+    let code = secret.get(2).map_or(0, |principal| code_len(principal));
     let secret = secret.concat();
-    let pad = (4 - secret.len() % 4) % 4;
+    let pad = crate::compact::trailing_zeros(secret.len(), code);
     [
         head(4, items as u64),
         public.concat(),
@@ -616,9 +617,16 @@ fn bound_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
     vec![
         (
             "payload_principal_too_long",
-            "a principal of 264 bytes, over the bound of 256",
+            "a principal of 264 bytes, over the bound of 256 (its padding is the secret part's \
+             alone: the principal is refused before the padding is read)",
             Kind::St,
-            st(text(&"@example.edu".repeat(22)), methods(), service()),
+            {
+                let padded = st(text(&"@example.edu".repeat(22)), methods(), service());
+                let zeros = padded.iter().rev().take_while(|&&b| b == 0).count();
+                let body = &padded[..padded.len() - zeros];
+                let secret = body.len() - 7 - service().len();
+                [body, &vec![0; (4 - secret % 4) % 4][..]].concat()
+            },
         ),
         (
             "payload_principal_control_character",
@@ -807,8 +815,20 @@ fn repad(payload: Vec<u8>) -> Vec<u8> {
     let public = 1 + 5 + 1;
     let service = crate::phrase::encode("https://app.example.edu/login?target=%2Fhome").len() + 1;
     let secret = body.len() - public - service;
-    let pad = (4 - secret % 4) % 4;
+    // The principal follows auth_age (3 bytes) and the flags (1).
+    let code = code_len(&body[public + 4..]);
+    let pad = crate::compact::trailing_zeros(secret, code);
     [body, &vec![0; pad][..]].concat()
+}
+
+/// The length of the byte string a CBOR item starting at `item[0]` holds
+/// (short heads only: the vectors' principals).
+fn code_len(item: &[u8]) -> usize {
+    match item[0] & 0x1f {
+        n @ 0..24 => usize::from(n),
+        24 => usize::from(item[1]),
+        _ => usize::from(u16::from_be_bytes([item[1], item[2]])),
+    }
 }
 
 /// The typical ST validated as a node does: as one kind, for one service,

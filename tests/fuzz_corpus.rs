@@ -149,10 +149,13 @@ fn write_seed_corpus() {
     let tickets = seed_tickets();
     let vectors =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")).unwrap();
+    // The vector files, not the directories of URL, store and key-file vectors.
     let mut vector_tickets: Vec<String> = vectors
-        .map(|e| {
+        .map(|e| e.unwrap().path())
+        .filter(|path| path.is_file())
+        .map(|path| {
             let v: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+                serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
             v["ticket"].as_str().unwrap().to_owned()
         })
         .collect();

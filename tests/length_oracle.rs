@@ -50,7 +50,7 @@ fn trials() -> Vec<Trial> {
     let mut rng = Rng(0x0123_4567_89ab_cdef);
     (0..TRIALS)
         .map(|i| {
-            let len = 1 + rng.below(40);
+            let len = 1 + rng.below(28);
             let mut p = rng.principal(len);
             if i % 3 == 0 {
                 p.push_str("@example.edu");
