@@ -16,8 +16,10 @@
  * The version of this ABI (the layout of the structs and the functions'
  * signatures). `ctc_abi_version()` returns it; a caller built against
  * another header refuses to run.
+ *
+ * 2: `CtcErrorDetail` ends with `issued_at` (`CTC_STATUS_NOT_YET_VALID`).
  */
-#define CTC_ABI_VERSION 1
+#define CTC_ABI_VERSION 2
 
 /**
  * An instant argument meaning "the current time" (instants are Unix seconds).
@@ -71,6 +73,11 @@ enum CtcStatus
    * `Error::ServiceMismatch`: issued for another service, or not an ST/PT.
    */
   CTC_STATUS_SERVICE_MISMATCH = 7,
+  /**
+   * `Error::NotYetValid`: authentic, but issued later than the validation
+   * instant by more than the leeway and a second.
+   */
+  CTC_STATUS_NOT_YET_VALID = 8,
   /**
    * `Malformed::Empty`: the input is empty.
    */
@@ -472,7 +479,8 @@ typedef struct CtcErrorDetail {
    */
   int64_t expired_at;
   /**
-   * `CTC_STATUS_EXPIRED`: the validation instant, Unix seconds.
+   * `CTC_STATUS_EXPIRED` and `CTC_STATUS_NOT_YET_VALID`: the validation
+   * instant, Unix seconds.
    */
   int64_t now;
   /**
@@ -500,6 +508,11 @@ typedef struct CtcErrorDetail {
    * `CTC_STATUS_TOO_LONG`: the cap (256).
    */
   int64_t max;
+  /**
+   * `CTC_STATUS_NOT_YET_VALID`: the instant the ticket says it was
+   * issued, Unix seconds.
+   */
+  int64_t issued_at;
 } CtcErrorDetail;
 
 #ifdef __cplusplus

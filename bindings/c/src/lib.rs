@@ -61,7 +61,9 @@ use store::BytesBox;
 /// The version of this ABI (the layout of the structs and the functions'
 /// signatures). `ctc_abi_version()` returns it; a caller built against
 /// another header refuses to run.
-pub const CTC_ABI_VERSION: u32 = 1;
+///
+/// 2: `CtcErrorDetail` ends with `issued_at` (`CTC_STATUS_NOT_YET_VALID`).
+pub const CTC_ABI_VERSION: u32 = 2;
 
 /// An instant argument meaning "the current time" (instants are Unix seconds).
 pub const CTC_NOW: i64 = i64::MIN;

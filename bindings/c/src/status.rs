@@ -34,6 +34,9 @@ pub enum CtcStatus {
     WrongKind = 6,
     /// `Error::ServiceMismatch`: issued for another service, or not an ST/PT.
     ServiceMismatch = 7,
+    /// `Error::NotYetValid`: authentic, but issued later than the validation
+    /// instant by more than the leeway and a second.
+    NotYetValid = 8,
     /// `Malformed::Empty`: the input is empty.
     MalformedEmpty = 10,
     /// `Malformed::Prefix`: no `TGT-`, `ST-`, `PT-` or `PGT-` prefix.
@@ -195,6 +198,7 @@ pub fn status_of(error: &Error) -> CtcStatus {
         Error::Expired { .. } => S::Expired,
         Error::WrongKind { .. } => S::WrongKind,
         Error::ServiceMismatch => S::ServiceMismatch,
+        Error::NotYetValid { .. } => S::NotYetValid,
         Error::Malformed(m) => match m {
             Malformed::Empty => S::MalformedEmpty,
             Malformed::Prefix => S::MalformedPrefix,
@@ -246,7 +250,8 @@ pub struct CtcErrorDetail {
     pub status: i32,
     /// `CTC_STATUS_EXPIRED`: the expiration instant, Unix seconds.
     pub expired_at: i64,
-    /// `CTC_STATUS_EXPIRED`: the validation instant, Unix seconds.
+    /// `CTC_STATUS_EXPIRED` and `CTC_STATUS_NOT_YET_VALID`: the validation
+    /// instant, Unix seconds.
     pub now: i64,
     /// `CTC_STATUS_WRONG_KIND`: the kind asked for (`CtcKind`).
     pub expected_kind: i32,
@@ -261,6 +266,9 @@ pub struct CtcErrorDetail {
     pub length: i64,
     /// `CTC_STATUS_TOO_LONG`: the cap (256).
     pub max: i64,
+    /// `CTC_STATUS_NOT_YET_VALID`: the instant the ticket says it was
+    /// issued, Unix seconds.
+    pub issued_at: i64,
 }
 
 impl CtcErrorDetail {
@@ -274,6 +282,7 @@ impl CtcErrorDetail {
         version: 0,
         length: 0,
         max: 0,
+        issued_at: 0,
     };
 }
 
@@ -313,6 +322,10 @@ impl LastError {
                 Error::UnknownKey { key_id } => detail.key_id = key_number(*key_id),
                 Error::Expired { expired_at, now } => {
                     detail.expired_at = unix(*expired_at);
+                    detail.now = unix(*now);
+                }
+                Error::NotYetValid { issued_at, now } => {
+                    detail.issued_at = unix(*issued_at);
                     detail.now = unix(*now);
                 }
                 Error::WrongKind { expected, found } => {

@@ -83,6 +83,12 @@ create_exception!(
 );
 create_exception!(
     cas_ticket_codec,
+    NotYetValid,
+    TicketError,
+    "The ticket is authentic but was issued later than the validation instant (beyond the leeway)."
+);
+create_exception!(
+    cas_ticket_codec,
     WrongKind,
     TicketError,
     "The ticket is of another kind than the one asked for."
@@ -225,6 +231,7 @@ fn code(error: &Error) -> i32 {
         Error::Expired { .. } => 5,
         Error::WrongKind { .. } => 6,
         Error::ServiceMismatch => 7,
+        Error::NotYetValid { .. } => 8,
         Error::Malformed(m) => 10 + malformed_index(*m).map_or(9, |(i, _)| i),
         Error::InvalidClaims(c) => 20 + invalid_index(*c).map_or(9, |(i, _)| i),
         Error::Keyring(k) => 30 + keyring_index(k).map_or(19, |(i, _)| i),
@@ -294,6 +301,7 @@ fn raise(py: Python<'_>, failure: Failure) -> PyErr {
         Error::Expired { .. } => TicketExpired::new_err(message),
         Error::WrongKind { .. } => WrongKind::new_err(message),
         Error::ServiceMismatch => ServiceMismatch::new_err(message),
+        Error::NotYetValid { .. } => NotYetValid::new_err(message),
         Error::InvalidClaims(_) => InvalidClaims::new_err(message),
         Error::Keyring(_) => KeyringError::new_err(message),
         _ => TicketError::new_err(message),
@@ -319,6 +327,10 @@ fn set_attributes(py: Python<'_>, err: &PyErr, error: &Error) -> PyResult<()> {
         Error::UnknownKey { key_id } => value.setattr("key_id", key_id.to_string())?,
         Error::Expired { expired_at, now } => {
             value.setattr("expired_at", datetime(py, *expired_at)?)?;
+            value.setattr("now", datetime(py, *now)?)?;
+        }
+        Error::NotYetValid { issued_at, now } => {
+            value.setattr("issued_at", datetime(py, *issued_at)?)?;
             value.setattr("now", datetime(py, *now)?)?;
         }
         Error::WrongKind { expected, found } => {
@@ -888,6 +900,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<AuthenticationFailed>(),
     )?;
     m.add("TicketExpired", py.get_type::<TicketExpired>())?;
+    m.add("NotYetValid", py.get_type::<NotYetValid>())?;
     m.add("WrongKind", py.get_type::<WrongKind>())?;
     m.add("ServiceMismatch", py.get_type::<ServiceMismatch>())?;
     m.add("InvalidClaims", py.get_type::<InvalidClaims>())?;

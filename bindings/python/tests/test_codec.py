@@ -26,6 +26,7 @@ from cas_ticket_codec import (
     KeyringError,
     Kind,
     MalformedTicket,
+    NotYetValid,
     ServiceMismatch,
     Ticket,
     TicketError,
@@ -132,6 +133,20 @@ def test_expired_and_leeway(codec: Codec) -> None:
         codec.decode(st, SERVICE, now=NOW + timedelta(seconds=10), leeway=-5)
     with pytest.raises(TicketExpired):
         codec.decode(st, SERVICE)  # the current clock: long after 2026-11-22T10:00:10Z
+
+
+def test_not_yet_valid_and_leeway(codec: Codec) -> None:
+    st = typical_st(codec)
+    with pytest.raises(NotYetValid) as e:
+        codec.decode(st, SERVICE, now=NOW - timedelta(seconds=5))
+    assert e.value.code == 8
+    assert e.value.issued_at == NOW
+    assert e.value.now == NOW - timedelta(seconds=5)
+    assert str(e.value).startswith("not valid yet")
+    codec.decode(st, SERVICE, now=NOW - timedelta(seconds=1))
+    codec.decode(st, SERVICE, now=NOW - timedelta(seconds=5), leeway=4)
+    with pytest.raises(NotYetValid):
+        codec.decode(st, SERVICE, now=NOW - timedelta(seconds=6), leeway=4)
 
 
 def test_service_mismatch(codec: Codec) -> None:
@@ -271,7 +286,7 @@ def test_arguments(codec: Codec) -> None:
 
 def test_every_rejection_is_a_ticket_error() -> None:
     for cls in (TicketTooLong, MalformedTicket, UnsupportedVersion, UnknownKey,
-                AuthenticationFailed, TicketExpired, WrongKind, ServiceMismatch,
+                AuthenticationFailed, TicketExpired, NotYetValid, WrongKind, ServiceMismatch,
                 InvalidClaims, KeyringError):
         assert issubclass(cls, TicketError) and cls.__module__ == "cas_ticket_codec"
     assert set(cas_ticket_codec.__all__) >= {"Codec", "Ticket", "Kind", "TicketError"}

@@ -19,6 +19,7 @@ from cas_ticket_codec import (
     InvalidClaims,
     Kind,
     MalformedTicket,
+    NotYetValid,
     ServiceMismatch,
     Ticket,
     TicketExpired,
@@ -40,6 +41,7 @@ CLASSES: dict[type[Exception], str] = {
     TicketTooLong: "too_long",
     UnsupportedVersion: "unsupported_version",
     ServiceMismatch: "service_mismatch",
+    NotYetValid: "not_yet_valid",
 }
 
 
@@ -108,7 +110,7 @@ def test_vector(path: Path, tmp_path: Path) -> None:
     if isinstance(error, MalformedTicket):
         assert error.detail == v["detail"]
         assert 10 <= error.code <= 19
-    if isinstance(error, TicketExpired):
+    if isinstance(error, (TicketExpired, NotYetValid)):
         assert error.now == now
     if ticket is not None:
         assert claims_json(ticket) == v["claims"]

@@ -211,6 +211,17 @@ static void test_st_round_trip(const CtcCodec *codec, int64_t now) {
   CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 15, 5, &t), CTC_STATUS_EXPIRED);
   CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.now == now + 15 && d.expired_at == now + 10);
   CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now + 10, -5, &t), CTC_STATUS_EXPIRED);
+  /* Not yet valid: issued 5 s after the validation instant (a second is
+   * allowed, and the leeway), with details. */
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now - 5, 0, &t), CTC_STATUS_NOT_YET_VALID);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK);
+  CHECK(d.status == CTC_STATUS_NOT_YET_VALID && d.issued_at == now && d.now == now - 5);
+  CHECK(message_has("not valid yet"));
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now - 1, 0, &t), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now - 5, 4, &t), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  CHECK_STATUS(ctc_decode(codec, ticket, SERVICE, CTC_KIND_ST, now - 6, 4, &t), CTC_STATUS_NOT_YET_VALID);
 
   /* Wrong kind, refused before any cryptographic work. */
   CHECK_STATUS(ctc_decode(codec, ticket, NULL, CTC_KIND_PT, now, 0, &t), CTC_STATUS_WRONG_KIND);

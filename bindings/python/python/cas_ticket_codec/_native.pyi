@@ -18,6 +18,7 @@ __all__ = [
     "InvalidClaims",
     "KeyringError",
     "MalformedTicket",
+    "NotYetValid",
     "ServiceMismatch",
     "Ticket",
     "TicketError",
@@ -206,6 +207,10 @@ class AuthenticationFailed(TicketError): ...
 
 class TicketExpired(TicketError):
     expired_at: datetime
+    now: datetime
+
+class NotYetValid(TicketError):
+    issued_at: datetime
     now: datetime
 
 class WrongKind(TicketError):

@@ -23,7 +23,7 @@ final class NativeLib {
     private NativeLib() {}
 
     /** {@code CTC_ABI_VERSION} of the header this binding was written against. */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     /** {@code CTC_NOW}. */
     static final long NOW = Long.MIN_VALUE;
 
@@ -148,7 +148,7 @@ final class NativeLib {
     /** {@code CtcErrorDetail}, for its layout only. */
     @Structure.FieldOrder({
         "status", "expired_at", "now", "expected_kind", "found_kind", "key_id", "version",
-        "length", "max"
+        "length", "max", "issued_at"
     })
     public static final class DetailLayout extends Structure {
         public int status;
@@ -160,6 +160,7 @@ final class NativeLib {
         public int version;
         public long length;
         public long max;
+        public long issued_at;
 
         int offset(String field) {
             return fieldOffset(field);
@@ -233,6 +234,7 @@ final class NativeLib {
     static final int D_VERSION;
     static final int D_LENGTH;
     static final int D_MAX;
+    static final int D_ISSUED_AT;
 
     static {
         ClaimsLayout c = new ClaimsLayout();
@@ -290,6 +292,7 @@ final class NativeLib {
         D_VERSION = d.offset("version");
         D_LENGTH = d.offset("length");
         D_MAX = d.offset("max");
+        D_ISSUED_AT = d.offset("issued_at");
     }
 
     /**
@@ -404,7 +407,7 @@ final class NativeLib {
         } finally {
             ctc_string_free(m);
         }
-        TicketException.Detail detail = new TicketException.Detail(0, 0, 0, 0, -1, 0, 0, 0);
+        TicketException.Detail detail = new TicketException.Detail(0, 0, 0, 0, -1, 0, 0, 0, 0);
         try (Memory d = new Memory(D_SIZE)) {
             if (ctc_last_error_detail(Pointer.nativeValue(d)) == 0) {
                 detail = new TicketException.Detail(
@@ -415,7 +418,8 @@ final class NativeLib {
                         d.getInt(D_KEY_ID),
                         d.getInt(D_VERSION),
                         d.getLong(D_LENGTH),
-                        d.getLong(D_MAX));
+                        d.getLong(D_MAX),
+                        d.getLong(D_ISSUED_AT));
             }
         }
         return TicketException.of(status, message, detail);

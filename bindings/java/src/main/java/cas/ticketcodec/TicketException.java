@@ -36,7 +36,8 @@ public class TicketException extends RuntimeException {
             int keyId,
             int version,
             long length,
-            long max) {}
+            long max,
+            long issuedAt) {}
 
     static final int INVALID_ARGUMENT = 91;
     static final int NULL_ARGUMENT = 90;
@@ -65,6 +66,11 @@ public class TicketException extends RuntimeException {
             case 6 -> new WrongKindException(
                     code, message, Kind.fromCode(d.expectedKind()), Kind.fromCode(d.foundKind()));
             case 7 -> new ServiceMismatchException(code, message);
+            case 8 -> new NotYetValidException(
+                    code,
+                    message,
+                    Instant.ofEpochSecond(d.issuedAt()),
+                    Instant.ofEpochSecond(d.now()));
             case NULL_ARGUMENT, INVALID_ARGUMENT -> new IllegalArgumentException(message);
             default -> new TicketException(code, message);
         };

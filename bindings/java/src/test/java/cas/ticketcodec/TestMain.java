@@ -65,7 +65,8 @@ public final class TestMain {
         tests.add(new Test("vectors cover every class", () -> {
             check(files.size() >= 25, "only " + files.size() + " vectors");
             for (String c : List.of("ok", "malformed", "unknown_key", "auth_failed", "expired",
-                    "too_long", "unsupported_version", "wrong_kind", "service_mismatch")) {
+                    "too_long", "unsupported_version", "wrong_kind", "service_mismatch",
+                    "not_yet_valid")) {
                 check(EXPECTS.contains(c), "no vector expects " + c);
             }
         }));
@@ -77,6 +78,7 @@ public final class TestMain {
         tests.add(new Test("round trip of every kind", TestMain::everyKind));
         tests.add(new Test("AuthenticationFailedException: tampered, relabelled", TestMain::tampered));
         tests.add(new Test("TicketExpiredException, leeway", TestMain::expired));
+        tests.add(new Test("NotYetValidException, leeway", TestMain::notYetValid));
         tests.add(new Test("ServiceMismatchException", TestMain::wrongService));
         tests.add(new Test("WrongKindException", TestMain::wrongKind));
         tests.add(new Test("UnknownKeyException", TestMain::unknownKey));
@@ -176,6 +178,9 @@ public final class TestMain {
         if (e instanceof ServiceMismatchException) {
             return "service_mismatch";
         }
+        if (e instanceof NotYetValidException) {
+            return "not_yet_valid";
+        }
         return "other: " + e;
     }
 
@@ -234,6 +239,9 @@ public final class TestMain {
             equal(expect.equals("malformed"), v.get("detail") != null, "a detail iff malformed");
             if (error instanceof MalformedTicketException m) {
                 equal(v.get("detail"), m.detail().name().toLowerCase(), "malformed detail");
+            }
+            if (error instanceof NotYetValidException x) {
+                equal(now, x.now(), "not yet valid: now");
             }
             if (error instanceof TicketExpiredException x) {
                 equal(now, x.now(), "expired: now");
@@ -510,6 +518,22 @@ public final class TestMain {
         }
     }
 
+    static void notYetValid() throws Exception {
+        try (TicketCodec codec = TicketCodec.load(keys)) {
+            String st = codec.encode(typicalSt().build());
+            NotYetValidException e = throwsA(NotYetValidException.class,
+                    () -> codec.decode(st, SERVICE, Kind.ST, NOW.minusSeconds(5), null));
+            equal(8, e.code(), "code");
+            equal(NOW, e.issuedAt(), "issuedAt");
+            equal(NOW.minusSeconds(5), e.now(), "now");
+            check(e.getMessage().startsWith("not valid yet"), e.getMessage());
+            codec.decode(st, SERVICE, Kind.ST, NOW.minusSeconds(1), null);
+            codec.decode(st, SERVICE, Kind.ST, NOW.minusSeconds(5), Duration.ofSeconds(4));
+            throwsA(NotYetValidException.class, () -> codec.decode(
+                    st, SERVICE, Kind.ST, NOW.minusSeconds(6), Duration.ofSeconds(4)));
+        }
+    }
+
     static void wrongService() throws Exception {
         try (TicketCodec codec = TicketCodec.load(keys)) {
             String st = codec.encode(typicalSt().build());
@@ -668,6 +692,7 @@ public final class TestMain {
                 UnsupportedVersionException.class, UnknownKeyException.class,
                 AuthenticationFailedException.class, TicketExpiredException.class,
                 WrongKindException.class, ServiceMismatchException.class,
+                NotYetValidException.class,
                 InvalidClaimsException.class, KeyringException.class)) {
             check(TicketException.class.isAssignableFrom(c), c.getName());
         }
