@@ -46,7 +46,7 @@ def main() -> None:
         )
 
     ticket = encode()
-    assert len(ticket) == 97
+    assert len(ticket) == 102
     print(f"python encode {median_ns(encode):.0f}")
     print(f"python decode {median_ns(lambda: codec.decode(ticket, now=NOW)):.0f}")
 

@@ -68,7 +68,7 @@ fn main() {
     let codec = Codec::new(&keyring);
     let claims = typical_st();
     let ticket = codec.encode(&claims).unwrap();
-    assert_eq!(ticket.len(), 97);
+    assert_eq!(ticket.len(), 102);
 
     let encode = median_ns(|| {
         black_box(codec.encode(black_box(&claims)).unwrap());

@@ -121,5 +121,5 @@ def test_inspect_sees_what_python_wrote(ticketctl: str, codec: Codec) -> None:
     st = codec.encode(Kind.ST, "jdoe@example.edu", service=SERVICE, issued_at=NOW)
     out = run(ticketctl, "inspect", "-", stdin=st)
     header = json.loads(out.stdout)
-    assert header["kind"] == "ST" and header["length"] == len(st) == 97
+    assert header["kind"] == "ST" and header["length"] == len(st) == 102
     assert header["key_id"] == codec.decode(st, now=NOW).key_id

@@ -54,7 +54,7 @@ def typical_st(codec: Codec, **kw: object) -> str:
 
 def test_typical_st(codec: Codec) -> None:
     st = typical_st(codec)
-    assert st.startswith("ST-") and len(st) == 97
+    assert st.startswith("ST-") and len(st) == 102
     t = codec.decode(st, SERVICE, now=NOW + timedelta(seconds=9), kind=Kind.ST)
     assert t.kind is Kind.ST and t.kind == "ST"
     assert t.principal == "jdoe@example.edu"
@@ -84,7 +84,7 @@ def test_every_kind(codec: Codec) -> None:
         codec, fresh_login=True, session_id=session.session_id,
         session_ends_at=session.session_ends_at,
     )
-    assert len(st) == 113
+    assert len(st) == 119
     t = codec.decode(st, "HTTPS://APP.EXAMPLE.EDU:443/login?target=%2Fhome", now=NOW)
     assert t.fresh_login and t.session_id == session.session_id
     pgt = codec.encode(

@@ -49,7 +49,7 @@ public final class Bench {
                     .lifetime(Duration.ofSeconds(10))
                     .build();
             String ticket = codec.encode(claims);
-            if (ticket.length() != 97) {
+            if (ticket.length() != 102) {
                 throw new AssertionError(ticket);
             }
             System.out.printf("java encode %.0f%n", medianNs(() -> codec.encode(claims)));

@@ -312,7 +312,7 @@ public final class TestMain {
 
             String st = codec.encode(typicalSt().freshLogin(true)
                     .session(session.sessionId(), session.sessionEndsAt()).build());
-            equal(113, st.length(), "ST in a session");
+            equal(119, st.length(), "ST in a session");
             Ticket t = codec.decode(st, "HTTPS://APP.EXAMPLE.EDU:443/login?target=%2Fhome",
                     Kind.ST, NOW.plusSeconds(9), Duration.ZERO);
             equal("jdoe@example.edu", t.principal(), "principal");
