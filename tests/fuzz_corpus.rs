@@ -19,7 +19,7 @@ use cas_ticket_codec::{
 };
 use time::Duration;
 
-const TARGETS: [&str; 7] = [
+const TARGETS: [&str; 8] = [
     "decode",
     "roundtrip",
     "open",
@@ -27,6 +27,7 @@ const TARGETS: [&str; 7] = [
     "phrase",
     "length",
     "differential",
+    "record",
 ];
 
 fn fuzz_dir() -> PathBuf {
@@ -46,6 +47,11 @@ fn run(target: &str, data: &[u8]) {
         "base62" => checks::base62(data),
         "phrase" => checks::phrase(data),
         "differential" => checks::differential(data),
+        #[cfg(feature = "store")]
+        "record" => checks::record(data),
+        // Without the store, the records' corpus is not replayed.
+        #[cfg(not(feature = "store"))]
+        "record" => {}
         "length" => {
             if let Ok(input) = checks::LengthInput::arbitrary_take_rest(Unstructured::new(data)) {
                 checks::length(&input);
@@ -197,6 +203,39 @@ fn write_seed_corpus() {
         "https%3A%2F%2Fx",
     ] {
         seeds.push(("phrase", phrase::encode(text)));
+    }
+    // Sealed single-logout records of the seed STs and PTs, alone, in
+    // fields of several, repeated, cut, and planted in the clear.
+    #[cfg(feature = "store")]
+    let records: Vec<Vec<u8>> = tickets
+        .iter()
+        .filter(|(claims, _)| matches!(claims.kind(), Kind::St | Kind::Pt))
+        .map(|(_, ticket)| {
+            let record = cas_ticket_codec::store::LogoutRecord {
+                ticket: ticket.clone(),
+                service: ticket
+                    .starts_with("PT-")
+                    .then(|| "https://app.example.edu/reports".to_owned()),
+            };
+            checks::record_codec()
+                .seal_record(checks::RECORD_SESSION, &record)
+                .unwrap()
+                .as_bytes()
+                .to_vec()
+        })
+        .collect();
+    #[cfg(feature = "store")]
+    {
+        for record in &records {
+            seeds.push(("record", record.clone()));
+        }
+        seeds.push(("record", records.concat()));
+        seeds.push(("record", records[0].repeat(70)));
+        seeds.push(("record", records[1][..records[1].len() - 1].to_vec()));
+        let plain = tickets[1].1.split_once('-').unwrap().1;
+        let bytes = base62::decode(plain.as_bytes()).unwrap();
+        seeds.push(("record", [&[1, 80][..], &bytes].concat()));
+        seeds.push(("record", vec![0, 36]));
     }
     for bytes in [&[0xff_u8; 8][..], &[0; 9], &[1, 2, 3]] {
         seeds.push(("base62", base62::encode(bytes).into_bytes()));

@@ -492,3 +492,47 @@ pub fn base62(data: &[u8]) {
     assert_eq!(text.len(), base62::encoded_len(data.len()));
     assert_eq!(base62::decode(text.as_bytes()).as_deref(), Ok(data));
 }
+
+/// The session the `record` target opens records for.
+#[cfg(feature = "store")]
+pub const RECORD_SESSION: SessionId = SessionId::from_bytes(*b"rec-sess");
+
+/// The `record` target's codec: the seeds' keyring, so that the sealed
+/// records of the seed corpus open and what is inside them is read too.
+#[cfg(feature = "store")]
+pub fn record_codec() -> &'static Codec {
+    static CODEC: OnceLock<Codec> = OnceLock::new();
+    CODEC.get_or_init(|| Codec::new(&keyring(0x5e)))
+}
+
+/// `record`: a store's field of single-logout records as a writer to Redis
+/// may leave it (FORMAT.md §13). It splits into at most 64 distinct records
+/// of bounded lengths; each opens only as an ST or PT record sealed for
+/// [`RECORD_SESSION`], which seals again into one that opens the same, and
+/// every other is refused with a malformed, unknown-key or authentication
+/// error, never a panic.
+#[cfg(feature = "store")]
+pub fn record(data: &[u8]) {
+    use cas_ticket_codec::store::{
+        MAX_RECORDS_PER_SESSION, MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, split_records,
+    };
+    let codec = record_codec();
+    let records = split_records(data, MAX_RECORDS_PER_SESSION);
+    assert!(records.len() <= MAX_RECORDS_PER_SESSION);
+    for (i, sealed) in records.iter().enumerate() {
+        let len = sealed.as_bytes().len();
+        assert!((MIN_SEALED_RECORD_BYTES..=MAX_SEALED_RECORD_BYTES).contains(&len));
+        assert!(!records[..i].contains(sealed), "a record read twice");
+        match codec.open_record(RECORD_SESSION, sealed) {
+            Ok(record) => {
+                assert!(record.ticket.starts_with("ST-") || record.ticket.starts_with("PT-"));
+                let again = codec
+                    .seal_record(RECORD_SESSION, &record)
+                    .expect("an opened record seals again");
+                assert_eq!(codec.open_record(RECORD_SESSION, &again), Ok(record));
+            }
+            Err(Error::Malformed(_) | Error::UnknownKey { .. } | Error::AuthenticationFailed) => {}
+            Err(e) => panic!("unexpected record error {e:?}"),
+        }
+    }
+}
