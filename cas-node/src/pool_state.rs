@@ -25,7 +25,7 @@ use cas_ticket_codec::store::{
     Ended, FailurePolicy, LogoutRecord, MemoryStore, Records, Store, StoreError, TicketUse,
     Verdict, ended_lasting,
 };
-use cas_ticket_codec::{Kind, PolicyUnknown, RedisStore, Session, Ticket, rfc3339};
+use cas_ticket_codec::{Codec, Kind, PolicyUnknown, RedisStore, Session, Ticket, rfc3339};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -423,8 +423,17 @@ fn listed(node: &Node, url: &str) -> bool {
 /// registered here for single logout (another node, with another registry,
 /// may have recorded it, or the entry may have changed since).
 fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Result<String, String> {
-    let claims = node
-        .codec()
+    target_of(&node.codec(), session, record, |url| listed(node, url))
+}
+
+/// [`logout_target`], with the pool's codec and the registry's check given.
+fn target_of(
+    codec: &Codec,
+    session: &Session,
+    record: &LogoutRecord,
+    listed: impl Fn(&str) -> bool,
+) -> Result<String, String> {
+    let claims = codec
         .open_expired(&record.ticket)
         .map_err(|e| format!("a recorded ticket does not open ({e})"))?;
     if !matches!(claims.kind(), Kind::St | Kind::Pt)
@@ -438,7 +447,7 @@ fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Resul
         Some(url) if stored.is_shortened() && stored.matches(url) => url,
         _ => return Err("a recorded URL is not the ticket's service".to_owned()),
     };
-    if !listed(node, url) {
+    if !listed(url) {
         return Err(format!("{url:?} is not registered for single logout"));
     }
     Ok(url.to_owned())
@@ -526,6 +535,102 @@ mod tests {
         assert!(request.starts_with("<samlp:LogoutRequest "), "{request}");
         assert!(request.contains("<samlp:SessionIndex>ST-abc</samlp:SessionIndex>"));
         assert!(request.contains("<saml:NameID>a&lt;b&amp;c</saml:NameID>"));
+    }
+
+    /// What a record that opens still has to pass before a logout request
+    /// goes out: the ticket is one of the session's STs or PTs, a kept URL
+    /// is the ticket's own service, and the registry lists it (FORMAT.md
+    /// §13). Records sealed by the pool's keys reach these checks only if a
+    /// node, or a holder of the keys, wrote them.
+    #[test]
+    fn a_record_names_a_listed_service_of_its_own_session_or_nothing() {
+        use cas_ticket_codec::{Alg, Authentication, Claims, Grant, Keyring, Service, SessionId};
+        use time::Duration;
+        let codec = Codec::new(&Keyring::generate(Alg::Aes256Gcm).unwrap());
+        let now = OffsetDateTime::now_utc();
+        let session = Session::new(SessionId::generate().unwrap(), now + Duration::hours(8));
+        let other = Session::new(SessionId::generate().unwrap(), now + Duration::hours(8));
+        let short = "https://app.example.edu/";
+        let long = format!("https://app.example.edu/{}", "a".repeat(80));
+        let elsewhere = format!("https://app.example.edu/other/{}", "b".repeat(80));
+        let mint = |kind: Kind, service: &str, session: Option<Session>| {
+            let auth = Authentication::new("jdoe", now).unwrap();
+            let service = Service::new(service).unwrap();
+            // A TGT's session ends when it expires.
+            let (grant, lifetime) = match kind {
+                Kind::Tgt => (Grant::TicketGranting, Duration::hours(8)),
+                _ => (
+                    Grant::Service {
+                        service,
+                        fresh_login: false,
+                    },
+                    Duration::seconds(10),
+                ),
+            };
+            let mut claims = Claims::with_lifetime(auth, grant, now, lifetime).unwrap();
+            if let Some(session) = session {
+                claims = claims.with_session(session).unwrap();
+            }
+            codec.encode(&claims).unwrap()
+        };
+        let record = |ticket: String, service: Option<&str>| LogoutRecord {
+            ticket,
+            service: service.map(str::to_owned),
+        };
+        let listed = |url: &str| url.starts_with("https://app.example.edu/");
+        let target = |r: &LogoutRecord| target_of(&codec, &session, r, listed);
+
+        let st = mint(Kind::St, short, Some(session));
+        assert_eq!(target(&record(st.clone(), None)), Ok(short.to_owned()));
+        let long_st = mint(Kind::St, &long, Some(session));
+        assert_eq!(
+            target(&record(long_st.clone(), Some(&long))),
+            Ok(long.clone())
+        );
+
+        let refused = [
+            (
+                record(mint(Kind::St, short, Some(other)), None),
+                "a recorded ticket is not one of the session's",
+            ),
+            (
+                record(mint(Kind::St, short, None), None),
+                "a recorded ticket is not one of the session's",
+            ),
+            (
+                record(mint(Kind::Tgt, short, Some(session)), None),
+                "a recorded ticket is not one of the session's",
+            ),
+            (
+                record(st.clone(), Some(short)),
+                "a recorded URL is not the ticket's service",
+            ),
+            (
+                record(long_st.clone(), None),
+                "a recorded URL is not the ticket's service",
+            ),
+            (
+                record(long_st.clone(), Some(&elsewhere)),
+                "a recorded URL is not the ticket's service",
+            ),
+            (
+                record(st.replacen("ST-0", "ST-1", 1), None),
+                "a recorded ticket does not open",
+            ),
+        ];
+        for (r, why) in refused {
+            let got = target(&r);
+            assert!(
+                matches!(&got, Err(e) if e.starts_with(why)),
+                "{got:?}, not {why}"
+            );
+        }
+        // Its own session's ticket for a service this node does not list.
+        let unlisted = mint(Kind::St, "https://intranet.example.edu/", Some(session));
+        assert_eq!(
+            target(&record(unlisted, None)),
+            Err("\"https://intranet.example.edu/\" is not registered for single logout".to_owned())
+        );
     }
 
     #[test]
