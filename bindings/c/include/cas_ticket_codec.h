@@ -465,6 +465,23 @@ typedef struct CtcBytes {
 } CtcBytes;
 
 /**
+ * The sealed records of a store's field (`ctc_split_records`): `len`
+ * `CtcBytes` at `records` (NULL when `len` is 0), each a record as
+ * `ctc_open_record` takes it, all pointing into memory owned by the
+ * `CtcRecords`, valid until `ctc_records_free`.
+ */
+typedef struct CtcRecords {
+  /**
+   * The first record.
+   */
+  const struct CtcBytes *records;
+  /**
+   * How many records.
+   */
+  size_t len;
+} CtcRecords;
+
+/**
  * The numbers a rejection carries, for callers that act on them (an
  * expired ticket's instant, the kinds of a wrong-kind ticket). Fields that
  * do not apply to the error are 0 (`key_id`: -1).
@@ -681,6 +698,25 @@ CtcStatus ctc_open_record(const struct CtcCodec *codec,
                           char **service_out);
 
 /**
+ * Splits the `field_len` bytes at `field`, a store's field of
+ * single-logout records (FORMAT.md §13), into its sealed records, oldest
+ * first, in a new `CtcRecords` stored in `*out` (free it with
+ * `ctc_records_free`): exactly what a Rust node reads from it. Each record
+ * is 2 bytes of length (big-endian) and that many bytes; the split stops
+ * at the first length out of bounds or running past the end, skips a
+ * record identical to one already taken, and keeps at most 64
+ * (`MAX_RECORDS_PER_SESSION`). No key is needed: open each record with
+ * `ctc_open_record`. A field that holds none gives a `CtcRecords` of
+ * `len` 0 (`field` may then be anything but NULL, with `field_len` 0). On
+ * failure `*out` is NULL.
+ *
+ * # Safety
+ * `field` is NULL or points to `field_len` readable bytes; `out` is NULL
+ * or valid for a write of a pointer.
+ */
+CtcStatus ctc_split_records(const uint8_t *field, size_t field_len, struct CtcRecords **out);
+
+/**
  * Opens an authentic ticket **whatever its expiry** into a new
  * `CtcTicket` stored in `*out` (free it with `ctc_ticket_free`): every
  * check of `ctc_decode` (format, key and seal, payload) but the expiry.
@@ -706,6 +742,16 @@ CtcStatus ctc_open_expired(const struct CtcCodec *codec,
  * returned, not yet freed.
  */
 void ctc_bytes_free(struct CtcBytes *bytes);
+
+/**
+ * Frees records from `ctc_split_records`, with the bytes they point to.
+ * NULL is ignored.
+ *
+ * # Safety
+ * `records` is NULL or a pointer `ctc_split_records` returned, not yet
+ * freed.
+ */
+void ctc_records_free(struct CtcRecords *records);
 
 /**
  * Frees a string this library returned (a ticket, a URL, a message). NULL

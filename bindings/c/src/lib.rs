@@ -16,8 +16,10 @@
 //!   `ctc_ticket_replay_id` and `ctc_ticket_principal_id` of a decoded
 //!   ticket (16 bytes each), `ctc_principal_ids` of a principal (a
 //!   `CtcBytes`, freed by `ctc_bytes_free`), `ctc_seal_record` and
-//!   `ctc_open_record` for single-logout records, and `ctc_open_expired`,
-//!   which opens an authentic ticket whatever its expiry.
+//!   `ctc_open_record` for single-logout records, `ctc_split_records`,
+//!   which splits a store's field into its records (a `CtcRecords`, freed
+//!   by `ctc_records_free`), and `ctc_open_expired`, which opens an
+//!   authentic ticket whatever its expiry.
 //! - Every fallible function returns a `CtcStatus`: 0 on success, else one
 //!   stable code per error kind of the library. The calling thread's last
 //!   failure is kept: `ctc_last_error_message()` (a string to free with
@@ -56,7 +58,7 @@ use cas_ticket_codec::{Alg, Codec, KeyId, Keyring, MAX_METHODS, MAX_PROXIES};
 use convert::{ClaimsInput, DecodeInput, TicketBox};
 pub use status::{CtcErrorDetail, CtcKind, CtcStatus, status_of};
 use status::{Failure, LastError, set_last_error, with_last_error};
-use store::BytesBox;
+use store::{BytesBox, RecordsBox};
 
 /// The version of this ABI (the layout of the structs and the functions'
 /// signatures). `ctc_abi_version()` returns it; a caller built against
@@ -186,6 +188,19 @@ pub struct CtcBytes {
     /// The first byte.
     pub data: *const u8,
     /// How many bytes.
+    pub len: usize,
+}
+
+/// The sealed records of a store's field (`ctc_split_records`): `len`
+/// `CtcBytes` at `records` (NULL when `len` is 0), each a record as
+/// `ctc_open_record` takes it, all pointing into memory owned by the
+/// `CtcRecords`, valid until `ctc_records_free`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct CtcRecords {
+    /// The first record.
+    pub records: *const CtcBytes,
+    /// How many records.
     pub len: usize,
 }
 
@@ -697,6 +712,43 @@ pub unsafe extern "C" fn ctc_open_record(
     })
 }
 
+/// Splits the `field_len` bytes at `field`, a store's field of
+/// single-logout records (FORMAT.md §13), into its sealed records, oldest
+/// first, in a new `CtcRecords` stored in `*out` (free it with
+/// `ctc_records_free`): exactly what a Rust node reads from it. Each record
+/// is 2 bytes of length (big-endian) and that many bytes; the split stops
+/// at the first length out of bounds or running past the end, skips a
+/// record identical to one already taken, and keeps at most 64
+/// (`MAX_RECORDS_PER_SESSION`). No key is needed: open each record with
+/// `ctc_open_record`. A field that holds none gives a `CtcRecords` of
+/// `len` 0 (`field` may then be anything but NULL, with `field_len` 0). On
+/// failure `*out` is NULL.
+///
+/// # Safety
+/// `field` is NULL or points to `field_len` readable bytes; `out` is NULL
+/// or valid for a write of a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_split_records(
+    field: *const u8,
+    field_len: usize,
+    out: *mut *mut CtcRecords,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put(out, ptr::null_mut()) }?;
+        if field.is_null() {
+            return Err(Failure::null("field is NULL"));
+        }
+        // SAFETY: not NULL, and the caller guarantees `field_len` readable
+        // bytes that outlive this call.
+        let bytes = unsafe { std::slice::from_raw_parts(field, field_len) };
+        let records = store::split_records(bytes);
+        // The view is the first field of a repr(C) box: same address.
+        // SAFETY: as above.
+        unsafe { put(out, Box::into_raw(records).cast::<CtcRecords>()) }
+    })
+}
+
 /// Opens an authentic ticket **whatever its expiry** into a new
 /// `CtcTicket` stored in `*out` (free it with `ctc_ticket_free`): every
 /// check of `ctc_decode` (format, key and seal, payload) but the expiry.
@@ -742,6 +794,23 @@ pub unsafe extern "C" fn ctc_bytes_free(bytes: *mut CtcBytes) {
             // SAFETY: it came from Box::into_raw(Box<BytesBox>) cast to its
             // first field (repr(C): same address), and is freed once.
             drop(unsafe { Box::from_raw(bytes.cast::<BytesBox>()) });
+        }
+    });
+}
+
+/// Frees records from `ctc_split_records`, with the bytes they point to.
+/// NULL is ignored.
+///
+/// # Safety
+/// `records` is NULL or a pointer `ctc_split_records` returned, not yet
+/// freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_records_free(records: *mut CtcRecords) {
+    quietly(|| {
+        if !records.is_null() {
+            // SAFETY: it came from Box::into_raw(Box<RecordsBox>) cast to
+            // its first field (repr(C): same address), and is freed once.
+            drop(unsafe { Box::from_raw(records.cast::<RecordsBox>()) });
         }
     });
 }

@@ -5,12 +5,14 @@
 
 use std::ffi::{CStr, CString};
 
-use cas_ticket_codec::store::{LogoutRecord, SealedRecord};
+use cas_ticket_codec::store::{
+    LogoutRecord, MAX_RECORDS_PER_SESSION, SealedRecord, split_records as split,
+};
 use cas_ticket_codec::{Codec, InvalidClaims, SessionId, Ticket};
 
-use crate::CtcBytes;
 use crate::convert::TicketBox;
 use crate::status::Failure;
+use crate::{CtcBytes, CtcRecords};
 
 /// A `CtcBytes` and the bytes it points to. `repr(C)` with the view first,
 /// so a pointer to the box is a pointer to the view.
@@ -29,6 +31,52 @@ impl BytesBox {
         };
         Box::new(BytesBox { view, bytes })
     }
+}
+
+/// A `CtcRecords`, the `CtcBytes` it points to and the bytes those point
+/// to (every record back to back in one buffer). `repr(C)` with the view
+/// first, so a pointer to the box is a pointer to the view. The views
+/// point into the heap memory of `items` and `bytes`, which moving the box
+/// does not move.
+#[repr(C)]
+pub(crate) struct RecordsBox {
+    pub view: CtcRecords,
+    items: Box<[CtcBytes]>,
+    bytes: Box<[u8]>,
+}
+
+impl RecordsBox {
+    fn new(records: &[SealedRecord]) -> Box<RecordsBox> {
+        let bytes: Box<[u8]> = records
+            .iter()
+            .flat_map(|r| r.as_bytes().iter().copied())
+            .collect();
+        let mut at = bytes.as_ptr();
+        let items: Box<[CtcBytes]> = records
+            .iter()
+            .map(|r| {
+                let len = r.as_bytes().len();
+                let item = CtcBytes { data: at, len };
+                at = at.wrapping_add(len);
+                item
+            })
+            .collect();
+        let view = CtcRecords {
+            records: if items.is_empty() {
+                std::ptr::null()
+            } else {
+                items.as_ptr()
+            },
+            len: items.len(),
+        };
+        Box::new(RecordsBox { view, items, bytes })
+    }
+}
+
+/// `split_records` of a store's field with the cap of the Rust nodes,
+/// `MAX_RECORDS_PER_SESSION`.
+pub(crate) fn split_records(field: &[u8]) -> Box<RecordsBox> {
+    RecordsBox::new(&split(field, MAX_RECORDS_PER_SESSION))
 }
 
 /// A session id argument: 16 hex digits (`CTC_STATUS_INVALID_SESSION`

@@ -14,7 +14,8 @@
 //! For nodes sharing a store with Rust nodes (FORMAT.md §13), `Codec` also
 //! gives a decoded ticket's replay and principal ids, a principal's ids,
 //! seals and opens single-logout records, and opens a ticket whatever its
-//! expiry (`open_expired`).
+//! expiry (`open_expired`); the module-level `split_records` splits a
+//! store's field into its records as a Rust node does.
 #![forbid(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
@@ -26,7 +27,9 @@
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
-use cas_ticket_codec::store::{LogoutRecord as RustRecord, SealedRecord};
+use cas_ticket_codec::store::{
+    LogoutRecord as RustRecord, MAX_RECORDS_PER_SESSION, SealedRecord, split_records as split,
+};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Error, Grant, InvalidClaims as ClaimsProblem, KeyId,
     KeyringError as KeyringProblem, Kind, Malformed, ProxyChain, Service, Session, SessionId,
@@ -885,11 +888,25 @@ impl Ticket {
     }
 }
 
+/// The sealed records of a store's field of single-logout records
+/// (FORMAT.md §13), oldest first, exactly as a Rust node splits it: at most
+/// `MAX_RECORDS_PER_SESSION` (64) distinct ones, up to the first whose
+/// length does not add up. No key is needed: open each with
+/// `Codec.open_record`.
+#[pyfunction]
+fn split_records<'py>(py: Python<'py>, field: &[u8]) -> Vec<Bound<'py, PyBytes>> {
+    split(field, MAX_RECORDS_PER_SESSION)
+        .iter()
+        .map(|record| PyBytes::new(py, record.as_bytes()))
+        .collect()
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Codec>()?;
     m.add_class::<Ticket>()?;
+    m.add_function(wrap_pyfunction!(split_records, m)?)?;
     m.add("TicketError", py.get_type::<TicketError>())?;
     m.add("TicketTooLong", py.get_type::<TicketTooLong>())?;
     m.add("MalformedTicket", py.get_type::<MalformedTicket>())?;

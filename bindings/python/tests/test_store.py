@@ -1,8 +1,8 @@
 """What nodes sharing a store with Rust nodes compute (FORMAT.md §13), checked
 against tests/vectors/store/store.json: a decoded ticket's replay and
 principal ids, a principal's ids, single-logout records opened for their
-session alone, records sealed here, and tickets opened long after their
-expiry; then the rejections and arguments of each."""
+session alone, records sealed here, a store's field split into its records as a Rust node
+splits it, and tickets opened long after their expiry; then the rejections and arguments of each."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cas_ticket_codec import (
     MalformedTicket,
     TicketExpired,
     UnknownKey,
+    split_records,
 )
 
 from conftest import NOW, SERVICE, VECTORS
@@ -173,3 +174,49 @@ def test_store_arguments(codec: Codec) -> None:
     assert isinstance(sealed, bytes)
     record = codec.open_record(SESSION, sealed)
     assert isinstance(record, LogoutRecord) and record.service is None
+
+
+# --- split_records: a store's field as a Rust node reads it -------------------
+
+A = bytes.fromhex(RECORDS[0]["record"])
+B = bytes.fromhex(RECORDS[1]["record"])
+
+
+def test_split_records_both_in_order() -> None:
+    assert len(RECORDS) == 2
+    assert split_records(A + B) == [A, B]
+    assert split_records(B + A) == [B, A]
+
+
+def test_split_records_skips_repeats() -> None:
+    assert split_records(A * 100) == [A]
+
+
+def test_split_records_drops_a_cut_record() -> None:
+    assert split_records((A + B)[: len(A) + len(B) // 2]) == [A]
+
+
+def test_split_records_stops_at_a_bad_length() -> None:
+    assert split_records(b"\x00\x03" + B) == []
+    assert split_records(b"") == []
+
+
+def test_split_records_keeps_at_most_64(store_codec: Codec) -> None:
+    case = RECORDS[0]
+    sealed = [
+        store_codec.seal_record(case["session_id"], case["ticket"], case["service_url"])
+        for _ in range(70)
+    ]
+    assert len(set(sealed)) == 70
+    got = split_records(b"".join(sealed))
+    assert got == sealed[:64]
+    assert store_codec.open_record(case["session_id"], got[63]) == LogoutRecord(
+        case["ticket"], case["service_url"]
+    )
+
+
+def test_split_records_arguments() -> None:
+    with pytest.raises(TypeError):
+        split_records(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        split_records("text")  # type: ignore[arg-type]

@@ -4,7 +4,8 @@
  * malformed, too long), encode-side errors, NULL arguments, the per-thread
  * last error, 4 threads sharing one codec, and the store's side of a ticket
  * against tests/vectors/store/store.json (replay and principal ids,
- * single-logout records, opening an expired ticket). Frees everything it
+ * single-logout records, splitting a store's field into its records,
+ * opening an expired ticket). Frees everything it
  * gets: bindings/test runs it under valgrind --leak-check=full
  * --error-exitcode=1.
  *
@@ -571,6 +572,79 @@ static void test_store_case(const CtcCodec *codec, const struct store_case *c) {
   ctc_bytes_free(sealed);
 }
 
+/* ctc_split_records of `len` bytes at `field`, checked to succeed. */
+static CtcRecords *split(const uint8_t *field, size_t len) {
+  CtcRecords *r = (CtcRecords *)1;
+  CHECK_STATUS(ctc_split_records(field, len, &r), CTC_STATUS_OK);
+  CHECK(r != NULL);
+  return r;
+}
+
+/* Record `i` of `r` is the `len` bytes at `want`. */
+static int record_is(const CtcRecords *r, size_t i, const uint8_t *want, size_t len) {
+  return r != NULL && i < r->len && r->records[i].len == len && memcmp(r->records[i].data, want, len) == 0;
+}
+
+/* A store's field split as a Rust node splits it (FORMAT.md §13): the two
+ * vector records `a` and `b` (lengths `na`, `nb`), and records sealed here
+ * for `session` of `ticket`. */
+static void test_split_records(const CtcCodec *codec, const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
+                               const char *session, const char *ticket) {
+  static uint8_t field[100 * 8192];
+  /* Both, in order. */
+  memcpy(field, a, na);
+  memcpy(field + na, b, nb);
+  CtcRecords *r = split(field, na + nb);
+  CHECK(r != NULL && r->len == 2 && record_is(r, 0, a, na) && record_is(r, 1, b, nb));
+  ctc_records_free(r);
+  /* The same record 100 times: one. */
+  for (size_t i = 0; i < 100; i++) memcpy(field + i * na, a, na);
+  r = split(field, 100 * na);
+  CHECK(r != NULL && r->len == 1 && record_is(r, 0, a, na));
+  ctc_records_free(r);
+  /* Cut in the middle of its last record: the first only. */
+  memcpy(field, a, na);
+  memcpy(field + na, b, nb);
+  r = split(field, na + nb / 2);
+  CHECK(r != NULL && r->len == 1 && record_is(r, 0, a, na));
+  ctc_records_free(r);
+  /* A length of 3 first: none (and an empty field: none). */
+  field[0] = 0;
+  field[1] = 3;
+  memcpy(field + 2, b, nb);
+  r = split(field, 2 + nb);
+  CHECK(r != NULL && r->len == 0 && r->records == NULL);
+  ctc_records_free(r);
+  r = split(field, 0);
+  CHECK(r != NULL && r->len == 0);
+  ctc_records_free(r);
+  /* 70 distinct records: the first 64. */
+  CtcBytes *sealed[70] = {0};
+  size_t len = 0;
+  int all = 1;
+  for (size_t i = 0; i < 70; i++) {
+    CHECK_STATUS(ctc_seal_record(codec, session, ticket, NULL, &sealed[i]), CTC_STATUS_OK);
+    if (sealed[i] == NULL || len + sealed[i]->len > sizeof field) {
+      all = 0;
+      continue;
+    }
+    memcpy(field + len, sealed[i]->data, sealed[i]->len);
+    len += sealed[i]->len;
+  }
+  CHECK(all);
+  r = split(field, len);
+  CHECK(r != NULL && r->len == 64);
+  for (size_t i = 0; all && r != NULL && i < 64; i++) CHECK(record_is(r, i, sealed[i]->data, sealed[i]->len));
+  ctc_records_free(r);
+  for (size_t i = 0; i < 70; i++) ctc_bytes_free(sealed[i]);
+  /* NULL arguments; NULL is freed as nothing. */
+  r = (CtcRecords *)1;
+  CHECK_STATUS(ctc_split_records(NULL, 0, &r), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(r == NULL);
+  CHECK_STATUS(ctc_split_records(a, na, NULL), CTC_STATUS_NULL_ARGUMENT);
+  ctc_records_free(NULL);
+}
+
 static void test_store_vectors(const char *keys, const char *cases) {
   CtcCodec *codec = NULL;
   CHECK_STATUS(ctc_codec_load(keys, &codec), CTC_STATUS_OK);
@@ -584,6 +658,9 @@ static void test_store_vectors(const char *keys, const char *cases) {
   char *line = NULL;
   size_t cap = 0;
   int count = 0, records = 0, urls = 0;
+  static uint8_t record[2][8192];
+  long record_len[2] = {0, 0};
+  char *session = NULL, *ticket = NULL;
   while (getline(&line, &cap, in) > 0) {
     char *fields[9], *save = NULL, *field = strtok_r(line, "\t\n", &save);
     int n = 0;
@@ -597,6 +674,13 @@ static void test_store_vectors(const char *keys, const char *cases) {
                            fields[3], fields[4], fields[5], fields[6], fields[7], fields[8]};
     test_store_case(codec, &c);
     count++;
+    if (strcmp(c.record, "-") != 0 && records < 2) {
+      record_len[records] = unhex(c.record, record[records], sizeof record[records]);
+      if (session == NULL) {
+        session = strdup(c.session_id);
+        ticket = strdup(c.ticket);
+      }
+    }
     records += strcmp(c.record, "-") != 0;
     urls += strcmp(c.service_url, "-") != 0;
   }
@@ -604,6 +688,11 @@ static void test_store_vectors(const char *keys, const char *cases) {
   fclose(in);
   /* Every kind of case was read: with a record, with a URL, without a session. */
   CHECK(count >= 3 && records >= 2 && urls >= 1 && records < count);
+  CHECK(record_len[0] > 0 && record_len[1] > 0 && session != NULL);
+  if (record_len[0] > 0 && record_len[1] > 0 && session != NULL)
+    test_split_records(codec, record[0], (size_t)record_len[0], record[1], (size_t)record_len[1], session, ticket);
+  free(session);
+  free(ticket);
   ctc_codec_free(codec);
 }
 

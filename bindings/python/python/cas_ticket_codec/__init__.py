@@ -12,7 +12,8 @@ rejection raises its own subclass of ``TicketError``. For nodes that share a
 store with Rust nodes (FORMAT.md §13), ``Codec`` also gives a decoded ticket's
 ``replay_id`` and ``principal_id``, a principal's ``principal_ids``, seals and
 opens single-logout records (``seal_record``, ``open_record``) and opens a
-ticket whatever its expiry (``open_expired``).
+ticket whatever its expiry (``open_expired``); ``split_records`` splits a
+store's field into its records exactly as a Rust node does.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ._native import (
     UnknownKey,
     UnsupportedVersion,
     WrongKind,
+    split_records,
 )
 from ._record import LogoutRecord
 
@@ -53,4 +55,5 @@ __all__ = [
     "UnknownKey",
     "UnsupportedVersion",
     "WrongKind",
+    "split_records",
 ]

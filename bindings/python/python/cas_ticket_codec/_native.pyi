@@ -27,7 +27,18 @@ __all__ = [
     "UnknownKey",
     "UnsupportedVersion",
     "WrongKind",
+    "split_records",
 ]
+
+def split_records(field: bytes) -> list[bytes]:
+    """The sealed records of a store's field of single-logout records
+    (FORMAT.md §13), oldest first, exactly as a Rust node splits it: each is
+    2 bytes of length (big-endian) and that many bytes; the split stops at the
+    first length out of bounds or running past the end, skips a record
+    identical to one already taken, and keeps at most 64
+    (``MAX_RECORDS_PER_SESSION``). No key is needed: open each with
+    ``Codec.open_record``.
+    """
 
 @final
 class Codec:

@@ -80,6 +80,10 @@ final class NativeLib {
 
     static native void ctc_bytes_free(long bytes);
 
+    static native int ctc_split_records(long field, long fieldLen, long out);
+
+    static native void ctc_records_free(long records);
+
     /** {@code CtcClaims}, for its layout only. */
     @Structure.FieldOrder({
         "kind", "principal", "authenticated_at", "methods", "methods_len", "remember_me",
@@ -179,6 +183,18 @@ final class NativeLib {
         }
     }
 
+    /** {@code CtcRecords}, for its layout only. */
+    @Structure.FieldOrder({"records", "len"})
+    public static final class RecordsLayout extends Structure {
+        public Pointer records;
+        /** A {@code size_t}: 8 bytes on the 64-bit platforms this binding runs on. */
+        public long len;
+
+        int offset(String field) {
+            return fieldOffset(field);
+        }
+    }
+
     // Field offsets, computed once by JNA from the C layout rules.
     static final int C_SIZE;
     static final int C_KIND;
@@ -224,6 +240,10 @@ final class NativeLib {
 
     static final int B_DATA;
     static final int B_LEN;
+    static final int B_SIZE;
+
+    static final int R_RECORDS;
+    static final int R_LEN;
 
     static final int D_SIZE;
     static final int D_EXPIRED_AT;
@@ -282,6 +302,10 @@ final class NativeLib {
         BytesLayout b = new BytesLayout();
         B_DATA = b.offset("data");
         B_LEN = b.offset("len");
+        B_SIZE = b.size();
+        RecordsLayout r = new RecordsLayout();
+        R_RECORDS = r.offset("records");
+        R_LEN = r.offset("len");
         DetailLayout d = new DetailLayout();
         D_SIZE = d.size();
         D_EXPIRED_AT = d.offset("expired_at");

@@ -394,6 +394,43 @@ public final class TicketCodec implements AutoCloseable {
         });
     }
 
+    /**
+     * The sealed records of a store's field of single-logout records (FORMAT.md §13), oldest
+     * first, exactly as a Rust node splits it: each record is 2 bytes of length (big-endian)
+     * and that many bytes; the split stops at the first length out of bounds or running past
+     * the end, skips a record identical to one already taken, and keeps at most 64 (the
+     * library's {@code MAX_RECORDS_PER_SESSION}). No key is needed: open each record with
+     * {@link #openRecord}.
+     */
+    public static List<byte[]> splitRecords(byte[] field) {
+        Objects.requireNonNull(field, "field");
+        Scratch s = SCRATCH.get();
+        s.reset(size(field) + 64L);
+        int slot = s.reserve(8);
+        long fieldAt = s.put(field);
+        s.flush();
+        int status = ctc_split_records(fieldAt, field.length, s.base + slot);
+        if (status != 0) {
+            throw lastError(status);
+        }
+        long records = s.slot(slot);
+        try {
+            Pointer view = new Pointer(records);
+            long len = view.getLong(R_LEN);
+            if (len < 0 || len > 1024) {
+                throw new IllegalStateException("a CtcRecords of " + len + " records");
+            }
+            long items = view.getLong(R_RECORDS);
+            List<byte[]> out = new ArrayList<>((int) len);
+            for (long i = 0; i < len; i++) {
+                out.add(NativeLib.bytes(items + i * B_SIZE));
+            }
+            return List.copyOf(out);
+        } finally {
+            ctc_records_free(records);
+        }
+    }
+
     /** One native call on this codec, with the calling thread's scratch reset to {@code bytes}. */
     private <T> T call(long bytes, Function<Scratch, T> body) {
         handle.enter();

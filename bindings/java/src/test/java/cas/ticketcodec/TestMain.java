@@ -74,6 +74,8 @@ public final class TestMain {
                 () -> urlBattery(vectors.resolve("urls/services.json"))));
         tests.add(new Test("store vectors (store/store.json): ids, records, openExpired",
                 () -> storeVectors(vectors.resolve("store/store.json"))));
+        tests.add(new Test("store: splitRecords as a Rust node splits a field",
+                () -> splitRecords(vectors.resolve("store/store.json"))));
         tests.add(new Test("store: arguments and rejections", TestMain::storeErrors));
         tests.add(new Test("round trip of every kind", TestMain::everyKind));
         tests.add(new Test("AuthenticationFailedException: tampered, relabelled", TestMain::tampered));
@@ -421,6 +423,65 @@ public final class TestMain {
             }
         }
         check(records >= 2 && urls >= 1 && records < cases.size(), "every kind of case");
+    }
+
+    /** The records of a field, in hex (arrays compare by identity). */
+    static List<String> hexes(List<byte[]> records) {
+        return records.stream().map(TestMain::hex).toList();
+    }
+
+    static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * splitRecords of fields made of the records of store.json, and of records sealed here:
+     * in order, repeats skipped, a cut record dropped, a bad length stopping it, at most 64.
+     */
+    @SuppressWarnings("unchecked")
+    static void splitRecords(Path file) throws Exception {
+        Map<String, Object> v = (Map<String, Object>) Json.parse(Files.readString(file));
+        List<Map<String, Object>> withRecord = new ArrayList<>();
+        for (Object o : (List<Object>) v.get("cases")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            if (c.get("record") != null) {
+                withRecord.add(c);
+            }
+        }
+        check(withRecord.size() == 2, "store.json has " + withRecord.size() + " records");
+        byte[] a = HexFormat.of().parseHex((String) withRecord.get(0).get("record"));
+        byte[] b = HexFormat.of().parseHex((String) withRecord.get(1).get("record"));
+        equal(List.of(hex(a), hex(b)), hexes(TicketCodec.splitRecords(concat(a, b))), "both");
+        byte[][] repeated = new byte[100][];
+        Arrays.fill(repeated, a);
+        equal(List.of(hex(a)), hexes(TicketCodec.splitRecords(concat(repeated))), "repeated");
+        byte[] both = concat(a, b);
+        equal(List.of(hex(a)), hexes(TicketCodec.splitRecords(
+                Arrays.copyOf(both, a.length + b.length / 2))), "the last cut");
+        equal(List.of(), hexes(TicketCodec.splitRecords(concat(new byte[] {0, 3}, b))),
+                "a length of 3");
+        equal(List.of(), hexes(TicketCodec.splitRecords(new byte[0])), "an empty field");
+        throwsA(NullPointerException.class, () -> TicketCodec.splitRecords(null));
+
+        String session = (String) withRecord.get(0).get("session_id");
+        String text = (String) withRecord.get(0).get("ticket");
+        String url = (String) withRecord.get(0).get("service_url");
+        try (TicketCodec codec = TicketCodec.load(keyFile(v.get("keyring")))) {
+            byte[][] sealed = new byte[70][];
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < sealed.length; i++) {
+                sealed[i] = codec.sealRecord(session, text, url);
+                want.add(hex(sealed[i]));
+            }
+            List<byte[]> got = TicketCodec.splitRecords(concat(sealed));
+            equal(64, got.size(), "70 distinct records");
+            equal(want.subList(0, 64), hexes(got), "the first 64, in order");
+            equal(new LogoutRecord(text, url), codec.openRecord(session, got.get(63)), "opens");
+        }
     }
 
     static void storeErrors() throws Exception {
