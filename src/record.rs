@@ -190,24 +190,54 @@ impl Codec {
     }
 }
 
+/// The sealed records a store's field spells, oldest first: each its length
+/// (2 bytes, big-endian) and that many bytes, up to the first whose length is
+/// out of bounds or runs past the end. [`Frames::rest`] is what is left
+/// then: empty for a field that is only records.
+pub(crate) struct Frames<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Frames<'a> {
+    pub(crate) fn new(field: &'a [u8]) -> Self {
+        Frames { rest: field }
+    }
+
+    /// What the records read so far leave of the field.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let [hi, lo, ..] = self.rest else {
+            return None;
+        };
+        let length = 2 + usize::from(u16::from_be_bytes([*hi, *lo]));
+        if !(MIN_SEALED_RECORD_BYTES..=MAX_SEALED_RECORD_BYTES).contains(&length) {
+            return None;
+        }
+        let (record, rest) = self.rest.split_at_checked(length)?;
+        self.rest = rest;
+        Some(record)
+    }
+}
+
 /// The sealed records of a store's field, oldest first: at most `max`
 /// distinct ones (a writer to the store may have repeated one), up to the
 /// first whose length does not add up.
-pub fn split_records(mut field: &[u8], max: usize) -> Vec<SealedRecord> {
+pub fn split_records(field: &[u8], max: usize) -> Vec<SealedRecord> {
     let mut out: Vec<SealedRecord> = Vec::new();
-    while out.len() < max {
-        let [hi, lo, ..] = field else { break };
-        let length = 2 + usize::from(u16::from_be_bytes([*hi, *lo]));
-        if !(MIN_SEALED_RECORD_BYTES..=MAX_SEALED_RECORD_BYTES).contains(&length) {
+    for record in Frames::new(field) {
+        if out.len() == max {
             break;
         }
-        let Some((record, rest)) = field.split_at_checked(length) else {
-            break;
-        };
         if !out.iter().any(|seen| seen.0 == record) {
             out.push(SealedRecord(record.to_vec()));
         }
-        field = rest;
     }
     out
 }

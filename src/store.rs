@@ -39,6 +39,7 @@ use time::OffsetDateTime;
 
 use crate::claims::{Session, SessionId};
 use crate::codec::{Codec, Ticket};
+use crate::record::Frames;
 pub use crate::record::{
     LogoutRecord, MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, SealedRecord, split_records,
 };
@@ -405,29 +406,20 @@ pub(crate) fn records_field(session: SessionId) -> String {
 /// sequence of records is replaced, and its size returned (what the Redis
 /// script does).
 pub(crate) fn append_record(field: &[u8], record: &[u8]) -> (Vec<u8>, Option<u64>) {
-    let mut starts = Vec::new();
-    let mut at = 0;
-    let mut well_formed = field.len() <= MAX_RECORDS_FIELD_BYTES;
-    while well_formed && at < field.len() {
-        let length = field
-            .get(at..at + 2)
-            .and_then(|b| <[u8; 2]>::try_from(b).ok())
-            .map_or(0, |b| 2 + usize::from(u16::from_be_bytes(b)));
-        well_formed = (MIN_SEALED_RECORD_BYTES..=MAX_SEALED_RECORD_BYTES).contains(&length)
-            && at + length <= field.len();
-        starts.push(at);
-        at += length;
+    let replaced = || (record.to_vec(), Some(field.len() as u64));
+    // Never walked when larger than a node writes.
+    if field.len() > MAX_RECORDS_FIELD_BYTES {
+        return replaced();
     }
-    if !well_formed {
-        return (record.to_vec(), Some(field.len() as u64));
+    let mut frames = Frames::new(field);
+    let records: Vec<&[u8]> = frames.by_ref().collect();
+    if !frames.rest().is_empty() {
+        return replaced();
     }
-    let from = starts
-        .len()
-        .checked_sub(MAX_RECORDS_PER_SESSION - 1)
-        .and_then(|dropped| starts.get(dropped))
-        .copied()
-        .unwrap_or(0);
-    let mut out = field.get(from..).unwrap_or_default().to_vec();
+    let kept = records
+        .get(records.len().saturating_sub(MAX_RECORDS_PER_SESSION - 1)..)
+        .unwrap_or_default();
+    let mut out = kept.concat();
     out.extend_from_slice(record);
     (out, None)
 }

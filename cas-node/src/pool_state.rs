@@ -251,12 +251,7 @@ impl PoolState {
         };
         match self.store.spend(&usage, sealed.as_ref()).await {
             Ok(spend) => {
-                if let Some(bytes) = spend.dropped {
-                    tracing::warn!(
-                        "a session's single-logout records ({bytes} bytes) were not written by \
-                         a node: dropped unread (does something else write to this Redis?)"
-                    );
-                }
+                warn_dropped(spend.dropped);
                 match spend.verdict {
                     Verdict::First => Ok(()),
                     Verdict::Replayed => Err((
@@ -348,18 +343,16 @@ impl PoolState {
     ) -> Result<(), StoreError> {
         let lasting = ended_lasting(session, node.flags.leeway, now);
         let Records { records, dropped } = self.store.end_session(session, lasting).await?;
-        if let Some(bytes) = dropped {
-            tracing::warn!(
-                "a session's single-logout records ({bytes} bytes) were not written by a node: \
-                 dropped unread (does something else write to this Redis?)"
-            );
-        }
+        warn_dropped(dropped);
         let codec = node.codec();
         for sealed in records {
             let target = codec
                 .open_record(session.id(), &sealed)
                 .map_err(|e| format!("a single-logout record does not open ({e})"))
-                .and_then(|record| Ok((logout_target(node, session, &record)?, record)));
+                .and_then(|record| {
+                    let service = target_of(&codec, session, &record, |url| listed(node, url))?;
+                    Ok((service, record))
+                });
             match target {
                 Ok((service, record)) => {
                     let agent = node.callbacks.clone();
@@ -373,6 +366,16 @@ impl PoolState {
             }
         }
         Ok(())
+    }
+}
+
+/// Logs a field of records the store dropped as not written by a node.
+fn warn_dropped(dropped: Option<u64>) {
+    if let Some(bytes) = dropped {
+        tracing::warn!(
+            "a session's single-logout records ({bytes} bytes) were not written by a node: \
+             dropped unread (does something else write to this Redis?)"
+        );
     }
 }
 
@@ -416,17 +419,12 @@ fn listed(node: &Node, url: &str) -> bool {
     node.single_logout_target(url).as_deref() == Some(url)
 }
 
-/// Where the single-logout request for `record`, read from the store, goes.
-/// The store is not trusted: the ticket must open under the pool's keys
-/// (expired, as it is by now), be an ST or PT of `session`, and the URL it
-/// names, or the URL recorded with it if it holds a digest, must be
-/// registered here for single logout (another node, with another registry,
-/// may have recorded it, or the entry may have changed since).
-fn logout_target(node: &Node, session: &Session, record: &LogoutRecord) -> Result<String, String> {
-    target_of(&node.codec(), session, record, |url| listed(node, url))
-}
-
-/// [`logout_target`], with the pool's codec and the registry's check given.
+/// Where the single-logout request for `record`, opened from the store,
+/// goes. A record another node sealed is still checked: the ticket must open
+/// under `codec` (expired, as it is by now), be an ST or PT of `session`,
+/// and the URL it names, or the URL recorded with it if it holds a digest,
+/// must pass `listed`, this node's registry (another node, with another
+/// registry, may have recorded it, or the entry may have changed since).
 fn target_of(
     codec: &Codec,
     session: &Session,
