@@ -20,10 +20,10 @@ use time::OffsetDateTime;
 
 use crate::claims::Session;
 use crate::store::{
-    Attempt, Ended, MAX_RECORDS_FIELD_BYTES, MAX_RECORDS_PER_SESSION, MAX_SEALED_RECORD_BYTES,
-    MIN_SEALED_RECORD_BYTES, Records, SealedRecord, Spend, Store, StoreError, StoreFuture,
-    TicketUse, Verdict, attempts_key, ended_key, principal_key, read_field, records_field,
-    records_key, spent_key, unix_ms,
+    Attempt, AttemptCount, Ended, MAX_RECORDS_FIELD_BYTES, MAX_RECORDS_PER_SESSION,
+    MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, Records, SealedRecord, Spend, Store,
+    StoreError, StoreFuture, TicketUse, Verdict, attempts_key, ended_key, principal_key,
+    read_field, records_field, records_key, spent_key, unix_ms,
 };
 
 /// A validation that records its ticket for single logout (FORMAT.md §13).
@@ -506,17 +506,33 @@ impl Store for RedisStore {
         &'a self,
         subjects: &'a [Attempt],
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, Vec<u64>> {
+    ) -> StoreFuture<'a, Vec<AttemptCount>> {
         Box::pin(async move {
             let mut pipe = redis::pipe();
             for attempt in subjects {
-                let (index, left) = attempt.window_at(now);
+                let (index, lasting) = attempt.counter_at(now);
                 let key = attempts_key(attempt, index);
                 pipe.cmd("INCR").arg(&key);
                 // The same end for every call in the window.
-                pipe.cmd("PEXPIRE").arg(&key).arg(millis(left)).ignore();
+                pipe.cmd("PEXPIRE").arg(&key).arg(millis(lasting)).ignore();
+                pipe.cmd("GET")
+                    .arg(attempts_key(attempt, index.saturating_sub(1)));
             }
-            self.run(&pipe).await
+            let replies: Vec<Option<u64>> = self.run(&pipe).await?;
+            if replies.len() != 2 * subjects.len() {
+                return Err(StoreError::Unavailable(format!(
+                    "the store answered {} counts for {} attempts",
+                    replies.len(),
+                    2 * subjects.len()
+                )));
+            }
+            Ok(replies
+                .chunks_exact(2)
+                .map(|pair| AttemptCount {
+                    this_window: pair.first().copied().flatten().unwrap_or(1),
+                    previous_window: pair.get(1).copied().flatten().unwrap_or(0),
+                })
+                .collect())
         })
     }
 }

@@ -312,14 +312,16 @@ pub trait Store: Send + Sync {
     /// Counts one attempt at each of `subjects` (16-byte ids the caller
     /// derives: a digest of a user name, of an address…), each in the
     /// current fixed window of its duration as of `now`, in one round trip,
-    /// and returns each count in its window, this attempt included. A
-    /// window's counter expires when the window ends (FORMAT.md §13). This is
-    /// what throttles password guessing pool-wide.
+    /// and returns, for each, its count in that window (this attempt
+    /// included) and in the window before, so that the caller can weigh a
+    /// sliding window ([`AttemptCount::exceeds`]). A window's counter expires
+    /// one window after the window ends (FORMAT.md §13). This is what
+    /// throttles password guessing pool-wide.
     fn count_attempts<'a>(
         &'a self,
         subjects: &'a [Attempt],
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, Vec<u64>>;
+    ) -> StoreFuture<'a, Vec<AttemptCount>>;
 }
 
 /// One counter [`Store::count_attempts`] increments: a subject, and the
@@ -333,18 +335,98 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// The window `now` falls in, and how long until it ends.
-    pub fn window_at(&self, now: OffsetDateTime) -> (i64, Duration) {
-        let length_ms = i128::try_from(self.window.as_millis())
-            .unwrap_or(i128::MAX)
-            .max(1000);
-        let now_ms = now.unix_timestamp_nanos() / 1_000_000;
-        let index = now_ms.div_euclid(length_ms);
-        let left_ms = (index + 1) * length_ms - now_ms;
+    /// The window `now` falls in, and how long its counter lives: until one
+    /// window after the window's end, so that it is read as the previous
+    /// window's count throughout the next.
+    pub fn counter_at(&self, now: OffsetDateTime) -> (i64, Duration) {
+        let (index, left_ms) = self.window_ms_at(now);
+        let lasting_ms = left_ms.saturating_add(self.length_ms());
         (
             i64::try_from(index).unwrap_or(i64::MAX),
-            Duration::from_millis(u64::try_from(left_ms).unwrap_or(1).max(1)),
+            Duration::from_millis(u64::try_from(lasting_ms).unwrap_or(u64::MAX)),
         )
+    }
+
+    /// The window's length in milliseconds: at least a second.
+    fn length_ms(&self) -> i128 {
+        i128::try_from(self.window.as_millis())
+            .unwrap_or(i128::MAX)
+            .max(1000)
+    }
+
+    /// The window `now` falls in, and the milliseconds until it ends (at
+    /// least 1, at most the window's length).
+    fn window_ms_at(&self, now: OffsetDateTime) -> (i128, i128) {
+        let length_ms = self.length_ms();
+        let now_ms = now.unix_timestamp_nanos() / 1_000_000;
+        let index = now_ms.div_euclid(length_ms);
+        (index, (index + 1) * length_ms - now_ms)
+    }
+}
+
+/// What [`Store::count_attempts`] returns for one [`Attempt`]: its count in
+/// the current window, this attempt included, and in the window before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptCount {
+    /// Attempts in the window `now` falls in, this one included.
+    pub this_window: u64,
+    /// Attempts in the window just before it.
+    pub previous_window: u64,
+}
+
+impl AttemptCount {
+    /// Whether this attempt is over `limit` attempts per `attempt`'s window,
+    /// counted over the window that ends `now` (a sliding window): this
+    /// window's attempts, plus the previous window's weighed by the part of
+    /// it the sliding window still covers. A fixed window alone would let
+    /// twice the limit through in a burst across a window's end (the limit
+    /// just before it, the limit again just after).
+    pub fn exceeds(&self, limit: u64, attempt: &Attempt, now: OffsetDateTime) -> bool {
+        let length = attempt.length_ms();
+        let (_, left) = attempt.window_ms_at(now);
+        // this + previous × left / length > limit, in integers.
+        i128::from(self.this_window) * length + i128::from(self.previous_window) * left
+            > i128::from(limit) * length
+    }
+
+    /// How long from `now` until one more attempt at `attempt` would be
+    /// within `limit`, if none is made meanwhile: within this window once
+    /// the previous window's weight has fallen enough, else in the next,
+    /// once this window's has. At least a millisecond; `None` when no wait
+    /// is enough (a limit of 0).
+    pub fn retry_after(
+        &self,
+        limit: u64,
+        attempt: &Attempt,
+        now: OffsetDateTime,
+    ) -> Option<Duration> {
+        let length = attempt.length_ms();
+        let (_, left) = attempt.window_ms_at(now);
+        let limit = i128::from(limit);
+        let this = i128::from(self.this_window);
+        let previous = i128::from(self.previous_window);
+        // Within this window, at `left - wait` ms before its end, the next
+        // attempt counts this + 1 + previous × (left - wait) / length.
+        let room = limit - this - 1;
+        let wait = if room >= 0 {
+            // previous × remaining ≤ room × length.
+            let remaining = if previous == 0 {
+                left
+            } else {
+                (room * length / previous).min(left)
+            };
+            left - remaining
+        } else if limit >= 1 {
+            // In the next window, `into` ms after it starts: 1 + this ×
+            // (length - into) / length ≤ limit.
+            let remaining = ((limit - 1) * length / this.max(1)).min(length);
+            left + (length - remaining)
+        } else {
+            return None;
+        };
+        Some(Duration::from_millis(
+            u64::try_from(wait).unwrap_or(u64::MAX).max(1),
+        ))
     }
 }
 
@@ -613,25 +695,30 @@ impl Store for MemoryStore {
         &'a self,
         subjects: &'a [Attempt],
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, Vec<u64>> {
+    ) -> StoreFuture<'a, Vec<AttemptCount>> {
         let counts = self.with_state(|state, instant| {
             let mut counts = Vec::with_capacity(subjects.len());
             for attempt in subjects {
-                let (index, left) = attempt.window_at(now);
+                let (index, lasting) = attempt.counter_at(now);
+                let live = |state: &Memory, key: &str| {
+                    state
+                        .attempts
+                        .get(key)
+                        .filter(|(until, _)| *until > instant)
+                        .map(|(_, count)| *count)
+                };
+                let previous_window =
+                    live(state, &attempts_key(attempt, index.saturating_sub(1))).unwrap_or(0);
                 let key = attempts_key(attempt, index);
-                let live = state
-                    .attempts
-                    .get(&key)
-                    .is_some_and(|(until, _)| *until > instant);
-                if !live {
+                let this_window = live(state, &key).unwrap_or(0) + 1;
+                if !state.attempts.contains_key(&key) {
                     self.room(state, instant)?;
-                    state.attempts.insert(key.clone(), (instant + left, 0));
                 }
-                let count = state.attempts.get_mut(&key).map_or(1, |(_, count)| {
-                    *count += 1;
-                    *count
+                state.attempts.insert(key, (instant + lasting, this_window));
+                counts.push(AttemptCount {
+                    this_window,
+                    previous_window,
                 });
-                counts.push(count);
             }
             Ok(counts)
         });

@@ -33,19 +33,23 @@ fn attempts_are_counted_per_subject_and_window() {
 
 #[test]
 fn attempt_counters_count_against_the_memory_bound() {
-    use cas_ticket_codec::store::Attempt;
+    use cas_ticket_codec::store::{Attempt, AttemptCount};
     let store = MemoryStore::new(2);
+    let count = |this_window| AttemptCount {
+        this_window,
+        previous_window: 0,
+    };
     let attempt = |byte| Attempt {
         subject: [byte; 16],
         window: StdDuration::from_secs(60),
     };
     assert_eq!(
         block_on(store.count_attempts(&[attempt(1), attempt(2)], NOW)),
-        Ok(vec![1, 1])
+        Ok(vec![count(1), count(1)])
     );
     assert_eq!(
         block_on(store.count_attempts(&[attempt(1)], NOW)),
-        Ok(vec![2])
+        Ok(vec![count(2)])
     );
     assert_eq!(
         block_on(store.count_attempts(&[attempt(3)], NOW)),

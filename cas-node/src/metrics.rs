@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use cas_ticket_codec::Session;
 use cas_ticket_codec::store::{
-    Attempt, Ended, Records, SealedRecord, Spend, Store, StoreFuture, TicketUse,
+    Attempt, AttemptCount, Ended, Records, SealedRecord, Spend, Store, StoreFuture, TicketUse,
 };
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -230,7 +230,7 @@ impl Store for TimedStore {
         &'a self,
         subjects: &'a [Attempt],
         now: OffsetDateTime,
-    ) -> StoreFuture<'a, Vec<u64>> {
+    ) -> StoreFuture<'a, Vec<AttemptCount>> {
         Box::pin(timed(
             &self.latency,
             operation("count_attempts"),

@@ -1,6 +1,9 @@
 //! Password guessing, throttled: every password check at `POST /login`
-//! first passes three counters, each a fixed window in the store (pool-wide
-//! with `--store`, in this node's memory without):
+//! first passes three limits, each a sliding window over two fixed-window
+//! counters in the store (pool-wide with `--store`, in this node's memory
+//! without): this window's attempts plus the previous window's, weighed by
+//! how much of it the last window's length still covers, so that no burst
+//! across a window's end passes twice the limit:
 //!
 //! 1. the user name from this client address: [`PER_USER_AND_ADDRESS`]
 //!    (10 a minute);
@@ -157,13 +160,22 @@ impl Throttle {
                 };
             }
         };
-        attempts
+        let mut over = attempts
             .iter()
             .zip(counts)
-            .filter(|((_, limit), count)| *count > limit.attempts)
-            .map(|((attempt, _), _)| attempt.window_at(now).1)
+            .filter(|((attempt, limit), count)| count.exceeds(limit.attempts, attempt, now))
+            .peekable();
+        over.peek()?;
+        // The longest wait of the limits exceeded; a limit of 0 never admits.
+        let retry_after = over
+            .map(|((attempt, limit), count)| {
+                count
+                    .retry_after(limit.attempts, attempt, now)
+                    .unwrap_or(limit.window)
+            })
             .max()
-            .map(|retry_after| Admission::Throttled { retry_after })
+            .unwrap_or_default();
+        Some(Admission::Throttled { retry_after })
     }
 }
 
@@ -227,33 +239,107 @@ mod tests {
                 Admission::Admitted
             );
         }
-        // The eleventh in the minute, and every later one, are refused
-        // until the minute ends.
-        for _ in 0..20 {
-            assert_eq!(
-                throttle.admit("jdoe", attacker, at()).await,
-                Admission::Throttled {
-                    retry_after: Duration::from_secs(60)
-                }
-            );
-        }
-        // Those refusals did not spend the user's own allowance.
+        // The eleventh in the minute is refused, until the sliding minute
+        // holds fewer than ten: 11 + 0 now; at 70.910 s, 1 + 11 × 49.090/60.
+        let retry_after = Duration::from_millis(70_910);
+        assert_eq!(
+            throttle.admit("jdoe", attacker, at()).await,
+            Admission::Throttled { retry_after }
+        );
+        // That refusal did not spend the user's own allowance.
         assert_eq!(
             throttle.admit("jdoe", ip("198.51.100.7"), at()).await,
             Admission::Admitted
         );
         // Another user from the attacker's address is not throttled yet
-        // (the address has made 31 of its 100).
+        // (the address has made 12 of its 100).
         assert_eq!(
             throttle.admit("rroe", attacker, at()).await,
             Admission::Admitted
         );
-        // The next minute, the attacker's address may try again.
-        let later = at() + time::Duration::seconds(60);
+        // When the wait is over, the attacker's address may try again.
         assert_eq!(
-            throttle.admit("jdoe", attacker, later).await,
+            throttle.admit("jdoe", attacker, at() + retry_after).await,
             Admission::Admitted
         );
+    }
+
+    #[tokio::test]
+    async fn the_wait_is_exact_to_the_millisecond() {
+        let throttle = Throttle::new(None, Limits::default());
+        let attacker = ip("203.0.113.66");
+        for _ in 0..=PER_USER_AND_ADDRESS.attempts {
+            throttle.admit("jdoe", attacker, at()).await;
+        }
+        // A millisecond early: 1 + 11 × 49.091/60 is just over ten.
+        assert!(matches!(
+            throttle
+                .admit("jdoe", attacker, at() + Duration::from_millis(70_909))
+                .await,
+            Admission::Throttled { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_burst_across_a_windows_end_passes_no_more_than_the_limit() {
+        // Ten just before the minute ends, then one just after: a fixed
+        // window would admit ten more.
+        let throttle = Throttle::new(None, Limits::default());
+        let attacker = ip("203.0.113.66");
+        let end = at() + Duration::from_secs(60);
+        for _ in 0..PER_USER_AND_ADDRESS.attempts {
+            assert_eq!(
+                throttle
+                    .admit("jdoe", attacker, end - Duration::from_millis(100))
+                    .await,
+                Admission::Admitted
+            );
+        }
+        for after in [1, 100, 5_000] {
+            assert!(
+                matches!(
+                    throttle
+                        .admit("jdoe", attacker, end + Duration::from_millis(after))
+                        .await,
+                    Admission::Throttled { .. }
+                ),
+                "{after} ms after the window's end"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_previous_window_weighs_what_the_sliding_window_still_covers() {
+        let throttle = Throttle::new(None, Limits::default());
+        let attacker = ip("203.0.113.66");
+        for _ in 0..PER_USER_AND_ADDRESS.attempts {
+            throttle.admit("jdoe", attacker, at()).await;
+        }
+        // Half way through the next minute, the ten weigh five: five more.
+        let half_way = at() + Duration::from_secs(90);
+        for _ in 0..5 {
+            assert_eq!(
+                throttle.admit("jdoe", attacker, half_way).await,
+                Admission::Admitted
+            );
+        }
+        assert!(matches!(
+            throttle.admit("jdoe", attacker, half_way).await,
+            Admission::Throttled { .. }
+        ));
+        // Two minutes after the first ten, they weigh nothing.
+        let fresh = Throttle::new(None, Limits::default());
+        for _ in 0..PER_USER_AND_ADDRESS.attempts {
+            fresh.admit("jdoe", attacker, at()).await;
+        }
+        for _ in 0..PER_USER_AND_ADDRESS.attempts {
+            assert_eq!(
+                fresh
+                    .admit("jdoe", attacker, at() + Duration::from_secs(120))
+                    .await,
+                Admission::Admitted
+            );
+        }
     }
 
     #[tokio::test]
@@ -269,11 +355,11 @@ mod tests {
             );
         }
         for name in spellings {
-            assert_eq!(
-                throttle.admit(name, attacker, at()).await,
-                Admission::Throttled {
-                    retry_after: Duration::from_secs(60)
-                },
+            assert!(
+                matches!(
+                    throttle.admit(name, attacker, at()).await,
+                    Admission::Throttled { .. }
+                ),
                 "{name:?}"
             );
         }
@@ -289,10 +375,11 @@ mod tests {
                 Admission::Admitted
             );
         }
+        // 31 + 0 of 30 in ten minutes: until 1 + 31 × (561.290/600) ≤ 30.
         assert_eq!(
             throttle.admit("jdoe", ip("10.9.9.9"), at()).await,
             Admission::Throttled {
-                retry_after: Duration::from_secs(600)
+                retry_after: Duration::from_millis(638_710)
             }
         );
         assert_eq!(

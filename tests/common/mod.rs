@@ -333,7 +333,7 @@ pub async fn attempts_contract(
     node1: &dyn cas_ticket_codec::store::Store,
     node2: &dyn cas_ticket_codec::store::Store,
 ) {
-    use cas_ticket_codec::store::Attempt;
+    use cas_ticket_codec::store::{Attempt, AttemptCount};
     use std::time::Duration as StdDuration;
     // A window start for both lengths: 1_800_000_000 is a multiple of 600.
     let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
@@ -354,32 +354,44 @@ pub async fn attempts_contract(
         window: StdDuration::from_secs(600),
         ..minute
     };
+    let count = |this_window, previous_window| AttemptCount {
+        this_window,
+        previous_window,
+    };
     assert_eq!(
         node1.count_attempts(&[minute, ten_minutes], at).await,
-        Ok(vec![1, 1])
+        Ok(vec![count(1, 0), count(1, 0)])
     );
     assert_eq!(
         node2
             .count_attempts(&[minute], at + Duration::seconds(59))
             .await,
-        Ok(vec![2])
+        Ok(vec![count(2, 0)])
     );
     assert_eq!(
         node1.count_attempts(&[same_subject_longer], at).await,
-        Ok(vec![1])
+        Ok(vec![count(1, 0)])
     );
-    // The next minute: the minute's counter starts again, the ten minutes' goes on.
+    // The next minute: the minute's counter starts again, and the minute
+    // before is read with it; the ten minutes' goes on.
     assert_eq!(
         node2
             .count_attempts(&[ten_minutes, minute], at + Duration::seconds(60))
             .await,
-        Ok(vec![2, 1])
+        Ok(vec![count(2, 0), count(1, 2)])
+    );
+    // Two minutes on, the first minute is no longer the one before.
+    assert_eq!(
+        node1
+            .count_attempts(&[minute], at + Duration::seconds(120))
+            .await,
+        Ok(vec![count(1, 1)])
     );
     assert_eq!(
         node1
             .count_attempts(&[ten_minutes], at + Duration::seconds(600))
             .await,
-        Ok(vec![1])
+        Ok(vec![count(1, 2)])
     );
 }
 

@@ -358,8 +358,8 @@ def guess(node, password, address=None, user=USER):
 
 
 def test_password_guessing_is_throttled_pool_wide(own_pool, redis_server):
-    """Ten checks a minute per (user, address), counted in the store by
-    every node; the victim still logs in from another address; the
+    """Ten checks a sliding minute per (user, address), counted in the
+    store by every node, however the guesses fall across a minute's end; the victim still logs in from another address; the
     attacker cannot pick addresses by forging X-Forwarded-For, which only a
     --trusted-proxy may set."""
     pool = own_pool(size=2, throttled=True,
@@ -372,7 +372,8 @@ def test_password_guessing_is_throttled_pool_wide(own_pool, redis_server):
     for node in (node1, node2):
         throttled = guess(node, PASSWORD, attacker)
         assert throttled.status_code == 429, throttled.text[:300]
-        assert 0 < int(throttled.headers["Retry-After"]) <= 60
+        # A sliding minute: the wait may reach into the next minute.
+        assert 0 < int(throttled.headers["Retry-After"]) <= 120
         assert "Try again in" in throttled.text and "CASTGC" not in throttled.cookies
     victim = guess(node2, PASSWORD, "198.51.100.7")
     assert victim.status_code == 200 and "CASTGC" in victim.cookies
