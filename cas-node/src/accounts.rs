@@ -58,8 +58,9 @@ impl Accounts {
                     .await
                     .map_err(|e| Unavailable(format!("the password check failed: {e}")))
             }
-            Accounts::Ldap(directory) => directory
-                .check(user, &password)
+            // Boxed: a directory's future is some 14 kB, and every
+            // handler that awaits this one would carry (and move) it.
+            Accounts::Ldap(directory) => Box::pin(directory.check(user, &password))
                 .await
                 .map_err(|ldap::Unavailable(why)| Unavailable(why)),
         }
@@ -76,8 +77,8 @@ impl Accounts {
                     .map(|(name, value)| (name.to_owned(), value.to_owned()))
                     .collect())
             }
-            Accounts::Ldap(directory) => directory
-                .attributes_of(user)
+            // Boxed, as in `check`: validations move their future whole.
+            Accounts::Ldap(directory) => Box::pin(directory.attributes_of(user))
                 .await
                 .map_err(|ldap::Unavailable(why)| Unavailable(why)),
         }

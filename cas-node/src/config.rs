@@ -350,9 +350,12 @@ pub fn with_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String> {
         .collect())
 }
 
+/// `--context`: a path, without a trailing `/`; `{`, `}` and `*` would be
+/// read as route parameters, so they are refused with the query and
+/// fragment marks.
 fn parse_context(text: &str) -> Result<String, String> {
     let trimmed = text.trim_end_matches('/');
-    if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ']) {
+    if !text.starts_with('/') || trimmed.contains(['?', '#', ';', ' ', '{', '}', '*']) {
         return Err(format!("'{text}' is not a path like /cas"));
     }
     Ok(trimmed.to_owned())
@@ -362,6 +365,22 @@ fn parse_context(text: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use clap::error::ErrorKind;
+
+    #[test]
+    fn a_context_is_a_plain_path() {
+        assert_eq!(parse_context("/cas"), Ok("/cas".to_owned()));
+        assert_eq!(parse_context("/sso/cas/"), Ok("/sso/cas".to_owned()));
+        assert_eq!(parse_context("/"), Ok(String::new()));
+        for bad in [
+            "cas", "", "/c?x", "/c#x", "/c;x", "/c x", "/{x}", "/c/*rest", "/c}",
+        ] {
+            assert_eq!(
+                parse_context(bad),
+                Err(format!("'{bad}' is not a path like /cas")),
+                "{bad}"
+            );
+        }
+    }
 
     fn flags(extra: &[&str]) -> Result<Cli, clap::Error> {
         let base = [

@@ -143,15 +143,19 @@ pub struct Checked {
     /// The check of the request after the cleared one.
     scan: HeadScan,
     /// When the request being read must be whole (or, before its first
-    /// byte, when the idle connection ends).
+    /// byte, when the idle connection ends), once set for it.
+    due: Option<tokio::time::Instant>,
+    /// A wake-up at or before `due`, moved only when it would come after
+    /// it or has come early ([`Checked::wait_until`]).
     deadline: Pin<Box<tokio::time::Sleep>>,
-    /// Whether `deadline` is set for the request being read.
-    armed: bool,
     /// The client closed, or the idle deadline passed: hyper reads the end.
     ended: bool,
     /// Hyper was given the front's request for a refusal page, which closes
     /// the connection once answered: it reads nothing more.
     refused: bool,
+    /// Where the stream is read into: the connection's own, zeroed once
+    /// rather than at every read.
+    chunk: Box<[u8]>,
 }
 
 impl Checked {
@@ -164,10 +168,11 @@ impl Checked {
             replayed: 0,
             cleared: first,
             scan: HeadScan::default(),
+            due: None,
             deadline: Box::pin(tokio::time::sleep(KEEP_ALIVE_IDLE)),
-            armed: false,
             ended: false,
             refused: false,
+            chunk: vec![0_u8; 8192].into_boxed_slice(),
         }
     }
 
@@ -178,7 +183,7 @@ impl Checked {
             Some(Ok(body)) if self.buffer.len() >= self.scan.end + body => {
                 self.cleared = self.scan.end + body;
                 self.scan = HeadScan::default();
-                self.armed = false;
+                self.due = None;
                 true
             }
             Some(Err(status)) => {
@@ -199,16 +204,28 @@ impl Checked {
         .into_bytes();
         self.cleared = self.buffer.len();
         self.refused = true;
-        self.armed = false;
+        self.due = None;
     }
 
-    /// Sets the deadline `wait` from now, unless it is set for what is
-    /// being waited for already.
-    fn arm(&mut self, wait: Duration) {
-        if !self.armed {
-            let at = tokio::time::Instant::now() + wait;
-            self.deadline.as_mut().reset(at);
-            self.armed = true;
+    /// Ready once the deadline `wait` from when this wait began has
+    /// passed; else pending, with a wake-up registered at or before it.
+    /// The timer is moved only when it would come after the deadline or
+    /// came early, so that the requests of a busy kept-alive connection
+    /// touch no timer (each move takes the timer driver's lock): a wake-up
+    /// left from an earlier wait comes early, and is moved then.
+    fn wait_until(&mut self, cx: &mut Context<'_>, wait: Duration) -> Poll<()> {
+        let due = *self
+            .due
+            .get_or_insert_with(|| tokio::time::Instant::now() + wait);
+        loop {
+            if self.deadline.deadline() > due {
+                self.deadline.as_mut().reset(due);
+            }
+            match self.deadline.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) if self.deadline.deadline() >= due => return Poll::Ready(()),
+                Poll::Ready(()) => self.deadline.as_mut().reset(due),
+            }
         }
     }
 }
@@ -243,8 +260,7 @@ impl AsyncRead for Checked {
                 // Hyper ends the connection once it answers the refusal: an
                 // end read before that would make it drop the answer. It has
                 // KEEP_ALIVE_IDLE to do so.
-                this.arm(KEEP_ALIVE_IDLE);
-                return this.deadline.as_mut().poll(cx).map(Ok);
+                return this.wait_until(cx, KEEP_ALIVE_IDLE).map(Ok);
             }
             if this.clear_next() {
                 continue;
@@ -255,8 +271,7 @@ impl AsyncRead for Checked {
                 REQUEST_TIMEOUT
             };
             // Idle, or the first bytes of a request came: its clock starts.
-            this.arm(wait);
-            if this.deadline.as_mut().poll(cx).is_ready() {
+            if this.wait_until(cx, wait).is_ready() {
                 if this.buffer.is_empty() {
                     // Idle too long: the connection ends, as keep-alive ones do.
                     this.ended = true;
@@ -265,8 +280,7 @@ impl AsyncRead for Checked {
                 this.refuse(StatusCode::REQUEST_TIMEOUT);
                 continue;
             }
-            let mut chunk = [0_u8; 8192];
-            let mut read = ReadBuf::new(&mut chunk);
+            let mut read = ReadBuf::new(&mut this.chunk);
             match Pin::new(&mut this.stream).poll_read(cx, &mut read) {
                 Poll::Ready(Ok(())) if read.filled().is_empty() => {
                     // The client closed: a partial request is dropped.
@@ -279,7 +293,7 @@ impl AsyncRead for Checked {
                     if was_idle {
                         // The request's first bytes: it has REQUEST_TIMEOUT
                         // from now to be whole.
-                        this.armed = false;
+                        this.due = None;
                     }
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
@@ -795,6 +809,67 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    /// The wake-up a connection keeps is moved only when it comes early,
+    /// and every deadline still holds as if it were set at each request:
+    /// a request that starts 12 s after the last one (past the first
+    /// request's deadline) and takes 9.5 s to arrive is read whole, the
+    /// idle connection ends 15 s after it, and a request trickled in over
+    /// more than 10 s, a byte at a time, gets 408.
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_hold_for_each_request_of_a_kept_alive_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let started = tokio::time::Instant::now();
+        let writer = tokio::spawn(async move {
+            client.write_all(FIRST.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(12)).await;
+            let (head, rest) = SECOND.split_at(20);
+            client.write_all(head.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(9_500)).await;
+            client.write_all(rest.as_bytes()).await.unwrap();
+            client
+        });
+        let mut checked = Checked::new(stream, Vec::new(), 0);
+        let mut read = Vec::new();
+        checked.read_to_end(&mut read).await.unwrap();
+        assert_eq!(String::from_utf8(read).unwrap(), format!("{FIRST}{SECOND}"));
+        let ended = Duration::from_millis(21_500) + KEEP_ALIVE_IDLE;
+        assert!(
+            started.elapsed() >= ended && started.elapsed() < ended + Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(writer.await.unwrap());
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let writer = tokio::spawn(async move {
+            client.write_all(FIRST.as_bytes()).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            for byte in SECOND.as_bytes() {
+                if client.write_all(&[*byte]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            client
+        });
+        let mut checked = Checked::new(stream, Vec::new(), 0);
+        let mut read = Vec::new();
+        checked.read_to_end(&mut read).await.unwrap();
+        assert_eq!(
+            String::from_utf8(read).unwrap(),
+            format!("{FIRST}{}", refused_request(408))
+        );
+        drop(writer.await.unwrap());
     }
 
     #[test]
