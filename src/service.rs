@@ -29,7 +29,8 @@
 //!
 //! A decoder checks a stored form without parsing it again: [`is_normalized`]
 //! reads the grammar of normalized URLs in one pass, and agrees with
-//! `normalize(url) == Ok(url)` on every input (tested, and fuzzed).
+//! `normalize(url) == Ok(url)` on every input (tested, and fuzzed), so
+//! [`normalize`] returns such a URL without parsing it.
 //!
 //! Unlike the stateless registry this project replaces, nothing is compared
 //! case-insensitively and no query or path segment is ever dropped.
@@ -161,7 +162,21 @@ impl fmt::Debug for CallbackUrl {
 
 /// The normalized form of a service URL (see the module docs): the URL as a
 /// browser reads it, serialized without its fragment.
+///
+/// A URL that is its own normalized form ([`is_normalized`], one pass over
+/// its bytes) is returned as it is, unparsed: most `service` parameters
+/// are, and a login and its validation normalize theirs more than once.
+/// That the two agree on every input is what a decoder relies on already;
+/// it is tested, and fuzzed against [`parsed`] alone.
 pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
+    if is_normalized(url) {
+        return Ok(url.to_owned());
+    }
+    parsed(url)
+}
+
+/// [`normalize`] by parsing, always: steps 1 and 2 of the module docs.
+pub(crate) fn parsed(url: &str) -> Result<String, InvalidClaims> {
     accept(url)?;
     let mut parsed = Url::parse(url).map_err(|_| InvalidClaims::Service)?;
     let host_ok = match parsed.host() {
@@ -207,7 +222,7 @@ fn accept(url: &str) -> Result<(), InvalidClaims> {
 /// Whether `url` is its own normalized form (`normalize(url) == Ok(url)`),
 /// decided in one pass over the text: this runs on every decode of an ST or PT.
 pub fn is_normalized(url: &str) -> bool {
-    grammar(url, Extent::Whole)
+    url.len() <= MAX_SERVICE_URL_BYTES && grammar(url, Extent::Whole)
 }
 
 /// How much of a normalized URL a text is.
@@ -619,10 +634,16 @@ mod tests {
             assert_eq!(normalize(bad), Err(InvalidClaims::Service), "{bad:?}");
             assert!(!is_normalized(bad), "{bad:?}");
         }
-        assert_eq!(
-            normalize(&format!("https://h/{}", "a".repeat(MAX_SERVICE_URL_BYTES))),
-            Err(InvalidClaims::Service)
-        );
+        // Over the cap, however well formed: neither normalized nor
+        // normalizable (the shortcut of `normalize` must not let it by).
+        let at_cap = format!("https://h/{}", "a".repeat(MAX_SERVICE_URL_BYTES - 10));
+        assert_eq!(at_cap.len(), MAX_SERVICE_URL_BYTES);
+        assert!(is_normalized(&at_cap));
+        assert_eq!(normalize(&at_cap).as_deref(), Ok(at_cap.as_str()));
+        let over = format!("{at_cap}a");
+        assert!(!is_normalized(&over));
+        assert_eq!(normalize(&over), Err(InvalidClaims::Service));
+        assert_eq!(parsed(&over), Err(InvalidClaims::Service));
         let label = "a".repeat(MAX_LABEL_CHARS);
         assert!(normalize(&format!("https://{label}/")).is_ok());
         assert!(normalize(&format!("https://{label}a/")).is_err());
@@ -702,7 +723,8 @@ mod tests {
                     for port in ports {
                         for rest in rests {
                             let url = format!("{scheme}://{user}{host}{port}{rest}");
-                            let round_trips = normalize(&url).is_ok_and(|n| n == url);
+                            let round_trips = parsed(&url).is_ok_and(|n| n == url);
+                            assert_eq!(normalize(&url), parsed(&url), "{url}");
                             assert_eq!(is_normalized(&url), round_trips, "{url}");
                         }
                     }

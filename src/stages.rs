@@ -18,3 +18,10 @@ pub fn to_cbor(claims: &Claims) -> Vec<u8> {
 pub fn from_cbor(kind: Kind, bytes: &[u8]) -> Result<Claims, Malformed> {
     crate::compact::from_cbor(kind, bytes)
 }
+
+/// A service URL normalized by parsing it, never by the one-pass check
+/// [`normalize`](crate::normalize) takes first for a URL already normalized:
+/// what that check must agree with.
+pub fn normalize_by_parsing(url: &str) -> Result<String, crate::error::InvalidClaims> {
+    crate::service::parsed(url)
+}
