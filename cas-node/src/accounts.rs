@@ -2,17 +2,15 @@
 //! users.rs) or an LDAP directory (`--ldap`, ldap.rs). The handlers ask
 //! this, never one of them directly.
 
-use std::path::PathBuf;
-
 use zeroize::Zeroizing;
 
 use crate::ldap;
-use crate::users::Directory as UsersFile;
+use crate::users::UsersFile;
 
 /// The node's source of users.
 pub enum Accounts {
-    /// The users file, read again at every use.
-    File(PathBuf),
+    /// The users file, read again when it changes.
+    File(UsersFile),
     /// An LDAP directory.
     Ldap(Box<ldap::Directory>),
 }
@@ -37,9 +35,9 @@ impl Accounts {
             .users
             .clone()
             .ok_or("give --users FILE or --ldap URL")?;
-        UsersFile::load(&path).await?;
+        let file = UsersFile::open(&path).await?;
         let summary = format!("users from {}", path.display());
-        Ok((Accounts::File(path), summary))
+        Ok((Accounts::File(file), summary))
     }
 
     /// If `password` is `user`'s, the principal `user` logs in as: the
@@ -50,8 +48,8 @@ impl Accounts {
         password: Zeroizing<String>,
     ) -> Result<Option<String>, Unavailable> {
         match self {
-            Accounts::File(path) => {
-                let file = UsersFile::load(path).await.map_err(Unavailable)?;
+            Accounts::File(file) => {
+                let file = file.current().await.map_err(Unavailable)?;
                 let user = user.to_owned();
                 // argon2id takes tens of milliseconds: off the async runtime.
                 tokio::task::spawn_blocking(move || file.check(&user, &password).then_some(user))
@@ -70,8 +68,8 @@ impl Accounts {
     /// none for a user it does not hold.
     pub async fn attributes_of(&self, user: &str) -> Result<Vec<(String, String)>, Unavailable> {
         match self {
-            Accounts::File(path) => {
-                let file = UsersFile::load(path).await.map_err(Unavailable)?;
+            Accounts::File(file) => {
+                let file = file.current().await.map_err(Unavailable)?;
                 Ok(file
                     .attributes_of(user)
                     .map(|(name, value)| (name.to_owned(), value.to_owned()))

@@ -18,7 +18,8 @@
 //! ASCII letters, digits, `_`, `-` and `.`; a value has no control
 //! characters; an attribute may repeat. The file must be private (the
 //! user's own, mode 0600), as the keyring is: offline guessing needs only
-//! the hashes. The node reads it again on every login and every validation:
+//! the hashes. The node looks at it again on every login and every
+//! validation, and reads it again when it changed ([`UsersFile`]):
 //! attributes are not carried in tickets, so what a validation releases is
 //! what the file says now.
 //!
@@ -27,8 +28,9 @@
 //! the same (for users hashed at the default cost, as `hash-password` does).
 
 use std::io::Read as _;
-use std::path::Path;
-use std::sync::OnceLock;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
@@ -40,6 +42,108 @@ pub struct Directory {
     /// Each user and the PHC string of their password's hash.
     users: Vec<(String, String)>,
     attributes: Vec<(String, String, String)>,
+}
+
+/// The users file as last read, read again once it changed: every use
+/// looks at the file's metadata (one `stat`), and reads and parses it only
+/// when its inode, size, modification or change time, mode or owner moved
+/// since, or when it changed too recently for its times to tell
+/// ([`Stamp::settled`]). An edit (in place or by a new file renamed over it) or a `chmod`
+/// shows at the next use, as when the file was read at every use, which
+/// cost a validation with attributes three times one without.
+pub struct UsersFile {
+    path: PathBuf,
+    last: Mutex<Option<(Stamp, Arc<Directory>)>>,
+}
+
+/// How long before a use the file must have last changed for its reading
+/// to be kept ([`Stamp::settled`]): more than any file system's time step.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What says the file changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+    mode: u32,
+    uid: u32,
+}
+
+impl Stamp {
+    /// Whether the file last changed at least [`SETTLED`] before `now`. A
+    /// file's times tick in steps (a kernel clock tick, or a file system's
+    /// coarser ones): an edit in the same step as the one stamped would
+    /// leave the stamp as it is, so a reading of a file that changed
+    /// moments ago is not kept (as git does with "racily clean" files).
+    fn settled(&self, now: std::time::SystemTime) -> bool {
+        let Ok(now) = now.duration_since(std::time::UNIX_EPOCH) else {
+            return false;
+        };
+        let limit = now.saturating_sub(SETTLED);
+        let before = |(seconds, nanos): (i64, i64)| {
+            let at = u64::try_from(seconds)
+                .ok()
+                .zip(u32::try_from(nanos).ok())
+                .map(|(s, n)| std::time::Duration::new(s, n));
+            at.is_some_and(|at| at < limit)
+        };
+        before(self.modified) && before(self.changed)
+    }
+
+    fn of(path: &Path) -> Result<Stamp, String> {
+        // A stat of a local file: short enough to make on the runtime.
+        let m = std::fs::metadata(path)
+            .map_err(|e| format!("users file {}: cannot read it: {e}", path.display()))?;
+        Ok(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.size(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
+            mode: m.mode(),
+            uid: m.uid(),
+        })
+    }
+}
+
+impl UsersFile {
+    /// The file at `path`, read and checked now.
+    pub async fn open(path: &Path) -> Result<UsersFile, String> {
+        let file = UsersFile {
+            path: path.to_owned(),
+            last: Mutex::new(None),
+        };
+        file.current().await?;
+        Ok(file)
+    }
+
+    /// The file as it is now: the last reading if the file has not changed
+    /// since, else a new one ([`Directory::load`]'s checks and errors).
+    pub async fn current(&self) -> Result<Arc<Directory>, String> {
+        // The stamp is taken before the reading: a change in between makes
+        // the next use read again, never keeps an old reading.
+        let now = std::time::SystemTime::now();
+        let stamp = Stamp::of(&self.path)?;
+        if let Some((seen, directory)) = &*self.lock()
+            && *seen == stamp
+        {
+            return Ok(Arc::clone(directory));
+        }
+        let directory = Arc::new(Directory::load(&self.path).await?);
+        if stamp.settled(now) {
+            *self.lock() = Some((stamp, Arc::clone(&directory)));
+        }
+        Ok(directory)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Stamp, Arc<Directory>)>> {
+        self.last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Why a line of the file is refused.
@@ -331,6 +435,66 @@ mod tests {
             Err("no password on standard input".to_owned())
         );
         assert!(hash_password_line(Some("j doe"), &mut "x\n".as_bytes()).is_err());
+    }
+
+    /// Read again when it changes, and only then: an edit in place, a new
+    /// file renamed over it and a `chmod` show at the next use.
+    #[tokio::test]
+    async fn the_users_file_is_read_again_when_it_changes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.txt");
+        let users = format!("[users]\n{}\n", line_for("jdoe", "pw"));
+        let write = |text: &str, at: &Path| {
+            std::fs::write(at, text).unwrap();
+            std::fs::set_permissions(at, std::fs::Permissions::from_mode(0o600)).unwrap();
+        };
+        write(&format!("{users}[attributes]\njdoe mail=a@x.org\n"), &path);
+        let file = UsersFile::open(&path).await.unwrap();
+        // A file that changed moments ago is read at every use: an edit in
+        // the same time step would not change its stamp.
+        let fresh = file.current().await.unwrap();
+        assert!(!Arc::ptr_eq(&fresh, &file.current().await.unwrap()));
+        tokio::time::sleep(SETTLED + std::time::Duration::from_millis(100)).await;
+        let first = file.current().await.unwrap();
+        let attributes = |d: &Directory| -> Vec<(String, String)> {
+            d.attributes_of("jdoe")
+                .map(|(a, v)| (a.to_owned(), v.to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            attributes(&first),
+            [("mail".to_owned(), "a@x.org".to_owned())]
+        );
+        // Unchanged and settled: the same reading, not read again.
+        assert!(Arc::ptr_eq(&first, &file.current().await.unwrap()));
+        // Edited in place, same length: read again.
+        write(&format!("{users}[attributes]\njdoe mail=b@x.org\n"), &path);
+        assert_eq!(
+            attributes(&file.current().await.unwrap()),
+            [("mail".to_owned(), "b@x.org".to_owned())]
+        );
+        // A new file renamed over it.
+        let new = dir.path().join("users.new");
+        write(&format!("{users}[attributes]\njdoe memberOf=staff\n"), &new);
+        std::fs::rename(&new, &path).unwrap();
+        assert_eq!(
+            attributes(&file.current().await.unwrap()),
+            [("memberOf".to_owned(), "staff".to_owned())]
+        );
+        // Made readable by others: refused at once, and again when fixed.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = file.current().await.err().unwrap();
+        assert!(err.contains("mode 0644"), "{err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(file.current().await.is_ok());
+        // Gone: an error that names the file, never an old reading.
+        std::fs::remove_file(&path).unwrap();
+        let err = file.current().await.err().unwrap();
+        assert!(
+            err.starts_with(&format!("users file {}", path.display())),
+            "{err}"
+        );
     }
 
     #[tokio::test]
