@@ -167,7 +167,8 @@ impl fmt::Debug for CallbackUrl {
 /// its bytes) is returned as it is, unparsed: most `service` parameters
 /// are, and a login and its validation normalize theirs more than once.
 /// That the two agree on every input is what a decoder relies on already;
-/// it is tested, and fuzzed against [`parsed`] alone.
+/// it is tested, and fuzzed against normalization by parsing alone
+/// ([`stages::normalize_by_parsing`](crate::stages::normalize_by_parsing)).
 pub fn normalize(url: &str) -> Result<String, InvalidClaims> {
     if is_normalized(url) {
         return Ok(url.to_owned());
