@@ -371,11 +371,7 @@ impl Target {
     fn new(node: &Node, given: &str) -> Result<Self, InvalidService> {
         let url = normalize(given).map_err(|_| InvalidService::Url)?;
         let service = Service::new(&url).map_err(|_| InvalidService::Url)?;
-        // `url` is normalized already: the registry is asked directly.
-        let entry = node
-            .services()
-            .find(&url)
-            .ok_or(InvalidService::Unregistered)?;
+        let (entry, _) = node.registered(&url).ok_or(InvalidService::Unregistered)?;
         Ok(Target {
             url,
             service,

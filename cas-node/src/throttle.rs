@@ -160,22 +160,18 @@ impl Throttle {
                 };
             }
         };
-        let mut over = attempts
+        // The longest wait of the limits exceeded; a limit of 0 never admits.
+        attempts
             .iter()
             .zip(counts)
             .filter(|((attempt, limit), count)| count.exceeds(limit.attempts, attempt, now))
-            .peekable();
-        over.peek()?;
-        // The longest wait of the limits exceeded; a limit of 0 never admits.
-        let retry_after = over
             .map(|((attempt, limit), count)| {
                 count
                     .retry_after(limit.attempts, attempt, now)
                     .unwrap_or(limit.window)
             })
             .max()
-            .unwrap_or_default();
-        Some(Admission::Throttled { retry_after })
+            .map(|retry_after| Admission::Throttled { retry_after })
     }
 }
 
