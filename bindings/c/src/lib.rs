@@ -538,6 +538,32 @@ unsafe fn put_id(out: *mut u8, id: [u8; 16]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes `id` of `ticket` under `codec` to the 16 bytes at `out`, zeroed
+/// first so that they are zero on failure: the body of
+/// `ctc_ticket_replay_id` and `ctc_ticket_principal_id`.
+///
+/// # Safety
+/// `codec` is NULL or a live codec; `ticket` is NULL or a live ticket;
+/// `out` is NULL or valid for writes of 16 bytes.
+unsafe fn ticket_id(
+    codec: *const CtcCodec,
+    ticket: *const CtcTicket,
+    out: *mut u8,
+    id: fn(&Codec, &TicketBox) -> Result<[u8; 16], Failure>,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `out`.
+        unsafe { put_id(out, [0; 16]) }?;
+        // SAFETY: NULL or a live codec; shared access to a Sync value.
+        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
+        // SAFETY: the caller's contract on `ticket`, live during this call.
+        let ticket = unsafe { ticket_box(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
+        let id = id(&codec.codec, ticket)?;
+        // SAFETY: as above.
+        unsafe { put_id(out, id) }
+    })
+}
+
 /// Writes the replay id of `ticket` to the 16 bytes at `out`: the name of
 /// a spent ticket in a store shared with other nodes (FORMAT.md §13).
 /// `ticket` must come from `ctc_decode` (`CTC_STATUS_INVALID_ARGUMENT` for
@@ -554,17 +580,8 @@ pub unsafe extern "C" fn ctc_ticket_replay_id(
     ticket: *const CtcTicket,
     out: *mut u8,
 ) -> CtcStatus {
-    entry(|| {
-        // SAFETY: the caller's contract on `out`.
-        unsafe { put_id(out, [0; 16]) }?;
-        // SAFETY: NULL or a live codec; shared access to a Sync value.
-        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
-        // SAFETY: the caller's contract on `ticket`, live during this call.
-        let ticket = unsafe { ticket_box(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
-        let id = store::replay_id(&codec.codec, ticket)?;
-        // SAFETY: as above.
-        unsafe { put_id(out, id) }
-    })
+    // SAFETY: the caller's contract, the same as `ticket_id`'s.
+    unsafe { ticket_id(codec, ticket, out, store::replay_id) }
 }
 
 /// Writes the principal id of `ticket`'s principal, under the key that
@@ -580,17 +597,8 @@ pub unsafe extern "C" fn ctc_ticket_principal_id(
     ticket: *const CtcTicket,
     out: *mut u8,
 ) -> CtcStatus {
-    entry(|| {
-        // SAFETY: the caller's contract on `out`.
-        unsafe { put_id(out, [0; 16]) }?;
-        // SAFETY: NULL or a live codec; shared access to a Sync value.
-        let codec = unsafe { codec.as_ref() }.ok_or(Failure::null("codec is NULL"))?;
-        // SAFETY: the caller's contract on `ticket`, live during this call.
-        let ticket = unsafe { ticket_box(ticket) }.ok_or(Failure::null("ticket is NULL"))?;
-        let id = store::principal_id(&codec.codec, ticket)?;
-        // SAFETY: as above.
-        unsafe { put_id(out, id) }
-    })
+    // SAFETY: the caller's contract, the same as `ticket_id`'s.
+    unsafe { ticket_id(codec, ticket, out, store::principal_id) }
 }
 
 /// The principal ids of `principal` (UTF-8, exactly as tickets carry it),

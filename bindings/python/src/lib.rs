@@ -469,6 +469,23 @@ impl Request {
     }
 }
 
+impl Codec {
+    /// `id` of a ticket `decode` validated, computed with the GIL released:
+    /// the body of `replay_id` and `principal_id`.
+    fn ticket_id<'py>(
+        &self,
+        py: Python<'py>,
+        ticket: PyRef<'py, Ticket>,
+        id: fn(&cas_ticket_codec::Codec, &RustTicket) -> Result<[u8; 16], Error>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let decoded = ticket.decoded().map_err(|f| raise(py, f))?;
+        let id = py
+            .detach(|| id(&self.codec, decoded))
+            .map_err(|e| raise(py, e.into()))?;
+        Ok(PyBytes::new(py, &id))
+    }
+}
+
 #[pymethods]
 impl Codec {
     /// Loads the key file at `path`: it must belong to the running user and
@@ -610,11 +627,7 @@ impl Codec {
         py: Python<'py>,
         ticket: PyRef<'py, Ticket>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let decoded = ticket.decoded().map_err(|f| raise(py, f))?;
-        let id = py
-            .detach(|| self.codec.replay_id(decoded))
-            .map_err(|e| raise(py, e.into()))?;
-        Ok(PyBytes::new(py, &id))
+        self.ticket_id(py, ticket, cas_ticket_codec::Codec::replay_id)
     }
 
     /// The id of the principal of a ticket `decode` validated, under the
@@ -624,11 +637,7 @@ impl Codec {
         py: Python<'py>,
         ticket: PyRef<'py, Ticket>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let decoded = ticket.decoded().map_err(|f| raise(py, f))?;
-        let id = py
-            .detach(|| self.codec.principal_id(decoded))
-            .map_err(|e| raise(py, e.into()))?;
-        Ok(PyBytes::new(py, &id))
+        self.ticket_id(py, ticket, cas_ticket_codec::Codec::principal_id)
     }
 
     /// The ids of `principal` (exactly as tickets carry it), one under each
