@@ -9,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::{Error, InvalidClaims};
+use crate::oauth::{Authorization, CodeChallenge, Nonce};
 use crate::service::{CallbackUrl, Service};
 
 /// Longest principal id, in bytes of UTF-8.
@@ -20,7 +21,12 @@ pub const MAX_METHOD_BYTES: usize = 64;
 /// Longest proxy chain a PT carries.
 pub const MAX_PROXIES: usize = 8;
 
-/// The four ticket kinds of the CAS protocol.
+/// The longest authorization code, prefix included, in characters: the cap
+/// Apereo CAS's stateless registry gives its `OC-` codes.
+pub const MAX_CODE_CHARS: usize = 384;
+
+/// The four ticket kinds of the CAS protocol, and the three of OAuth 2.0 and
+/// OpenID Connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Ticket-granting ticket (`TGT-`): the SSO session.
@@ -31,20 +37,54 @@ pub enum Kind {
     Pt,
     /// Proxy-granting ticket (`PGT-`).
     Pgt,
+    /// OAuth 2.0 authorization code (`OC-`).
+    Code,
+    /// OAuth 2.0 access token (`AT-`).
+    AccessToken,
+    /// OAuth 2.0 refresh token (`RT-`).
+    RefreshToken,
 }
 
 impl Kind {
     /// All kinds, in wire order.
-    pub const ALL: [Kind; 4] = [Kind::Tgt, Kind::St, Kind::Pt, Kind::Pgt];
+    pub const ALL: [Kind; 7] = [
+        Kind::Tgt,
+        Kind::St,
+        Kind::Pt,
+        Kind::Pgt,
+        Kind::Code,
+        Kind::AccessToken,
+        Kind::RefreshToken,
+    ];
 
-    /// The ticket prefix without its hyphen: `TGT`, `ST`, `PT`, `PGT`.
+    /// The ticket prefix without its hyphen: `TGT`, `ST`, `PT`, `PGT`, `OC`,
+    /// `AT`, `RT`.
     pub const fn prefix(self) -> &'static str {
         match self {
             Kind::Tgt => "TGT",
             Kind::St => "ST",
             Kind::Pt => "PT",
             Kind::Pgt => "PGT",
+            Kind::Code => "OC",
+            Kind::AccessToken => "AT",
+            Kind::RefreshToken => "RT",
         }
+    }
+
+    /// The longest ticket of this kind, prefix included, in characters:
+    /// [`MAX_CODE_CHARS`] for a code, [`MAX_TICKET_CHARS`](crate::MAX_TICKET_CHARS)
+    /// for every other kind.
+    pub const fn max_chars(self) -> usize {
+        match self {
+            Kind::Code => MAX_CODE_CHARS,
+            _ => crate::format::MAX_TICKET_CHARS,
+        }
+    }
+
+    /// Whether this is a kind of OAuth 2.0 (`OC`, `AT`, `RT`), which
+    /// carries an [`Authorization`].
+    pub const fn is_oauth(self) -> bool {
+        matches!(self, Kind::Code | Kind::AccessToken | Kind::RefreshToken)
     }
 
     /// The kind whose prefix (without hyphen) is `prefix`.
@@ -187,6 +227,30 @@ pub enum Grant {
         /// so that a PT minted from it carries at most [`MAX_PROXIES`].
         upstream: Vec<CallbackUrl>,
     },
+    /// An OAuth 2.0 authorization code (RFC 6749 §4.1).
+    Code {
+        /// The client, scopes, claims request and grant.
+        authorization: Authorization,
+        /// The `redirect_uri` of the authorization request, in the stored
+        /// form of a service (normalized, shortened with a digest when
+        /// long); the token request must give the same text
+        /// ([`Service::is_exactly`]).
+        redirect_uri: Service,
+        /// The OIDC nonce of the authorization request, for the ID token.
+        nonce: Option<Nonce>,
+        /// The PKCE challenge the token request's verifier must meet.
+        challenge: Option<CodeChallenge>,
+    },
+    /// An OAuth 2.0 access token.
+    AccessToken {
+        /// The client, scopes, claims request and grant.
+        authorization: Authorization,
+    },
+    /// An OAuth 2.0 refresh token.
+    RefreshToken {
+        /// The client, scopes, claims request and grant.
+        authorization: Authorization,
+    },
 }
 
 impl Grant {
@@ -197,6 +261,22 @@ impl Grant {
             Grant::Service { .. } => Kind::St,
             Grant::Proxy { .. } => Kind::Pt,
             Grant::ProxyGranting { .. } => Kind::Pgt,
+            Grant::Code { .. } => Kind::Code,
+            Grant::AccessToken { .. } => Kind::AccessToken,
+            Grant::RefreshToken { .. } => Kind::RefreshToken,
+        }
+    }
+
+    /// The authorization of a code or token.
+    pub fn authorization(&self) -> Option<&Authorization> {
+        match self {
+            Grant::Code { authorization, .. }
+            | Grant::AccessToken { authorization }
+            | Grant::RefreshToken { authorization } => Some(authorization),
+            Grant::TicketGranting
+            | Grant::Service { .. }
+            | Grant::Proxy { .. }
+            | Grant::ProxyGranting { .. } => None,
         }
     }
 }
@@ -430,8 +510,13 @@ impl Claims {
     pub fn service(&self) -> Option<&Service> {
         match &self.grant {
             Grant::Service { service, .. } | Grant::Proxy { service, .. } => Some(service),
-            Grant::TicketGranting | Grant::ProxyGranting { .. } => None,
+            _ => None,
         }
+    }
+
+    /// The authorization of a code or token.
+    pub fn authorization(&self) -> Option<&Authorization> {
+        self.grant.authorization()
     }
 
     /// When the ticket was issued (UTC, whole seconds).
@@ -478,6 +563,24 @@ impl serde::Serialize for Claims {
                 let urls: Vec<&str> = upstream.iter().map(CallbackUrl::as_str).collect();
                 map.serialize_entry("upstream", &urls)?;
             }
+            Grant::Code {
+                authorization,
+                redirect_uri,
+                nonce,
+                challenge,
+            } => {
+                serialize_authorization(&mut map, authorization)?;
+                map.serialize_entry("redirect_uri", redirect_uri.as_str())?;
+                if let Some(nonce) = nonce {
+                    map.serialize_entry("nonce", nonce.as_str())?;
+                }
+                if let Some(challenge) = challenge {
+                    map.serialize_entry("code_challenge", &challenge.to_string())?;
+                }
+            }
+            Grant::AccessToken { authorization } | Grant::RefreshToken { authorization } => {
+                serialize_authorization(&mut map, authorization)?;
+            }
         }
         if let Some(session) = &self.session {
             map.serialize_entry("session_id", &session.id.to_string())?;
@@ -485,6 +588,24 @@ impl serde::Serialize for Claims {
         }
         map.end()
     }
+}
+
+/// The fields every code and token shows: `client_id`, `scope` (the
+/// parameter's form), `claims` (`{"id_token": [...], "userinfo": [...]}`,
+/// by name) and `grant_id` (hex).
+fn serialize_authorization<M: serde::ser::SerializeMap>(
+    map: &mut M,
+    authorization: &Authorization,
+) -> Result<(), M::Error> {
+    map.serialize_entry("client_id", authorization.client().as_str())?;
+    map.serialize_entry("scope", &authorization.scopes().to_string())?;
+    let claims = authorization.claims();
+    let request = serde_json::json!({
+        "id_token": claims.id_token.as_slice(),
+        "userinfo": claims.userinfo.as_slice(),
+    });
+    map.serialize_entry("claims", &request)?;
+    map.serialize_entry("grant_id", &authorization.grant().to_string())
 }
 
 /// A TGT's session ends when the TGT expires; no other ticket outlives its session.
@@ -495,7 +616,7 @@ fn check_session(
 ) -> Result<(), InvalidClaims> {
     let fits = match kind {
         Kind::Tgt => session.ends_at == expires_at,
-        Kind::St | Kind::Pt | Kind::Pgt => expires_at <= session.ends_at,
+        _ => expires_at <= session.ends_at,
     };
     fits.then_some(()).ok_or(InvalidClaims::Session)
 }

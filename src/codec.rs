@@ -6,9 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::claims::{Claims, Kind};
 use crate::error::{Error, Result};
-use crate::format::{
-    self, HEADER_BYTES, MAX_TICKET_CHARS, NONCE_BYTES, OVERHEAD_BYTES, TAG_BYTES, UntrustedHeader,
-};
+use crate::format::{self, HEADER_BYTES, NONCE_BYTES, OVERHEAD_BYTES, TAG_BYTES, UntrustedHeader};
 use crate::keyring::{Alg, KeyId, Keyring};
 use crate::seal::{self, KindCiphers};
 use crate::{base62, compact};
@@ -183,10 +181,10 @@ impl Codec {
         write(&mut bytes);
 
         let length = kind.prefix().len() + 1 + base62::encoded_len(bytes.len() + TAG_BYTES);
-        if length > MAX_TICKET_CHARS {
+        if length > kind.max_chars() {
             return Err(Error::TooLong {
                 length,
-                max: MAX_TICKET_CHARS,
+                max: kind.max_chars(),
             });
         }
 

@@ -6,6 +6,8 @@
 //!   auth_age, flags, principal, [method...], session, secret
 //!   kind fields... ]                                  chosen by a third party
 //!   TGT: nothing   ST: service   PT: service, [proxy...]   PGT: callback, [upstream...]
+//!   OC, AT, RT: grant id, client, scope bits, [scope...], [id_token claim...],
+//!               [userinfo claim...]   and OC: redirect_uri, nonce, challenge
 //! || zero bytes                                      pad the principal, then
 //!                                                     the secret part
 //! ```
@@ -32,6 +34,11 @@ use crate::claims::{
     MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId,
 };
 use crate::error::Malformed;
+use crate::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GRANT_ID_BYTES, GrantId,
+    MAX_CLAIM_NAME_BYTES, MAX_CLAIM_NAMES, MAX_CLIENT_ID_BYTES, MAX_EXTRA_SCOPES, MAX_NONCE_BYTES,
+    MAX_RAW_NONCE_BYTES, MAX_SCOPE_BYTES, Nonce, Scopes,
+};
 use crate::phrase;
 use crate::service::{CallbackUrl, MAX_CALLBACK_URL_BYTES, MAX_STORED_SERVICE_CHARS, Service};
 
@@ -90,8 +97,14 @@ const fn array_len(kind: Kind) -> usize {
         Kind::Tgt => 7,
         Kind::St => 8,
         Kind::Pt | Kind::Pgt => 9,
+        Kind::AccessToken | Kind::RefreshToken => 13,
+        Kind::Code => 16,
     }
 }
+
+/// CBOR tag 21, "expected conversion to base64url" (RFC 8949 §3.4.5.2): a
+/// nonce carried as the bytes its text spells.
+const TAG_BASE64URL: u64 = 21;
 
 /// Appends the payload of `claims` to `out`.
 pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
@@ -147,8 +160,51 @@ pub fn to_cbor(claims: &Claims, out: &mut Vec<u8>) {
             push_text(out, &mut scratch, callback.as_str());
             push_urls(out, &mut scratch, upstream);
         }
+        Grant::AccessToken { authorization } | Grant::RefreshToken { authorization } => {
+            push_authorization(out, &mut scratch, authorization);
+        }
+        Grant::Code {
+            authorization,
+            redirect_uri,
+            nonce,
+            challenge,
+        } => {
+            push_authorization(out, &mut scratch, authorization);
+            push_text(out, &mut scratch, redirect_uri.as_str());
+            match nonce.as_ref().map(|n| (n, n.raw())) {
+                None => push(out, Header::Simple(simple::NULL)),
+                Some((_, Some(raw))) => {
+                    push(out, Header::Tag(TAG_BASE64URL));
+                    push_bytes(out, &raw);
+                }
+                Some((nonce, None)) => push_text(out, &mut scratch, nonce.as_str()),
+            }
+            match challenge {
+                None => push(out, Header::Simple(simple::NULL)),
+                Some(challenge) => push_bytes(out, &challenge.to_bytes()),
+            }
+        }
     }
     out.resize(out.len() + pad, 0);
+}
+
+/// The fields every code and token carries (FORMAT.md §7.1).
+fn push_authorization(out: &mut Vec<u8>, scratch: &mut Vec<u8>, authorization: &Authorization) {
+    push_bytes(out, &authorization.grant().to_bytes());
+    push_text(out, scratch, authorization.client().as_str());
+    let scopes = authorization.scopes();
+    push(out, Header::Positive(u64::from(scopes.standard_bits())));
+    push_texts(out, scratch, scopes.others());
+    let claims = authorization.claims();
+    push_texts(out, scratch, claims.id_token.as_slice());
+    push_texts(out, scratch, claims.userinfo.as_slice());
+}
+
+fn push_texts(out: &mut Vec<u8>, scratch: &mut Vec<u8>, texts: &[String]) {
+    push(out, Header::Array(Some(texts.len())));
+    for text in texts {
+        push_text(out, scratch, text);
+    }
 }
 
 /// Zero bytes that pad a secret part of `secret` bytes to the quantum.
@@ -207,7 +263,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     let flags = r.uint()?;
     let allowed = match kind {
         Kind::St => FLAG_REMEMBER_ME | FLAG_FRESH_LOGIN,
-        Kind::Tgt | Kind::Pt | Kind::Pgt => FLAG_REMEMBER_ME,
+        _ => FLAG_REMEMBER_ME,
     };
     if flags & !allowed != 0 {
         return None;
@@ -231,7 +287,7 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
         (Kind::Tgt, (MAJOR_BYTES, len)) if len == SESSION_ID_BYTES as u64 => {
             Some(Session::new(r.session_id()?, expires_at))
         }
-        (Kind::St | Kind::Pt | Kind::Pgt, (MAJOR_ARRAY, 2)) => {
+        (_, (MAJOR_ARRAY, 2)) if kind != Kind::Tgt => {
             match r.head()? {
                 (MAJOR_BYTES, len) if len == SESSION_ID_BYTES as u64 => {}
                 _ => return None,
@@ -258,6 +314,18 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
             callback: CallbackUrl::from_stored(r.text(MAX_CALLBACK_URL_BYTES)?)?,
             upstream: r.urls(0, MAX_PROXIES - 1)?,
         },
+        Kind::AccessToken => Grant::AccessToken {
+            authorization: r.authorization()?,
+        },
+        Kind::RefreshToken => Grant::RefreshToken {
+            authorization: r.authorization()?,
+        },
+        Kind::Code => Grant::Code {
+            authorization: r.authorization()?,
+            redirect_uri: Service::from_stored(r.text(MAX_STORED_SERVICE_CHARS)?)?,
+            nonce: r.nonce()?,
+            challenge: r.challenge()?,
+        },
     };
     // Exactly the pad, all zero, and nothing after it.
     let rest = bytes.get(r.at..)?;
@@ -271,12 +339,14 @@ const MAJOR_UNSIGNED: u8 = 0;
 const MAJOR_NEGATIVE: u8 = 1;
 const MAJOR_BYTES: u8 = 2;
 const MAJOR_ARRAY: u8 = 4;
+const MAJOR_TAG: u8 = 6;
 const MAJOR_SIMPLE: u8 = 7;
 /// The simple value `null` (`0xF6`).
 const NULL: u64 = 22;
 
 /// A strict reader of the CBOR the encoder writes: definite lengths only,
 /// every head in its shortest form, phrase codes in their greedy form.
+#[derive(Clone, Copy)]
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -343,6 +413,78 @@ impl<'a> Reader<'a> {
         (0..len)
             .map(|_| CallbackUrl::from_stored(self.text(MAX_CALLBACK_URL_BYTES)?))
             .collect()
+    }
+
+    /// A byte string of exactly `N` bytes.
+    fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
+        match self.head()? {
+            (MAJOR_BYTES, len) if len == N as u64 => {}
+            _ => return None,
+        }
+        let bytes = self.bytes.get(self.at..self.at.checked_add(N)?)?;
+        self.at += N;
+        bytes.try_into().ok()
+    }
+
+    /// An array of at most `max` phrase-coded texts of at most `max_bytes`
+    /// bytes each, in strictly ascending byte order.
+    fn sorted_texts(&mut self, max: usize, max_bytes: usize) -> Option<Vec<String>> {
+        let len = self.array(max)?;
+        let texts = (0..len)
+            .map(|_| self.text(max_bytes))
+            .collect::<Option<Vec<_>>>()?;
+        texts
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a < b))
+            .then_some(texts)
+    }
+
+    /// The fields every code and token carries (FORMAT.md §7.1).
+    fn authorization(&mut self) -> Option<Authorization> {
+        let grant = GrantId::from_bytes(self.fixed::<GRANT_ID_BYTES>()?);
+        let client = ClientId::new(self.text(MAX_CLIENT_ID_BYTES)?).ok()?;
+        let standard = self.uint()?;
+        let others = self.sorted_texts(MAX_EXTRA_SCOPES, MAX_SCOPE_BYTES)?;
+        let scopes = Scopes::from_parts(standard, others)?;
+        let mut names =
+            || ClaimNames::from_sorted(self.sorted_texts(MAX_CLAIM_NAMES, MAX_CLAIM_NAME_BYTES)?);
+        let claims = ClaimsRequest {
+            id_token: names()?,
+            userinfo: names()?,
+        };
+        Some(Authorization::new(client, scopes, grant).with_claims(claims))
+    }
+
+    /// A code's nonce: `null`, tag 21 and the bytes a base64url nonce
+    /// spells, or the code of any other nonce's text.
+    fn nonce(&mut self) -> Option<Option<Nonce>> {
+        let mut ahead = *self;
+        match ahead.head()? {
+            (MAJOR_SIMPLE, NULL) => {
+                *self = ahead;
+                Some(None)
+            }
+            (MAJOR_TAG, TAG_BASE64URL) => {
+                *self = ahead;
+                Nonce::from_raw(self.bytes(MAX_RAW_NONCE_BYTES)?).map(Some)
+            }
+            (MAJOR_BYTES, _) => {
+                let nonce = Nonce::new(self.text(MAX_NONCE_BYTES)?).ok()?;
+                // A nonce that spells bytes is carried as them, never as text.
+                nonce.raw().is_none().then_some(Some(nonce))
+            }
+            _ => None,
+        }
+    }
+
+    /// A code's PKCE challenge: `null` or its 32 bytes.
+    fn challenge(&mut self) -> Option<Option<CodeChallenge>> {
+        let mut ahead = *self;
+        if ahead.head()? == (MAJOR_SIMPLE, NULL) {
+            *self = ahead;
+            return Some(None);
+        }
+        Some(Some(CodeChallenge::from_bytes(self.fixed()?)))
     }
 
     fn uint(&mut self) -> Option<u64> {

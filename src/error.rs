@@ -17,7 +17,8 @@ use crate::keyring::KeyId;
 #[non_exhaustive]
 pub enum Error {
     /// The ticket text (decode) or the ticket that would be produced (encode)
-    /// is longer than the cap of [`MAX_TICKET_CHARS`](crate::MAX_TICKET_CHARS).
+    /// is longer than its kind's cap ([`Kind::max_chars`]: 256 characters,
+    /// 384 for an authorization code), or longer than 384 before its kind is known.
     TooLong {
         /// Length in bytes of its UTF-8 (a ticket is ASCII, so characters).
         length: usize,
@@ -78,7 +79,7 @@ pub enum Error {
 pub enum Malformed {
     /// The input is empty.
     Empty,
-    /// No known `KIND-` prefix (`TGT-`, `ST-`, `PT-`, `PGT-`).
+    /// No known `KIND-` prefix (`TGT-`, `ST-`, `PT-`, `PGT-`, `OC-`, `AT-`, `RT-`).
     Prefix,
     /// A character outside `0-9 A-Z a-z` in the body.
     Alphabet,
@@ -117,6 +118,18 @@ pub enum InvalidClaims {
     /// A session id is not 16 hex digits, or the ticket would outlive its
     /// session (a TGT's session must end when the TGT expires).
     Session,
+    /// An OAuth client id is empty, longer than 64 bytes, or not visible ASCII.
+    Client,
+    /// A scope is not a scope token (RFC 6749 §3.3), or there are too many.
+    Scope,
+    /// A claim name is empty, too long or has control characters, or too many are asked for.
+    ClaimNames,
+    /// An OIDC nonce is empty, longer than 128 bytes, or has control characters.
+    Nonce,
+    /// A PKCE challenge is not the unpadded base64url of 32 bytes.
+    CodeChallenge,
+    /// A grant id is not 16 hex digits.
+    Grant,
 }
 
 /// Why a keyring cannot be loaded, saved or used.
@@ -212,7 +225,7 @@ impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Malformed::Empty => "empty input",
-            Malformed::Prefix => "no TGT-, ST-, PT- or PGT- prefix",
+            Malformed::Prefix => "no TGT-, ST-, PT-, PGT-, OC-, AT- or RT- prefix",
             Malformed::Alphabet => "character outside 0-9 A-Z a-z in the body",
             Malformed::Length => "body length impossible for the encoding",
             Malformed::NonCanonical => "non-canonical body encoding",
@@ -237,6 +250,16 @@ impl fmt::Display for InvalidClaims {
             InvalidClaims::Session => {
                 "session id is not 16 hex digits, or the ticket would outlive its session"
             }
+            InvalidClaims::Client => "client id is empty, over 64 bytes or not visible ASCII",
+            InvalidClaims::Scope => "scope is not an RFC 6749 scope token, or over 16 are not standard",
+            InvalidClaims::ClaimNames => {
+                "claim name is empty, too long or has control characters, or over 16 are asked for"
+            }
+            InvalidClaims::Nonce => "nonce is empty, over 128 bytes or has control characters",
+            InvalidClaims::CodeChallenge => {
+                "code challenge is not S256: the unpadded base64url of 32 bytes"
+            }
+            InvalidClaims::Grant => "grant id is not 16 hex digits",
         })
     }
 }

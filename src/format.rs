@@ -3,11 +3,13 @@
 //! header without keys.
 
 use crate::base62;
-use crate::claims::Kind;
+use crate::claims::{Kind, MAX_CODE_CHARS};
 use crate::error::{Error, Malformed};
 use crate::keyring::KeyId;
 
-/// The longest ticket, prefix included, in characters.
+/// The longest ticket of a CAS kind and the longest OAuth token, prefix
+/// included, in characters; an authorization code may have up to
+/// [`MAX_CODE_CHARS`] ([`Kind::max_chars`]).
 pub const MAX_TICKET_CHARS: usize = 256;
 /// The format version this build writes (and the only one it reads).
 pub const VERSION: u8 = 2;
@@ -105,19 +107,25 @@ impl Parsed {
     }
 }
 
-/// The kind of a ticket text, from its prefix, after the length cap (FORMAT.md §9 steps 1–2).
+/// The kind of a ticket text, from its prefix, between the length caps
+/// (FORMAT.md §9 steps 1–3): any text over [`MAX_CODE_CHARS`], the largest
+/// cap, is refused unread; then the prefix; then its kind's own cap.
 pub(crate) fn split_prefix(text: &str) -> Result<(Kind, &str), Error> {
-    if text.len() > MAX_TICKET_CHARS {
-        return Err(Error::TooLong {
-            length: text.len(),
-            max: MAX_TICKET_CHARS,
-        });
+    let too_long = |max: usize| Error::TooLong {
+        length: text.len(),
+        max,
+    };
+    if text.len() > MAX_CODE_CHARS {
+        return Err(too_long(MAX_CODE_CHARS));
     }
     if text.is_empty() {
         return Err(Malformed::Empty.into());
     }
     let (prefix, body) = text.split_once('-').ok_or(Malformed::Prefix)?;
     let kind = Kind::from_prefix(prefix).ok_or(Malformed::Prefix)?;
+    if text.len() > kind.max_chars() {
+        return Err(too_long(kind.max_chars()));
+    }
     Ok((kind, body))
 }
 

@@ -7,7 +7,9 @@
 //! compressed against a secret one), sealed with an AEAD under a per-kind
 //! subkey, and written
 //! in the CAS ticket alphabet (`A-Z a-z 0-9 -`) as `ST-…`, `TGT-…`, `PT-…`
-//! or `PGT-…`, at most 256 characters. `FORMAT.md` is the wire format.
+//! or `PGT-…`, at most 256 characters. OAuth 2.0 authorization codes, access
+//! and refresh tokens (`OC-`, `AT-`, `RT-`, [`oauth`]) are sealed the same
+//! way, codes up to 384 characters. `FORMAT.md` is the wire format.
 //!
 //! ```
 //! use cas_ticket_codec::{Alg, Authentication, Claims, Codec, Error, Grant, Keyring, Service};
@@ -63,6 +65,7 @@ pub mod duration;
 mod error;
 mod format;
 mod keyring;
+pub mod oauth;
 pub mod phrase;
 #[cfg(feature = "store")]
 mod record;
@@ -83,8 +86,8 @@ mod vectors;
 struct ReadmeDoctests;
 
 pub use claims::{
-    Authentication, Claims, Grant, Kind, MAX_METHOD_BYTES, MAX_METHODS, MAX_PRINCIPAL_BYTES,
-    MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId, rfc3339,
+    Authentication, Claims, Grant, Kind, MAX_CODE_CHARS, MAX_METHOD_BYTES, MAX_METHODS,
+    MAX_PRINCIPAL_BYTES, MAX_PROXIES, ProxyChain, SESSION_ID_BYTES, Session, SessionId, rfc3339,
 };
 pub use codec::{Codec, NOT_BEFORE_ALLOWANCE, Ticket};
 pub use compact::SECRET_QUANTUM;

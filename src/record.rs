@@ -96,7 +96,7 @@ pub(crate) fn plain(record: &LogoutRecord) -> Option<Vec<u8>> {
         (Kind::Pt, None) => 2,
         (Kind::St, Some(_)) => 3,
         (Kind::Pt, Some(_)) => 4,
-        (Kind::Tgt | Kind::Pgt, _) => return None,
+        _ => return None,
     };
     let mut out = Vec::with_capacity(2 + bytes.len());
     out.push(code);

@@ -42,11 +42,11 @@ enum Cipher {
     XChaCha(Box<XChaCha20Poly1305>),
 }
 
-/// The four per-kind ciphers of one master key, and what a store needs of
-/// it (FORMAT.md §13).
+/// The per-kind ciphers of one master key, and what a store needs of it
+/// (FORMAT.md §13).
 pub(crate) struct KindCiphers {
     alg: Alg,
-    ciphers: [Cipher; 4],
+    ciphers: [Cipher; Kind::ALL.len()],
     /// Under the subkey `"<alg> record"`: seals a store's single-logout
     /// records, which no ticket subkey opens and which open as no ticket.
     record: Cipher,
@@ -126,12 +126,15 @@ impl KindCiphers {
     }
 
     fn cipher(&self, kind: Kind) -> &Cipher {
-        let [tgt, st, pt, pgt] = &self.ciphers;
+        let [tgt, st, pt, pgt, code, access, refresh] = &self.ciphers;
         match kind {
             Kind::Tgt => tgt,
             Kind::St => st,
             Kind::Pt => pt,
             Kind::Pgt => pgt,
+            Kind::Code => code,
+            Kind::AccessToken => access,
+            Kind::RefreshToken => refresh,
         }
     }
 

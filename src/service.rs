@@ -80,6 +80,15 @@ impl Service {
         }
     }
 
+    /// Whether `given` is exactly the URL this service was made of: already
+    /// in normal form, and shortening to this stored form. This is how an
+    /// OAuth `redirect_uri` is matched (RFC 6749 §4.1.3, "identical"): no
+    /// normalization, so `https://App.example.edu/cb` is not
+    /// `https://app.example.edu/cb`.
+    pub fn is_exactly(&self, given: &str) -> bool {
+        is_normalized(given) && shorten(given.to_owned()) == self.0
+    }
+
     /// The stored (normalized, possibly shortened) form.
     pub fn as_str(&self) -> &str {
         &self.0

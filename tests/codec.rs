@@ -4,8 +4,8 @@ mod common;
 use std::sync::Arc;
 
 use cas_ticket_codec::{
-    Alg, Codec, Error, KeyId, Keyring, KeyringError, Kind, MAX_TICKET_CHARS, Malformed,
-    Permissions, base62, inspect,
+    Alg, Codec, Error, KeyId, Keyring, KeyringError, Kind, MAX_CODE_CHARS, MAX_TICKET_CHARS,
+    Malformed, Permissions, base62, inspect,
 };
 use common::*;
 use time::Duration;
@@ -470,14 +470,45 @@ fn oversize_empty_and_foreign_input() {
             max: MAX_TICKET_CHARS
         })
     );
+    // Over the largest cap (a code's), refused before the prefix is read.
     let huge = "_".repeat(1 << 20);
     assert_eq!(
         codec.decode(&huge, NOW),
         Err(Error::TooLong {
             length: 1 << 20,
-            max: MAX_TICKET_CHARS
+            max: MAX_CODE_CHARS
         })
     );
+    // Within it, the prefix first, then the kind's own cap.
+    let unprefixed = "_".repeat(MAX_TICKET_CHARS + 1);
+    assert_eq!(
+        codec.decode(&unprefixed, NOW),
+        Err(Error::Malformed(Malformed::Prefix))
+    );
+    for kind in Kind::ALL {
+        let prefix = format!("{}-", kind.prefix());
+        let over = format!(
+            "{prefix}{}",
+            "0".repeat(kind.max_chars() + 1 - prefix.len())
+        );
+        assert_eq!(
+            codec.decode(&over, NOW),
+            Err(Error::TooLong {
+                length: kind.max_chars() + 1,
+                max: kind.max_chars()
+            }),
+            "{kind}"
+        );
+        // At the cap it is read: all zeros spell version 0.
+        let at_cap = &over[..kind.max_chars()];
+        assert_eq!(
+            codec.decode(at_cap, NOW),
+            Err(Error::UnsupportedVersion { version: 0 }),
+            "{kind}"
+        );
+    }
+    assert_eq!(Kind::Code.max_chars(), 384);
+    assert_eq!(Kind::AccessToken.max_chars(), 256);
     assert_eq!(
         codec.decode("", NOW),
         Err(Error::Malformed(Malformed::Empty))

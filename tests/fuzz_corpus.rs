@@ -13,6 +13,9 @@ mod checks;
 use std::path::{Path, PathBuf};
 
 use arbitrary::{Arbitrary, Unstructured};
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use cas_ticket_codec::{
     Authentication, CallbackUrl, Claims, Codec, Grant, Kind, ProxyChain, Service, Session,
     SessionId, base62, phrase, stages,
@@ -108,6 +111,16 @@ fn seed_tickets() -> Vec<(Claims, String)> {
     ))
     .unwrap();
     let cb = CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").unwrap();
+    let claims = ClaimsRequest {
+        id_token: ClaimNames::new(["email", "name"]).unwrap(),
+        userinfo: ClaimNames::new(["picture"]).unwrap(),
+    };
+    let authorization = Authorization::new(
+        ClientId::new("moodle").unwrap(),
+        Scopes::parse("openid profile email urn:example:read").unwrap(),
+        GrantId::from_bytes(*b"grant-id"),
+    )
+    .with_claims(claims);
     let grants = [
         Grant::TicketGranting,
         Grant::Service {
@@ -130,6 +143,26 @@ fn seed_tickets() -> Vec<(Claims, String)> {
             callback: cb.clone(),
             upstream: vec![cb],
         },
+        Grant::Code {
+            authorization: authorization.clone(),
+            redirect_uri: Service::new("https://moodle.example.edu/auth/oidc/").unwrap(),
+            nonce: Some(Nonce::new("Qm9uam91ciwgdm9pY2kgdW4gbm9uY2UgZGUgdGVzdC4").unwrap()),
+            challenge: Some(CodeChallenge::of_verifier(&"v".repeat(43))),
+        },
+        Grant::Code {
+            authorization: authorization.clone(),
+            redirect_uri: Service::new(&format!(
+                "https://app.example.edu/oidc/callback?{}",
+                "q=1&".repeat(12)
+            ))
+            .unwrap(),
+            nonce: Some(Nonce::new("a nonce that is no base64url").unwrap()),
+            challenge: None,
+        },
+        Grant::AccessToken {
+            authorization: authorization.clone(),
+        },
+        Grant::RefreshToken { authorization },
     ];
     let mut out = Vec::new();
     for (i, grant) in grants.into_iter().enumerate() {

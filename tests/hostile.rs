@@ -6,7 +6,7 @@
 mod common;
 
 use cas_ticket_codec::{
-    Alg, Codec, Error, Kind, MAX_TICKET_CHARS, Malformed, base62, phrase, stages,
+    Alg, Codec, Error, Kind, MAX_CODE_CHARS, MAX_TICKET_CHARS, Malformed, base62, phrase, stages,
 };
 use common::{NOW, keyring};
 use hkdf::Hkdf;
@@ -146,7 +146,7 @@ fn megabyte_inputs_are_refused_before_any_decoding() {
             codec.decode(&input, NOW),
             Err(Error::TooLong {
                 length: input.len(),
-                max: MAX_TICKET_CHARS
+                max: MAX_CODE_CHARS
             }),
             "{filler:?}"
         );

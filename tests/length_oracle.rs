@@ -5,7 +5,12 @@
 //! length; and shown to catch the leak of a shared compression context.
 mod common;
 
-use cas_ticket_codec::{Alg, MAX_TICKET_CHARS, Session, SessionId, base62};
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, GrantId, Nonce, Scopes,
+};
+use cas_ticket_codec::{
+    Alg, Claims, Grant, MAX_TICKET_CHARS, Service, Session, SessionId, base62, stages,
+};
 use common::{NOW, codec, st_for};
 use flate2::{Compress, Compression, FlushCompress};
 use time::Duration;
@@ -134,6 +139,44 @@ fn ticket_lengths_never_depend_on_how_principal_and_service_relate() {
         identical > TRIALS / 10,
         "only {identical} pairs of equal class"
     );
+}
+
+/// The payload bytes (of which a ticket's length is a fixed function, and
+/// which may exceed a code's cap here) of an authorization code for `principal` whose chosen
+/// fields all hold `service`'s text: the redirect URI is the service, and
+/// its last part is the nonce, a requested scope and a claim name.
+fn code_bytes(principal: &str, service: &str, session: bool) -> usize {
+    let inner = service.rsplit(['=', '/']).next().unwrap();
+    let claims = ClaimsRequest {
+        id_token: ClaimNames::new([inner]).unwrap(),
+        userinfo: ClaimNames::default(),
+    };
+    let authorization = Authorization::new(
+        ClientId::new("moodle").unwrap(),
+        Scopes::parse(&format!("openid urn:{inner}")).unwrap(),
+        GrantId::from_bytes([3; 8]),
+    )
+    .with_claims(claims);
+    let grant = Grant::Code {
+        authorization,
+        redirect_uri: Service::new(service).unwrap(),
+        nonce: Some(Nonce::new(inner).unwrap()),
+        challenge: None,
+    };
+    let auth = st_for(principal, service).authentication().clone();
+    let mut claims = Claims::with_lifetime(auth, grant, NOW, Duration::seconds(30)).unwrap();
+    if session {
+        let session = Session::new(SessionId::from_bytes([9; 8]), NOW + Duration::hours(8));
+        claims = claims.with_session(session).unwrap();
+    }
+    stages::to_cbor(&claims).len()
+}
+
+#[test]
+fn code_lengths_never_depend_on_how_principal_and_chosen_fields_relate() {
+    let trials = trials();
+    let lengths = lengths(&trials, code_bytes);
+    assert_eq!(violations(&lengths), 0);
 }
 
 /// v1's design, one DEFLATE stream over the principal and the service: the

@@ -70,3 +70,18 @@ fn every_kind_with_realistic_claims_fits_the_cap() {
         }
     }
 }
+
+/// Issue 23's bars for the typical relying party (client `moodle`, its
+/// redirect URI, `openid profile email`, a 43-character nonce and an S256
+/// challenge, the typical principal in a session).
+#[test]
+fn typical_code_is_at_most_300_characters_and_tokens_160_and_180() {
+    for alg in ALGS {
+        let code = len(alg, &code());
+        let access = len(alg, &access_token());
+        let refresh = len(alg, &refresh_token());
+        assert!(code <= 300, "{alg}: OC {code}");
+        assert!(access <= 160, "{alg}: AT {access}");
+        assert!(refresh <= 180, "{alg}: RT {refresh}");
+    }
+}

@@ -6,10 +6,13 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, Key, KeyId, Keyring, Kind,
-    MAX_TICKET_CHARS, Malformed, ProxyChain, SecretKey, Service, Session, SessionId, base62,
-    inspect, is_normalized, normalize, phrase, stages,
+    MAX_CODE_CHARS, Malformed, ProxyChain, SecretKey, Service, Session, SessionId, base62, inspect,
+    is_normalized, normalize, phrase, stages,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -56,7 +59,12 @@ pub fn decode(data: &[u8]) {
         // A header that parses names its kind by the text's own prefix.
         assert!(text.starts_with(&format!("{}-", header.kind().prefix())));
     }
-    if text.len() > MAX_TICKET_CHARS {
+    // Over the largest cap, or over its own kind's: too long, unread.
+    let prefixed = text
+        .split_once('-')
+        .and_then(|(prefix, _)| Kind::from_prefix(prefix));
+    let cap = prefixed.map_or(MAX_CODE_CHARS, Kind::max_chars);
+    if text.len() > cap {
         assert!(matches!(
             codec.decode(&text, NOW),
             Err(Error::TooLong { .. })
@@ -82,6 +90,39 @@ pub struct ClaimsInput {
     pub proxies: Vec<Vec<u8>>,
     /// Session id and how long the session outlives the ticket.
     pub session: Option<([u8; 8], u32)>,
+    /// What a code or token carries besides.
+    pub oauth: OAuthInput,
+}
+
+/// The fields of an OAuth code or token, before the constructors check them.
+#[derive(Arbitrary, Debug)]
+pub struct OAuthInput {
+    pub grant: [u8; 8],
+    pub client: String,
+    pub scope: String,
+    pub id_token_claims: Vec<String>,
+    pub userinfo_claims: Vec<String>,
+    /// Redirect URI bytes, as `service` is made into a URL.
+    pub redirect_uri: Vec<u8>,
+    pub nonce: Option<String>,
+    pub challenge: Option<[u8; 32]>,
+}
+
+impl OAuthInput {
+    fn authorization(&self) -> Option<Authorization> {
+        let claims = ClaimsRequest {
+            id_token: ClaimNames::new(self.id_token_claims.iter().cloned()).ok()?,
+            userinfo: ClaimNames::new(self.userinfo_claims.iter().cloned()).ok()?,
+        };
+        Some(
+            Authorization::new(
+                ClientId::new(self.client.as_str()).ok()?,
+                Scopes::parse(&self.scope).ok()?,
+                GrantId::from_bytes(self.grant),
+            )
+            .with_claims(claims),
+        )
+    }
 }
 
 /// Maps bytes onto printable ASCII, so URL-shaped inputs are common.
@@ -120,7 +161,8 @@ pub fn claims(input: &ClaimsInput) -> Option<Claims> {
             .collect::<Option<Vec<_>>>()?;
         ProxyChain::new(urls).ok()
     };
-    let grant = match input.kind % 4 {
+    let oauth = &input.oauth;
+    let grant = match input.kind % 7 {
         0 => Grant::TicketGranting,
         1 => Grant::Service {
             service: service()?,
@@ -130,13 +172,28 @@ pub fn claims(input: &ClaimsInput) -> Option<Claims> {
             service: service()?,
             proxies: proxies()?,
         },
-        _ => Grant::ProxyGranting {
+        3 => Grant::ProxyGranting {
             callback: CallbackUrl::new(&url(&input.service)).ok()?,
             upstream: input
                 .proxies
                 .iter()
                 .map(|p| CallbackUrl::new(&url(p)).ok())
                 .collect::<Option<Vec<_>>>()?,
+        },
+        4 => Grant::Code {
+            authorization: oauth.authorization()?,
+            redirect_uri: Service::new(&url(&oauth.redirect_uri)).ok()?,
+            nonce: match &oauth.nonce {
+                Some(nonce) => Some(Nonce::new(nonce.as_str()).ok()?),
+                None => None,
+            },
+            challenge: oauth.challenge.map(CodeChallenge::from_bytes),
+        },
+        5 => Grant::AccessToken {
+            authorization: oauth.authorization()?,
+        },
+        _ => Grant::RefreshToken {
+            authorization: oauth.authorization()?,
         },
     };
     let claims = Claims::with_lifetime(
@@ -160,8 +217,9 @@ pub fn claims(input: &ClaimsInput) -> Option<Claims> {
     }
 }
 
-/// `roundtrip`: valid claims encode to a ticket of at most 256 characters in
-/// the CAS alphabet that decodes to the same claims, or encoding says why not.
+/// `roundtrip`: valid claims encode to a ticket within its kind's cap (256
+/// characters, 384 for a code) in the CAS alphabet that decodes to the same
+/// claims, or encoding says why not.
 pub fn roundtrip(input: &ClaimsInput) {
     static CODECS: OnceLock<[Codec; 2]> = OnceLock::new();
     let codecs = CODECS.get_or_init(|| {
@@ -185,7 +243,7 @@ pub fn roundtrip(input: &ClaimsInput) {
     match codec.encode(&claims) {
         Ok(ticket) => {
             assert!(
-                ticket.len() <= MAX_TICKET_CHARS,
+                ticket.len() <= claims.kind().max_chars(),
                 "{} characters",
                 ticket.len()
             );
@@ -211,6 +269,10 @@ pub fn roundtrip(input: &ClaimsInput) {
                 assert!(
                     decoded.require_service(service.as_str()).is_ok() || service.is_shortened()
                 );
+            }
+            if let Grant::Code { redirect_uri, .. } = claims.grant() {
+                let given = normalize(&url(&input.oauth.redirect_uri)).expect("made a service");
+                assert!(redirect_uri.is_exactly(&given));
             }
         }
         Err(Error::TooLong { length, max }) => assert!(length > max),
@@ -239,14 +301,14 @@ fn service_url(url: &str) {
     }
 }
 
-/// `open`: arbitrary plaintext past the AEAD. Byte 0 selects the kind (bits
-/// 0–1); the rest is the payload. The decoder returns claims only for the
+/// `open`: arbitrary plaintext past the AEAD. Byte 0 selects the kind (its
+/// value mod 7, in [`Kind::ALL`] order); the rest is the payload. The decoder returns claims only for the
 /// one payload the encoder makes of them, otherwise `Malformed::Payload`.
 pub fn open(data: &[u8]) {
     let Some((&selector, payload)) = data.split_first() else {
         return;
     };
-    let kind = Kind::ALL[usize::from(selector & 3)];
+    let kind = Kind::ALL[usize::from(selector) % Kind::ALL.len()];
     match stages::from_cbor(kind, payload) {
         Ok(claims) => {
             assert_eq!(claims.kind(), kind);
@@ -345,7 +407,7 @@ pub fn reference_phrase_decode(code: &[u8], max_bytes: usize) -> Option<String> 
 /// `differential`: byte 0 picks the check, the rest is its input.
 /// * even: a phrase code; the library's decoder and the plain one of
 ///   [`reference_phrase_decode`] agree on every input, accept or refuse.
-/// * odd (bits 1–2: the kind): a payload; whenever the library accepts it,
+/// * odd (the rest of the byte, mod 7: the kind): a payload; whenever the library accepts it,
 ///   an independent CBOR reader (ciborium) reads the same array of the
 ///   kind's length, followed only by the zero padding, with the same
 ///   instants and, through the plain phrase decoder, the same principal.
@@ -358,7 +420,7 @@ pub fn differential(data: &[u8]) {
         assert_eq!(ours, reference_phrase_decode(input, 256), "{input:02x?}");
         return;
     }
-    let kind = Kind::ALL[usize::from((selector >> 1) & 3)];
+    let kind = Kind::ALL[usize::from(selector >> 1) % Kind::ALL.len()];
     let Ok(claims) = stages::from_cbor(kind, input) else {
         return;
     };
@@ -374,6 +436,8 @@ pub fn differential(data: &[u8]) {
         Kind::Tgt => 7,
         Kind::St => 8,
         Kind::Pt | Kind::Pgt => 9,
+        Kind::AccessToken | Kind::RefreshToken => 13,
+        Kind::Code => 16,
     };
     assert_eq!(items.len(), expected_len);
     let int = |i: usize| i128::from(items[i].as_integer().expect("an integer"));
@@ -390,6 +454,21 @@ pub fn differential(data: &[u8]) {
         reference_phrase_decode(principal, 256).as_deref(),
         Some(claims.principal())
     );
+    if let Grant::Code { nonce, .. } = claims.grant() {
+        // A nonce is null, tag 21 over the bytes its base64url spells, or
+        // the code of its text.
+        let spelled = match &items[14] {
+            ciborium::Value::Null => None,
+            ciborium::Value::Tag(21, raw) => {
+                use base64::Engine as _;
+                let raw = raw.as_bytes().expect("tagged bytes");
+                Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+            }
+            ciborium::Value::Bytes(code) => reference_phrase_decode(code, 128),
+            other => panic!("nonce item {other:?}"),
+        };
+        assert_eq!(spelled.as_deref(), nonce.as_ref().map(Nonce::as_str));
+    }
 }
 
 /// Two secret sides and two chosen sides of a ticket, for `length`.
@@ -428,7 +507,9 @@ pub fn length(input: &LengthInput) {
     let (Some(a), Some(b)) = (auth(0), auth(1)) else {
         return;
     };
-    let service = |i: usize| {
+    // A chosen side: the service (an OAuth code's redirect URI) and the
+    // text in it, which a code also carries as its nonce and claim name.
+    let chosen = |i: usize| {
         let tail = printable(&input.services[i]);
         let p = &input.principals[0];
         let cut = p
@@ -441,18 +522,37 @@ pub fn length(input: &LengthInput) {
             2 => format!("{tail}?user={}", input.principals[1]),
             _ => tail,
         };
-        Service::new(&format!("https://app.example.edu/{inner}")).ok()
+        let service = Service::new(&format!("https://app.example.edu/{inner}")).ok()?;
+        Some((service, inner))
     };
-    let (Some(x), Some(y)) = (service(0), service(1)) else {
+    let (Some(x), Some(y)) = (chosen(0), chosen(1)) else {
         return;
     };
     let proxy = CallbackUrl::new("https://portal.example.edu/cas/proxyCallback").ok();
-    let len = |auth: &Authentication, service: &Service| -> Option<usize> {
-        let grant = match (input.kind % 2, &proxy) {
+    let len = |auth: &Authentication, (service, inner): &(Service, String)| -> Option<usize> {
+        let grant = match (input.kind % 3, &proxy) {
             (1, Some(p)) => Grant::Proxy {
                 service: service.clone(),
                 proxies: ProxyChain::new(vec![p.clone()]).ok()?,
             },
+            (2, _) => {
+                let claims = ClaimsRequest {
+                    id_token: ClaimNames::new([inner.as_str()]).ok()?,
+                    userinfo: ClaimNames::default(),
+                };
+                let authorization = Authorization::new(
+                    ClientId::new("moodle").ok()?,
+                    Scopes::parse("openid").ok()?,
+                    GrantId::from_bytes([9; 8]),
+                )
+                .with_claims(claims);
+                Grant::Code {
+                    authorization,
+                    redirect_uri: service.clone(),
+                    nonce: Some(Nonce::new(inner.as_str()).ok()?),
+                    challenge: None,
+                }
+            }
             _ => Grant::Service {
                 service: service.clone(),
                 fresh_login: false,

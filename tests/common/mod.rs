@@ -1,6 +1,7 @@
 //! Claims and keyrings shared by the integration tests.
 #![allow(dead_code)]
 
+use cas_ticket_codec::oauth::{Authorization, ClientId, CodeChallenge, GrantId, Nonce, Scopes};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, ProxyChain,
     SecretKey, Service, Session, SessionId, Ticket,
@@ -81,8 +82,61 @@ pub fn pgt() -> Claims {
     Claims::minted_from(&tgt(), grant, NOW, Duration::hours(2)).unwrap()
 }
 
+/// The typical relying party of issue 23: client `moodle`, its redirect
+/// URI, `openid profile email`, granted in [`session`].
+pub fn authorization() -> Authorization {
+    Authorization::new(
+        ClientId::new("moodle").unwrap(),
+        Scopes::parse("openid profile email").unwrap(),
+        GrantId::from_bytes(*b"grant-id"),
+    )
+}
+
+pub const REDIRECT_URI: &str = "https://moodle.example.edu/auth/oidc/";
+
+/// A random OIDC nonce as relying parties make them: 43 characters of base64url.
+pub const NONCE: &str = "Qm9uam91ciwgdm9pY2kgdW4gbm9uY2UgZGUgdGVzdC4";
+
+/// RFC 7636 Appendix B's code verifier.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// The typical authorization code: 30 seconds, with a nonce and PKCE, in [`session`].
+pub fn code() -> Claims {
+    let grant = Grant::Code {
+        authorization: authorization(),
+        redirect_uri: Service::new(REDIRECT_URI).unwrap(),
+        nonce: Some(Nonce::new(NONCE).unwrap()),
+        challenge: Some(CodeChallenge::of_verifier(VERIFIER)),
+    };
+    Claims::minted_from(&tgt(), grant, NOW, Duration::seconds(30)).unwrap()
+}
+
+/// The typical access token: an hour, from [`code`].
+pub fn access_token() -> Claims {
+    let grant = Grant::AccessToken {
+        authorization: authorization(),
+    };
+    Claims::minted_from(&code(), grant, NOW, Duration::hours(1)).unwrap()
+}
+
+/// The typical refresh token: until the session ends, from [`code`].
+pub fn refresh_token() -> Claims {
+    let grant = Grant::RefreshToken {
+        authorization: authorization(),
+    };
+    Claims::minted_from(&code(), grant, NOW, Duration::hours(8)).unwrap()
+}
+
 pub fn all_kinds() -> Vec<Claims> {
-    vec![tgt(), st(), pt(), pgt()]
+    vec![
+        tgt(),
+        st(),
+        pt(),
+        pgt(),
+        code(),
+        access_token(),
+        refresh_token(),
+    ]
 }
 
 pub fn key(id: u16, alg: Alg, fill: u8) -> Key {
