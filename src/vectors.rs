@@ -13,6 +13,9 @@ use time::Duration;
 use time::macros::datetime;
 
 use crate::claims::rfc3339;
+use crate::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use crate::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Grant, Key, KeyId, Keyring, Kind, ProxyChain,
     SecretKey, Service, Session, SessionId, base62,
@@ -88,6 +91,47 @@ fn claims(kind: &str, remember_me: bool, long_service: bool) -> Claims {
     Claims::with_lifetime(auth, grant, issued, lifetime).unwrap()
 }
 
+/// The typical relying party's grant (issue 23): client `moodle`,
+/// `openid profile email`, no claims request.
+fn authorization() -> Authorization {
+    Authorization::new(
+        ClientId::new("moodle").unwrap(),
+        Scopes::parse("openid profile email").unwrap(),
+        GrantId::from_bytes(*b"\x67\x72\x61\x6e\x74\x2d\x69\x64"),
+    )
+}
+
+/// A base64url nonce of 43 characters, as relying parties draw them.
+const OIDC_NONCE: &str = "Qm9uam91ciwgdm9pY2kgdW4gbm9uY2UgZGUgdGVzdC4";
+
+/// RFC 7636 Appendix B's challenge.
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// A typical OAuth code (30 s, nonce, PKCE), access token (1 h) or refresh
+/// token (2 h), issued with the CAS kinds' instants and principal.
+fn oauth_claims(kind: &str) -> Claims {
+    let issued = datetime!(2026-11-22 10:00:00 UTC);
+    let auth = Authentication::new("jdoe@example.edu", issued - Duration::minutes(5))
+        .unwrap()
+        .with_method("Password")
+        .unwrap();
+    let authorization = authorization();
+    let (grant, lifetime) = match kind {
+        "OC" => (
+            Grant::Code {
+                authorization,
+                redirect_uri: Service::new("https://moodle.example.edu/auth/oidc/").unwrap(),
+                nonce: Some(Nonce::new(OIDC_NONCE).unwrap()),
+                challenge: Some(CodeChallenge::from_s256(CHALLENGE).unwrap()),
+            },
+            Duration::seconds(30),
+        ),
+        "AT" => (Grant::AccessToken { authorization }, Duration::hours(1)),
+        _ => (Grant::RefreshToken { authorization }, Duration::hours(2)),
+    };
+    Claims::with_lifetime(auth, grant, issued, lifetime).unwrap()
+}
+
 /// The claims in the session of a TGT issued five minutes before them for
 /// eight hours.
 fn in_session(claims: Claims) -> Claims {
@@ -136,6 +180,10 @@ struct Extra {
     /// For a malformed ticket, the rule it breaks (the `Malformed` variant).
     detail: Option<&'static str>,
 }
+
+/// A redirect URI longer than a stored form holds whole.
+const LONG_REDIRECT_URI: &str =
+    "https://moodle.example.edu/auth/oidc/callback/with/a/path/longer/than/sixty-four/characters";
 
 /// The long service of the vectors, as given before normalization.
 const LONG_SERVICE: &str =
@@ -189,6 +237,69 @@ fn vectors() -> Vec<Vector> {
         Alg::Aes256Gcm,
         claims("PT", true, true),
     );
+    for alg in [Alg::Aes256Gcm, Alg::XChaCha20Poly1305] {
+        for (kind, what) in [
+            (
+                "OC",
+                "authorization code with a base64url nonce and a PKCE challenge",
+            ),
+            ("AT", "access token"),
+            ("RT", "refresh token"),
+        ] {
+            ok(
+                format!("ok_{}_{}", kind.to_lowercase(), alg.name()),
+                format!(
+                    "a typical OAuth {what} of an SSO session, sealed with {}",
+                    alg.name()
+                ),
+                alg,
+                in_session(oauth_claims(kind)),
+            );
+        }
+    }
+    let issued = datetime!(2026-11-22 10:00:00 UTC);
+    let wide = authorization()
+        .with_scopes(Scopes::parse("openid offline_access urn:moodle:admin api").unwrap())
+        .with_claims(ClaimsRequest {
+            id_token: ClaimNames::new(["name", "email_verified"]).unwrap(),
+            userinfo: ClaimNames::new(["picture"]).unwrap(),
+        });
+    ok(
+        "ok_oc_text_nonce_long_redirect_uri".into(),
+        "a code whose nonce is not base64url (carried as text), whose redirect URI is long \
+         (stored shortened), with other scopes, a claims request, remember-me and no PKCE"
+            .into(),
+        Alg::Aes256Gcm,
+        {
+            let auth = Authentication::new("jdoe@example.edu", issued - Duration::minutes(5))
+                .unwrap()
+                .with_method("Password")
+                .unwrap()
+                .with_remember_me(true);
+            let grant = Grant::Code {
+                authorization: wide.clone(),
+                redirect_uri: Service::new(LONG_REDIRECT_URI).unwrap(),
+                nonce: Some(Nonce::new("n-0S6_WzA2Mj.2026").unwrap()),
+                challenge: None,
+            };
+            Claims::with_lifetime(auth, grant, issued, Duration::seconds(30)).unwrap()
+        },
+    );
+    ok(
+        "ok_oc_minimal".into(),
+        "a code with no nonce, no PKCE, no scope and no session".into(),
+        Alg::Aes256Gcm,
+        {
+            let auth = Authentication::new("jdoe@example.edu", issued).unwrap();
+            let grant = Grant::Code {
+                authorization: authorization().with_scopes(Scopes::default()),
+                redirect_uri: Service::new("http://127.0.0.1:8400/cb").unwrap(),
+                nonce: None,
+                challenge: None,
+            };
+            Claims::with_lifetime(auth, grant, issued, Duration::seconds(30)).unwrap()
+        },
+    );
 
     let ring = || keyring(Alg::Aes256Gcm);
     let st = Codec::new(&ring())
@@ -236,6 +347,44 @@ fn vectors() -> Vec<Vector> {
         "an ST whose prefix was changed to PT-",
         "auth_failed",
         st.replacen("ST-", "PT-", 1),
+        ring(),
+    );
+    let code = Codec::new(&ring())
+        .encode_with_nonce(&oauth_claims("OC"), NONCE)
+        .unwrap();
+    bad(
+        "relabelled_oc_as_at",
+        "a code whose prefix was changed to AT-",
+        "auth_failed",
+        code.replacen("OC-", "AT-", 1),
+        ring(),
+    );
+    bad(
+        "too_long_code",
+        "385 characters with the OC- prefix: over the cap of codes",
+        "too_long",
+        format!("OC-{}", "0".repeat(382)),
+        ring(),
+    );
+    bad(
+        "code_at_its_cap_is_read",
+        "384 characters with the OC- prefix: within the cap of codes, read, and of version 0",
+        "unsupported_version",
+        format!("OC-{}", "0".repeat(381)),
+        ring(),
+    );
+    bad(
+        "too_long_token",
+        "257 characters with the AT- prefix: over the cap of tokens",
+        "too_long",
+        format!("AT-{}", "0".repeat(254)),
+        ring(),
+    );
+    bad(
+        "too_long_before_prefix",
+        "385 characters without a prefix: over every cap, refused before the prefix is read",
+        "too_long",
+        "_".repeat(385),
         ring(),
     );
     let wrong = Keyring::new(
@@ -525,7 +674,10 @@ fn payload_vectors() -> Vec<Vector> {
             replace(&pt, &[0x19, 0x01, 0x2c, 0x00], &[0x19, 0x01, 0x2c, 0x02]),
         ),
     ];
-    let cases = cases.into_iter().chain(bound_cases());
+    let cases = cases
+        .into_iter()
+        .chain(bound_cases())
+        .chain(oauth_payload_cases());
     cases
         .into_iter()
         .map(|(name, comment, kind, payload)| Vector {
@@ -793,6 +945,146 @@ fn bound_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
                 &secret(principal(), methods()),
                 &[service(), array(&[])],
             ),
+        ),
+    ]
+}
+
+/// Authentic code and token payloads that break one rule of FORMAT.md §7.1
+/// each; the other fields are the typical code's, outside any session.
+fn oauth_payload_cases() -> Vec<(&'static str, &'static str, Kind, Vec<u8>)> {
+    let oc = crate::stages::to_cbor(&oauth_claims("OC"));
+    let raw_nonce = crate::oauth::Nonce::new(OIDC_NONCE).unwrap().raw().unwrap();
+    let tagged_nonce = [&[0xd5, 0x58, 0x20][..], &raw_nonce].concat();
+    let challenge = CodeChallenge::from_s256(CHALLENGE).unwrap().to_bytes();
+    let grant = b"grant-id";
+    // client `moodle` (one phrase), then the scope bits of openid, profile, email.
+    let client_scopes = [0x41, 0x19, 0x07];
+    vec![
+        (
+            "payload_scope_bit_undefined",
+            "scope bit 6, which names no standard scope",
+            Kind::Code,
+            replace(&oc, &client_scopes, &[0x41, 0x19, 0x18, 0x47]),
+        ),
+        (
+            "payload_standard_scope_spelled_out",
+            "`openid` carried as another scope's name instead of as its bit",
+            Kind::Code,
+            replace(
+                &oc,
+                &[0x07, 0x80],
+                &[&[0x06, 0x81][..], &text("openid")].concat(),
+            ),
+        ),
+        (
+            "payload_scopes_unsorted",
+            "other scopes `b` then `a`: not in ascending byte order",
+            Kind::Code,
+            replace(
+                &oc,
+                &[0x07, 0x80],
+                &[&[0x07, 0x82][..], &text("b"), &text("a")].concat(),
+            ),
+        ),
+        (
+            "payload_scope_not_a_token",
+            "another scope holding a space, which RFC 6749 §3.3 scope tokens never do",
+            Kind::Code,
+            replace(
+                &oc,
+                &[0x07, 0x80],
+                &[&[0x07, 0x81][..], &text("a b")].concat(),
+            ),
+        ),
+        (
+            "payload_claim_name_twice",
+            "the ID token claim `email` asked for twice",
+            Kind::Code,
+            replace(
+                &oc,
+                &[0x07, 0x80, 0x80],
+                &[&[0x07, 0x80, 0x82][..], &text("email"), &text("email")].concat(),
+            ),
+        ),
+        (
+            "payload_client_empty",
+            "an empty client id",
+            Kind::Code,
+            replace(&oc, &client_scopes, &[0x40, 0x07]),
+        ),
+        (
+            "payload_grant_id_short",
+            "a grant id of 7 bytes instead of 8",
+            Kind::Code,
+            replace(
+                &oc,
+                &[&[0x48][..], grant].concat(),
+                &[&[0x47][..], &grant[..7]].concat(),
+            ),
+        ),
+        (
+            "payload_fresh_login_on_code",
+            "the fresh-login flag, defined for STs only, on a code",
+            Kind::Code,
+            replace(&oc, &[0x19, 0x01, 0x2c, 0x00], &[0x19, 0x01, 0x2c, 0x02]),
+        ),
+        (
+            "payload_redirect_uri_not_normalized",
+            "a redirect URI stored with an uppercase host, which normalization never writes",
+            Kind::Code,
+            replace(
+                &oc,
+                &text("https://moodle.example.edu/auth/oidc/"),
+                &text("https://Moodle.example.edu/auth/oidc/"),
+            ),
+        ),
+        (
+            "payload_base64url_nonce_as_text",
+            "a base64url nonce carried as text: it has one spelling, tag 21 over its bytes",
+            Kind::Code,
+            replace(&oc, &tagged_nonce, &text(OIDC_NONCE)),
+        ),
+        (
+            "payload_nonce_raw_empty",
+            "tag 21 over no bytes: the empty nonce",
+            Kind::Code,
+            replace(&oc, &tagged_nonce, &[0xd5, 0x40]),
+        ),
+        (
+            "payload_nonce_other_tag",
+            "the nonce's bytes under tag 22 (base64) instead of 21 (base64url)",
+            Kind::Code,
+            replace(
+                &oc,
+                &tagged_nonce,
+                &[&[0xd6, 0x58, 0x20][..], &raw_nonce].concat(),
+            ),
+        ),
+        (
+            "payload_nonce_too_long",
+            "a text nonce of 129 bytes, over the bound of 128",
+            Kind::Code,
+            replace(
+                &oc,
+                &tagged_nonce,
+                &text(&"n.".repeat(64).replacen('n', "nn", 1)),
+            ),
+        ),
+        (
+            "payload_challenge_short",
+            "a PKCE challenge of 31 bytes instead of 32",
+            Kind::Code,
+            replace(
+                &oc,
+                &[&[0x58, 0x20][..], &challenge].concat(),
+                &[&[0x58, 0x1f][..], &challenge[..31]].concat(),
+            ),
+        ),
+        (
+            "payload_code_as_access_token",
+            "a code's payload (16 items) sealed as an access token (13)",
+            Kind::AccessToken,
+            oc.clone(),
         ),
     ]
 }
