@@ -612,6 +612,300 @@ fn encode_failures() {
     encode(&["--kind", "tgt", "--principal", &random]).fails(5, "too long");
 }
 
+#[test]
+fn every_oauth_kind_encodes_and_decodes_with_every_flag() {
+    let dir = Dir::new();
+    let (keys, id) = dir.keygen("k.json", "aes256gcm");
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    let oc = run(&[
+        "encode",
+        "--keys",
+        &keys,
+        "--kind",
+        "oc",
+        "--principal",
+        "jdoe",
+        "--method",
+        "Password",
+        "--client",
+        "moodle",
+        "--scope",
+        "email openid profile email",
+        "--grant",
+        "0123456789ABCDEF",
+        "--id-token-claim",
+        "name",
+        "--id-token-claim",
+        "email",
+        "--userinfo-claim",
+        "picture",
+        "--redirect-uri",
+        "HTTPS://Moodle.Example.EDU:443/auth/oidc/",
+        "--nonce",
+        "n-0S6_WzA2Mj",
+        "--code-challenge",
+        challenge,
+        "--at",
+        AT,
+    ])
+    .ok();
+    assert!(oc.starts_with("OC-"), "{oc}");
+    assert_eq!(run(&["inspect", &oc]).json()["kind"], "OC");
+    let v = decode_at(&keys, &oc, AT).json();
+    assert_eq!(v["kind"], "OC");
+    assert_eq!(v["principal"], "jdoe");
+    assert_eq!(v["methods"], serde_json::json!(["Password"]));
+    assert_eq!(v["client_id"], "moodle");
+    assert_eq!(
+        v["scope"], "openid profile email",
+        "a set, in canonical order"
+    );
+    assert_eq!(v["grant_id"], "0123456789abcdef");
+    assert_eq!(
+        v["claims"],
+        serde_json::json!({"id_token": ["email", "name"], "userinfo": ["picture"]})
+    );
+    assert_eq!(
+        v["redirect_uri"], "https://moodle.example.edu/auth/oidc/",
+        "stored in normalized form"
+    );
+    assert_eq!(v["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(v["code_challenge"], challenge);
+    assert_eq!(v["key_id"], id.as_str());
+    assert_eq!(
+        v["expires_at"], "2026-11-22T10:00:30Z",
+        "OC default lifetime is 30s"
+    );
+    assert!(v.get("service").is_none() && v.get("session_id").is_none());
+
+    // A code without nonce or challenge shows neither; a nonce that is not
+    // base64url comes back as given.
+    let plain = |nonce: &[&str]| {
+        let mut args = vec![
+            "encode",
+            "--keys",
+            &keys,
+            "--kind",
+            "oc",
+            "--principal",
+            "jdoe",
+            "--client",
+            "c",
+            "--redirect-uri",
+            "https://rp.example.edu/cb",
+            "--at",
+            AT,
+        ];
+        args.extend_from_slice(nonce);
+        decode_at(&keys, &run(&args).ok(), AT).json()
+    };
+    let v = plain(&[]);
+    assert!(v.get("nonce").is_none() && v.get("code_challenge").is_none());
+    assert_eq!(v["scope"], "");
+    assert_eq!(
+        v["claims"],
+        serde_json::json!({"id_token": [], "userinfo": []})
+    );
+    assert_eq!(
+        plain(&["--nonce", "a nonce, not base64"])["nonce"],
+        "a nonce, not base64"
+    );
+
+    // Tokens: the same authorization, no redirect URI, nonce or challenge;
+    // without --grant a fresh random grant id each time.
+    let token = |kind: &str, extra: &[&str]| {
+        let mut args = vec![
+            "encode",
+            "--keys",
+            &keys,
+            "--kind",
+            kind,
+            "--principal",
+            "jdoe",
+            "--client",
+            "moodle",
+            "--at",
+            AT,
+        ];
+        args.extend_from_slice(extra);
+        let ticket = run(&args).ok();
+        assert!(
+            ticket.starts_with(&format!("{}-", kind.to_uppercase())),
+            "{ticket}"
+        );
+        decode_at(&keys, &ticket, AT).json()
+    };
+    let at = token(
+        "at",
+        &["--scope", "openid urn:x:read", "--userinfo-claim", "email"],
+    );
+    assert_eq!(at["kind"], "AT");
+    assert_eq!(at["client_id"], "moodle");
+    assert_eq!(at["scope"], "openid urn:x:read");
+    assert_eq!(
+        at["claims"],
+        serde_json::json!({"id_token": [], "userinfo": ["email"]})
+    );
+    assert_eq!(
+        at["expires_at"], "2026-11-22T11:00:00Z",
+        "AT default lifetime is 1h"
+    );
+    for field in ["redirect_uri", "nonce", "code_challenge"] {
+        assert!(at.get(field).is_none(), "{field}");
+    }
+    let grant = at["grant_id"].as_str().unwrap();
+    assert_eq!(grant.len(), 16);
+    assert!(
+        grant
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    assert_ne!(token("at", &[])["grant_id"], grant, "a fresh grant id");
+
+    let rt = token("rt", &["--grant", "fedcba9876543210"]);
+    assert_eq!(rt["kind"], "RT");
+    assert_eq!(rt["scope"], "", "no scope: the empty set");
+    assert_eq!(rt["grant_id"], "fedcba9876543210");
+    assert_eq!(
+        rt["expires_at"], "2026-11-22T18:00:00Z",
+        "RT default lifetime is 8h"
+    );
+
+    // Sessions and --ttl apply as to the CAS kinds.
+    for kind in ["oc", "at", "rt"] {
+        let mut args = vec![
+            "--session",
+            "0123456789abcdef",
+            "--session-end",
+            "2026-11-22T18:00:00Z",
+            "--ttl",
+            "5m",
+        ];
+        if kind == "oc" {
+            args.extend_from_slice(&["--redirect-uri", "https://rp.example.edu/cb"]);
+        }
+        let v = token(kind, &args);
+        assert_eq!(v["session_id"], "0123456789abcdef", "{kind}");
+        assert_eq!(v["session_ends_at"], "2026-11-22T18:00:00Z", "{kind}");
+        assert_eq!(v["expires_at"], "2026-11-22T10:05:00Z", "{kind}");
+    }
+}
+
+#[test]
+fn oauth_encode_failures() {
+    let dir = Dir::new();
+    let (keys, _) = dir.keygen("k.json", "aes256gcm");
+    let encode = |kind: &str, extra: &[&str]| {
+        let mut args = vec![
+            "encode",
+            "--keys",
+            keys.as_str(),
+            "--kind",
+            kind,
+            "--principal",
+            "a",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    const CB: &str = "https://rp.example.edu/cb";
+    // Usage errors: exit 2.
+    encode("oc", &["--redirect-uri", CB]).fails(2, "--kind oc needs --client ID");
+    encode("at", &[]).fails(2, "--kind at needs --client ID");
+    encode("rt", &[]).fails(2, "--kind rt needs --client ID");
+    encode("oc", &["--client", "c"]).fails(2, "--kind oc needs --redirect-uri URL");
+    encode("at", &["--client", "c", "--redirect-uri", CB])
+        .fails(2, "--redirect-uri does not apply to --kind at");
+    encode("rt", &["--client", "c", "--nonce", "n"])
+        .fails(2, "--nonce does not apply to --kind rt");
+    encode("at", &["--client", "c", "--code-challenge", "x"])
+        .fails(2, "--code-challenge does not apply to --kind at");
+    encode("st", &["--service", SERVICE, "--client", "c"])
+        .fails(2, "--client does not apply to --kind st");
+    encode("tgt", &["--scope", "openid"]).fails(2, "--scope does not apply to --kind tgt");
+    encode("pgt", &["--pgt-url", CB, "--grant", "0123456789abcdef"])
+        .fails(2, "--grant does not apply to --kind pgt");
+    encode("pt", &["--id-token-claim", "email"])
+        .fails(2, "--id-token-claim does not apply to --kind pt");
+    encode("tgt", &["--userinfo-claim", "email"])
+        .fails(2, "--userinfo-claim does not apply to --kind tgt");
+    encode("at", &["--client", "c", "--service", SERVICE])
+        .fails(2, "--service does not apply to --kind at");
+    encode("at", &["--client", "c", "--session", "new"]).fails(2, "needs --session-end");
+    for bad in ["0123", "0123456789abcdeg", "0123456789abcdef0"] {
+        encode("at", &["--client", "c", "--grant", bad])
+            .fails(2, &format!("invalid grant id '{bad}': 16 hex digits"));
+    }
+    // Values that cannot be encoded: exit 5.
+    encode("at", &["--client", "c", "--scope", "a\"b"])
+        .fails(5, "cannot encode: scope is not an RFC 6749 scope token");
+    encode("rt", &["--client", "c", "--scope", "openid  email"]).fails(5, "scope");
+    encode("at", &["--client", ""]).fails(5, "cannot encode: client id");
+    encode("at", &["--client", "c", "--id-token-claim", ""]).fails(5, "cannot encode: claim name");
+    encode("oc", &["--client", "c", "--redirect-uri", "relative"]).fails(
+        5,
+        "cannot encode: --redirect-uri: service is not an http or https URL",
+    );
+    encode(
+        "oc",
+        &["--client", "c", "--redirect-uri", CB, "--nonce", ""],
+    )
+    .fails(5, "cannot encode: nonce");
+    for bad in [
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM=",
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c",
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM",
+    ] {
+        encode(
+            "oc",
+            &[
+                "--client",
+                "c",
+                "--redirect-uri",
+                CB,
+                "--code-challenge",
+                bad,
+            ],
+        )
+        .fails(5, "cannot encode: code challenge is not S256");
+    }
+    // A token that would outlive its session.
+    encode(
+        "at",
+        &[
+            "--client",
+            "c",
+            "--session",
+            "new",
+            "--session-end",
+            "2026-11-22T10:30:00Z",
+            "--at",
+            AT,
+        ],
+    )
+    .fails(5, "outlive its session");
+    // A code over its 384-character cap.
+    let random = common::incompressible_text(250);
+    let nonce = format!("{} ", common::incompressible_text(127));
+    run(&[
+        "encode",
+        "--keys",
+        &keys,
+        "--kind",
+        "oc",
+        "--principal",
+        &random,
+        "--client",
+        "c",
+        "--redirect-uri",
+        CB,
+        "--nonce",
+        &nonce,
+    ])
+    .fails(5, "the cap is 384");
+}
+
 /// URLs a browser reads differently from an RFC 3986 parser, userinfo, and
 /// schemes that are not the web's: no ticket names them, as a service or as
 /// a callback.
@@ -710,7 +1004,7 @@ fn usage_errors_and_help() {
     let help = run(&["--help"]).ok();
     assert!(help.contains("Exit codes"));
     let encode_help = run(&["encode", "--help"]).ok();
-    for default in ["10s", "8h", "2h"] {
+    for default in ["10s", "8h", "2h", "oc 30s", "at 1h", "rt 8h"] {
         assert!(encode_help.contains(default), "{default}");
     }
     assert!(run(&["--version"]).ok().starts_with("ticketctl "));

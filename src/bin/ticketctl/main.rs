@@ -1,5 +1,6 @@
-//! `ticketctl`: create and rotate keys, mint tickets for testing, and answer
-//! "was this ticket valid at 10:42, and for whom?".
+//! `ticketctl`: create and rotate keys, mint tickets (and OAuth codes and
+//! tokens) for testing, and answer "was this ticket valid at 10:42, and for
+//! whom?".
 //!
 //! A thin shell over the library: argument parsing, I/O, JSON and exit codes.
 //! Exit codes: 0 ok, 1 ticket rejected, 2 usage, 3 expired, 4 service
@@ -11,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cas_ticket_codec::duration::{parse_duration, parse_lifetime};
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, KeyId, Keyring, KeyringError,
     ProxyChain, Service, Session, SessionId, inspect, rfc3339,
@@ -26,8 +30,8 @@ use time::{Duration, OffsetDateTime};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 ticket rejected (malformed, tampered, unknown key, wrong kind,
 unsupported version), 2 usage error, 3 expired, 4 service mismatch, 5 cannot encode
-(claims invalid or too large for 256 characters), 6 key file problem, 7 the store
-did not take it (sessions end).
+(claims invalid or too large for 256 characters, 384 for an OC code), 6 key file
+problem, 7 the store did not take it (sessions end).
 Secrets are read only from key files, never from the command line.";
 
 /// Stateless CAS tickets: keys, encode, decode, inspect.
@@ -53,7 +57,7 @@ enum Command {
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Mint a ticket and print it.
-    Encode(EncodeArgs),
+    Encode(Box<EncodeArgs>),
     /// Validate a ticket and print its claims as JSON.
     Decode(DecodeArgs),
     /// Show a ticket's unauthenticated header as JSON (no keys needed).
@@ -121,7 +125,13 @@ enum KindArg {
     St,
     Pt,
     Pgt,
+    Oc,
+    At,
+    Rt,
 }
+
+/// The OAuth 2.0 kinds: authorization code, access token, refresh token.
+const OAUTH: &[KindArg] = &[KindArg::Oc, KindArg::At, KindArg::Rt];
 
 #[derive(Args)]
 struct KeysArg {
@@ -166,10 +176,39 @@ struct EncodeArgs {
     /// fresh random id (a TGT's session ends when the TGT expires).
     #[arg(long, value_name = "ID|new")]
     session: Option<String>,
-    /// When the session ends, RFC 3339 (with --session, for st, pt and pgt).
+    /// When the session ends, RFC 3339 (with --session, for every kind but tgt).
     #[arg(long, value_parser = parse_instant)]
     session_end: Option<OffsetDateTime>,
-    /// Lifetime, like 30s, 5m, 8h, 1d [default: st 10s, pt 10s, tgt 8h, pgt 2h].
+    /// The OAuth client id (required for oc, at and rt).
+    #[arg(long, value_name = "ID")]
+    client: Option<String>,
+    /// The granted scopes, separated by single spaces, like "openid profile"
+    /// (oc, at and rt) [default: none].
+    #[arg(long, value_name = "SCOPES")]
+    scope: Option<String>,
+    /// The grant (token family) id: 16 hex digits (oc, at and rt)
+    /// [default: a fresh random id].
+    #[arg(long, value_name = "HEX16")]
+    grant: Option<String>,
+    /// A claim the OIDC claims request asks for in the ID token; repeatable
+    /// (oc, at and rt).
+    #[arg(long = "id-token-claim", value_name = "NAME")]
+    id_token_claims: Vec<String>,
+    /// A claim the OIDC claims request asks for at the userinfo endpoint;
+    /// repeatable (oc, at and rt).
+    #[arg(long = "userinfo-claim", value_name = "NAME")]
+    userinfo_claims: Vec<String>,
+    /// The redirect_uri of the authorization request (required for oc).
+    #[arg(long, value_name = "URL")]
+    redirect_uri: Option<String>,
+    /// The OIDC nonce of the authorization request (oc only).
+    #[arg(long, value_name = "TEXT")]
+    nonce: Option<String>,
+    /// The PKCE S256 code challenge: the unpadded base64url of 32 bytes (oc only).
+    #[arg(long, value_name = "S256")]
+    code_challenge: Option<String>,
+    /// Lifetime, like 30s, 5m, 8h, 1d [default: st 10s, pt 10s, tgt 8h, pgt 2h,
+    /// oc 30s, at 1h, rt 8h].
     #[arg(long, value_parser = parse_lifetime)]
     ttl: Option<Duration>,
     /// Issue (and authentication) instant, RFC 3339 [default: now].
@@ -294,7 +333,7 @@ fn run(command: Command) -> Result<String, Failure> {
         Command::Keys(keys) => run_keys(keys),
         #[cfg(feature = "redis")]
         Command::Sessions(command) => sessions::run(command),
-        Command::Encode(args) => encode(args),
+        Command::Encode(args) => encode(*args),
         Command::Decode(args) => decode(args),
         Command::Inspect { ticket } => {
             let ticket = read_ticket(ticket)?;
@@ -384,7 +423,30 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     only(
         "--session-end",
         args.session_end.is_some(),
-        &[KindArg::St, KindArg::Pt, KindArg::Pgt],
+        &[
+            KindArg::St,
+            KindArg::Pt,
+            KindArg::Pgt,
+            KindArg::Oc,
+            KindArg::At,
+            KindArg::Rt,
+        ],
+    )?;
+    only("--client", args.client.is_some(), OAUTH)?;
+    only("--scope", args.scope.is_some(), OAUTH)?;
+    only("--grant", args.grant.is_some(), OAUTH)?;
+    only("--id-token-claim", !args.id_token_claims.is_empty(), OAUTH)?;
+    only("--userinfo-claim", !args.userinfo_claims.is_empty(), OAUTH)?;
+    only(
+        "--redirect-uri",
+        args.redirect_uri.is_some(),
+        &[KindArg::Oc],
+    )?;
+    only("--nonce", args.nonce.is_some(), &[KindArg::Oc])?;
+    only(
+        "--code-challenge",
+        args.code_challenge.is_some(),
+        &[KindArg::Oc],
     )?;
     if args.session_end.is_some() && args.session.is_none() {
         return Err(Failure::usage("--session-end needs --session"));
@@ -422,11 +484,43 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
                 upstream: callback_urls(&args.upstream)?,
             }
         }
+        KindArg::Oc => {
+            let authorization = authorization(&args)?;
+            let url = args
+                .redirect_uri
+                .as_deref()
+                .ok_or_else(|| Failure::usage("--kind oc needs --redirect-uri URL"))?;
+            Grant::Code {
+                authorization,
+                redirect_uri: Service::new(url)
+                    .map_err(|e| Failure::unencodable(format!("--redirect-uri: {e}")))?,
+                nonce: args
+                    .nonce
+                    .as_deref()
+                    .map(Nonce::new)
+                    .transpose()
+                    .map_err(Failure::unencodable)?,
+                challenge: args
+                    .code_challenge
+                    .as_deref()
+                    .map(CodeChallenge::from_s256)
+                    .transpose()
+                    .map_err(Failure::unencodable)?,
+            }
+        }
+        KindArg::At => Grant::AccessToken {
+            authorization: authorization(&args)?,
+        },
+        KindArg::Rt => Grant::RefreshToken {
+            authorization: authorization(&args)?,
+        },
     };
     let ttl = args.ttl.unwrap_or(match kind {
         KindArg::St | KindArg::Pt => Duration::seconds(10),
-        KindArg::Tgt => Duration::hours(8),
+        KindArg::Tgt | KindArg::Rt => Duration::hours(8),
         KindArg::Pgt => Duration::hours(2),
+        KindArg::Oc => Duration::seconds(30),
+        KindArg::At => Duration::hours(1),
     });
 
     let ring = load(&args.keys.path)?;
@@ -462,6 +556,31 @@ fn encode(args: EncodeArgs) -> Result<String, Failure> {
     Codec::new(&ring)
         .encode(&claims)
         .map_err(Failure::unencodable)
+}
+
+/// The authorization of an OAuth code or token: `--client`, `--scope`,
+/// `--grant` and the claims request, each checked.
+fn authorization(args: &EncodeArgs) -> Result<Authorization, Failure> {
+    let client = args.client.as_deref().ok_or_else(|| {
+        Failure::usage(format!("--kind {} needs --client ID", kind_name(args.kind)))
+    })?;
+    let client = ClientId::new(client).map_err(Failure::unencodable)?;
+    let scopes =
+        Scopes::parse(args.scope.as_deref().unwrap_or("")).map_err(Failure::unencodable)?;
+    let grant = match args.grant.as_deref() {
+        None => GrantId::generate().map_err(Failure::unencodable)?,
+        Some(hex) => hex
+            .parse()
+            .map_err(|_| Failure::usage(format!("invalid grant id '{hex}': 16 hex digits")))?,
+    };
+    let names = |names: &[String]| {
+        ClaimNames::new(names.iter().map(String::as_str)).map_err(Failure::unencodable)
+    };
+    let claims = ClaimsRequest {
+        id_token: names(&args.id_token_claims)?,
+        userinfo: names(&args.userinfo_claims)?,
+    };
+    Ok(Authorization::new(client, scopes, grant).with_claims(claims))
 }
 
 /// `--proxy` or `--upstream` URLs, each checked.
@@ -501,6 +620,9 @@ fn kind_name(kind: KindArg) -> &'static str {
         KindArg::St => "st",
         KindArg::Pt => "pt",
         KindArg::Pgt => "pgt",
+        KindArg::Oc => "oc",
+        KindArg::At => "at",
+        KindArg::Rt => "rt",
     }
 }
 
@@ -509,7 +631,7 @@ fn read_ticket(arg: Option<String>) -> Result<String, Failure> {
     match arg.as_deref() {
         Some(ticket) if ticket != "-" => Ok(ticket.to_owned()),
         _ => {
-            // A ticket is at most 256 characters; read a little more so an
+            // A code is at most 384 characters, any other ticket 256; read more so an
             // oversize input is still reported as too long, not truncated.
             let mut input = Vec::new();
             std::io::stdin()
