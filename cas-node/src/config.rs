@@ -193,6 +193,27 @@ pub struct Flags {
     /// so that the store can be measured against it.
     #[arg(long, value_name = "URL", conflicts_with = "store")]
     pub registry_baseline: Option<String>,
+    /// Be an OpenID provider with this issuer: the public https URL of the
+    /// pool's OIDC endpoints, the same on every node, ending in the
+    /// context's `/oidc` (like `https://sso.example.edu/cas/oidc`; http on
+    /// loopback for tests). Needs --oidc-signing-keys and `[[client]]`
+    /// entries in --services.
+    #[arg(long, value_name = "URL", requires = "oidc_signing_keys")]
+    pub oidc_issuer: Option<String>,
+    /// The ID token signing keys (`cas-node signing-keys new`), a 0600 file
+    /// read again on SIGHUP.
+    #[arg(long, value_name = "PATH", requires = "oidc_issuer")]
+    pub oidc_signing_keys: Option<PathBuf>,
+    /// Lifetime of OAuth authorization codes.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::parse_lifetime)]
+    pub code_ttl: Duration,
+    /// Lifetime of access tokens (and of ID tokens).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = duration::parse_lifetime)]
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens; none outlives the SSO session it was
+    /// granted in.
+    #[arg(long, value_name = "DURATION", default_value = "8h", value_parser = duration::parse_lifetime)]
+    pub refresh_token_ttl: Duration,
 }
 
 impl Flags {
@@ -252,6 +273,55 @@ pub enum Command {
     HashPassword {
         /// The user name the line is for.
         name: Option<String>,
+    },
+    /// Manages the OpenID provider's ID token signing keys (a 0600 JSON
+    /// file): rotate by `add` (published in the JWKS, signing nothing),
+    /// `promote` once relying parties have fetched the JWKS again, and
+    /// `retire` once the ID tokens of the old key have expired.
+    #[command(subcommand)]
+    SigningKeys(SigningKeysCommand),
+}
+
+/// `cas-node signing-keys …`. Each prints one line of JSON or a key id;
+/// private keys never leave the file.
+#[derive(clap::Subcommand, Debug)]
+pub enum SigningKeysCommand {
+    /// Writes a new key file with one active key; prints its kid. An
+    /// existing file is never overwritten.
+    New {
+        /// The key file to create.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// The key's algorithm.
+        #[arg(long, value_enum, default_value = "rs256")]
+        alg: crate::signing_keys::SigningAlg,
+    },
+    /// Adds a key, published in the JWKS but not signing; prints its kid.
+    Add {
+        /// The key file.
+        path: PathBuf,
+        /// The key's algorithm.
+        #[arg(long, value_enum, default_value = "rs256")]
+        alg: crate::signing_keys::SigningAlg,
+    },
+    /// Makes a key the one that signs ID tokens.
+    Promote {
+        /// The key file.
+        path: PathBuf,
+        /// The key's kid.
+        kid: String,
+    },
+    /// Removes a key that no longer signs.
+    Retire {
+        /// The key file.
+        path: PathBuf,
+        /// The key's kid.
+        kid: String,
+    },
+    /// Lists the keys (kid, algorithm, which is active) as JSON.
+    List {
+        /// The key file.
+        path: PathBuf,
     },
 }
 

@@ -532,12 +532,12 @@ fn warn_cookie(node: &Node, warn: bool) -> Option<HeaderValue> {
 }
 
 /// Whether this browser's session asked to be warned before single sign-on.
-fn wants_warning(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_warning(headers: &HeaderMap) -> bool {
     page::cookie(headers, WARN_COOKIE).is_some_and(|v| v == "true")
 }
 
 /// What the `CASTGC` cookie is worth.
-enum SsoSession {
+pub(crate) enum SsoSession {
     /// Its TGT validates and its session is live.
     Live(Box<Ticket>),
     /// No cookie, a TGT that does not validate, or (with --store) a session
@@ -550,7 +550,11 @@ enum SsoSession {
 }
 
 /// The session of the `CASTGC` cookie.
-async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) -> SsoSession {
+pub(crate) async fn live_session(
+    node: &Node,
+    cookie: Option<&str>,
+    now: OffsetDateTime,
+) -> SsoSession {
     let Some(tgt) = cookie.and_then(|c| node.codec().decode_kind(c, Kind::Tgt, now).ok()) else {
         return SsoSession::Gone;
     };
@@ -568,7 +572,7 @@ async fn live_session(node: &Node, cookie: Option<&str>, now: OffsetDateTime) ->
 
 /// The page for a session the store cannot check now: 503, and the
 /// cookie left alone.
-fn session_unknown() -> Response {
+pub(crate) fn session_unknown() -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(RETRY_AFTER, HeaderValue::from_static("5"));
     page::html(

@@ -47,6 +47,7 @@ mod accounts;
 mod apereo;
 mod baseline;
 mod client;
+mod clients;
 mod config;
 mod front;
 mod ldap;
@@ -54,12 +55,14 @@ mod logging;
 mod login;
 mod metrics;
 mod node;
+mod oidc;
 mod page;
 mod pem;
 mod pool_state;
 mod registry;
 mod request;
 mod saml;
+mod signing_keys;
 #[cfg(test)]
 mod slapd;
 mod throttle;
@@ -96,6 +99,10 @@ fn routes(node: Arc<Node>) -> Router {
         .route(&at("/proxy"), get(validate::proxy))
         .route(&at("/samlValidate"), post(saml::validate))
         .with_state(Arc::clone(&node));
+    let app = match &node.oidc {
+        Some(_) => app.merge(oidc::routes(&node)),
+        None => app,
+    };
     let app = app
         .route("/health", get(health).with_state(Arc::clone(&node)))
         .route(
@@ -148,6 +155,18 @@ async fn main() -> std::process::ExitCode {
         return match users::hash_password_line(name.as_deref(), &mut stdin.lock()) {
             Ok(line) => {
                 println!("{line}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cas-node: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::SigningKeys(command)) = &cli.command {
+        return match signing_keys::run(command) {
+            Ok(out) => {
+                println!("{out}");
                 std::process::ExitCode::SUCCESS
             }
             Err(e) => {
@@ -209,7 +228,16 @@ async fn run(flags: Flags) -> Result<(), String> {
         }
         None => None,
     };
+    let oidc = oidc::Oidc::open(&flags)?;
+    if let Some(oidc) = &oidc {
+        tracing::info!(
+            "OpenID provider {}: signing key {}",
+            oidc.issuer,
+            oidc.keys().active_kid()
+        );
+    }
     let node = Arc::new(Node {
+        oidc,
         codec: RwLock::new(Arc::new(codec)),
         services: RwLock::new(Arc::new(services)),
         trusted: client::TrustedProxies::new(flags.trusted_proxy.clone()),

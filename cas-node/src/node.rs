@@ -9,6 +9,7 @@ use crate::accounts::Accounts;
 use crate::baseline::Baseline;
 use crate::config::Flags;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 use crate::pool_state::PoolState;
 use crate::registry::{RegisteredService, Registry};
 use crate::{client, throttle, validate};
@@ -33,6 +34,8 @@ pub struct Node {
     pub accounts: Accounts,
     /// What `--metrics-listen` serves.
     pub metrics: Arc<Metrics>,
+    /// The OpenID provider (`--oidc-issuer`), if the node is one.
+    pub oidc: Option<Oidc>,
 }
 
 impl Node {
@@ -87,6 +90,9 @@ impl Node {
             }
             Err(e) => tracing::warn!("{e}; keeping the keyring in use"),
         }
+        if let Some(oidc) = &self.oidc {
+            oidc.reload();
+        }
     }
 
     /// Seals `grant`, minted from `parent` (an ST or PGT from a TGT, a PT
@@ -112,10 +118,17 @@ impl Node {
     }
 
     /// The registered service `url` belongs to, if any, and `url`
-    /// normalized.
+    /// normalized. An OpenID provider's own authorization request for a
+    /// registered client is one: the login sends it back an ST.
     pub fn registered(&self, url: &str) -> Option<(Arc<RegisteredService>, String)> {
         let url = normalize(url).ok()?;
-        Some((self.services().find(&url)?, url))
+        let services = self.services();
+        if let Some(oidc) = &self.oidc
+            && let Some(entry) = oidc.authorization_request(&url, &services)
+        {
+            return Some((entry, url));
+        }
+        Some((services.find(&url)?, url))
     }
 
     /// Where to send single-logout requests for `service`: its normalized

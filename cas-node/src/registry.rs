@@ -15,6 +15,9 @@
 //! single_logout = true                     # told of logouts (with --store)
 //! ```
 //!
+//! OAuth 2.0 and OpenID Connect clients are `[[client]]` entries of the
+//! same file (clients.rs).
+//!
 //! A URL belongs to the most specific entry that covers it
 //! ([`UrlScope::specificity`]): an exact host before a wildcard, then the
 //! longer host, then more path segments. Two entries with the same scope are
@@ -28,6 +31,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clients::{ClientEntry, RegisteredClient};
 use crate::url_scope::UrlScope;
 
 /// The registry as loaded.
@@ -35,6 +39,8 @@ use crate::url_scope::UrlScope;
 pub struct Registry {
     /// Most specific first.
     services: Vec<Arc<RegisteredService>>,
+    /// The OAuth / OpenID Connect clients (clients.rs), by client id.
+    clients: Vec<Arc<RegisteredClient>>,
 }
 
 /// One `[[service]]` entry.
@@ -66,6 +72,8 @@ enum Release {
 struct RegistryFile {
     #[serde(default)]
     service: Vec<ServiceEntry>,
+    #[serde(default)]
+    client: Vec<ClientEntry>,
 }
 
 /// One `[[service]]` entry as written (apereo.rs writes them too).
@@ -100,12 +108,24 @@ impl Registry {
     /// Parses the TOML text of a registry.
     pub fn parse(text: &str) -> Result<Registry, String> {
         let file: RegistryFile = toml::from_str(text).map_err(|e| e.message().to_owned())?;
-        if file.service.is_empty() {
+        if file.service.is_empty() && file.client.is_empty() {
             return Err(
                 "no [[service]] entry: a CAS server with no registered service \
                  cannot issue a ticket"
                     .to_owned(),
             );
+        }
+        let mut clients: Vec<Arc<RegisteredClient>> = Vec::with_capacity(file.client.len());
+        for (index, entry) in file.client.into_iter().enumerate() {
+            let client = RegisteredClient::from_entry(entry)
+                .map_err(|e| format!("[[client]] number {}: {e}", index + 1))?;
+            if let Some(same) = clients.iter().find(|c| c.id == client.id) {
+                return Err(format!(
+                    "\"{}\" and \"{}\" have the same client_id {}",
+                    same.name, client.name, client.id
+                ));
+            }
+            clients.push(Arc::new(client));
         }
         let mut services = Vec::with_capacity(file.service.len());
         for (index, entry) in file.service.into_iter().enumerate() {
@@ -124,7 +144,15 @@ impl Registry {
             services.push(Arc::new(service));
         }
         services.sort_by_key(|s| std::cmp::Reverse(s.scope.specificity()));
-        Ok(Registry { services })
+        Ok(Registry { services, clients })
+    }
+
+    /// The client whose id is `client_id`, compared as its exact text.
+    pub fn client(&self, client_id: &str) -> Option<Arc<RegisteredClient>> {
+        self.clients
+            .iter()
+            .find(|c| c.id.as_str() == client_id)
+            .cloned()
     }
 
     /// The entry `url` (normalized, as `normalize` gives it) belongs to.
@@ -207,6 +235,21 @@ impl RegisteredService {
             proxy_tickets: entry.proxy_tickets,
             single_logout: entry.single_logout,
         })
+    }
+
+    /// The service an OpenID provider's authorization requests for
+    /// `client` are (`scope`: the authorization endpoint): no attribute,
+    /// no proxying, no single logout; the login shows the client's name.
+    pub fn for_client(client: &RegisteredClient, scope: UrlScope) -> RegisteredService {
+        RegisteredService {
+            name: client.name.clone(),
+            description: None,
+            scope,
+            attributes: Release::Only(BTreeSet::new()),
+            proxy_callbacks: Vec::new(),
+            proxy_tickets: false,
+            single_logout: false,
+        }
     }
 
     /// Whether the user attribute `name` is released to this service.

@@ -94,10 +94,11 @@ def toml_value(value):
 
 
 def write_services(path, services):
-    """Writes the registry file of `services` (a list of entries)."""
+    """Writes the registry file of `services` (a list of entries: an entry
+    with a `client_id` is an OAuth `[[client]]`, any other a `[[service]]`)."""
     lines = []
     for entry in services:
-        lines.append("[[service]]")
+        lines.append("[[client]]" if "client_id" in entry else "[[service]]")
         lines.extend(f"{key} = {toml_value(value)}" for key, value in entry.items())
         lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
