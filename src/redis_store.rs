@@ -19,10 +19,11 @@ use redis::{Pipeline, RedisError, Script};
 use time::OffsetDateTime;
 
 use crate::claims::Session;
+use crate::oauth::GrantId;
 use crate::store::{
     Attempt, AttemptCount, Ended, MAX_RECORDS_FIELD_BYTES, MAX_RECORDS_PER_SESSION,
     MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, Records, SealedRecord, Spend, Store,
-    StoreError, StoreFuture, TicketUse, Verdict, attempts_key, ended_key, principal_key,
+    StoreError, StoreFuture, TicketUse, Verdict, attempts_key, ended_key, grant_key, principal_key,
     read_field, records_field, records_key, spent_key, unix_ms,
 };
 
@@ -371,6 +372,18 @@ impl RedisStore {
             .filter(|at| ticket.ended_by(*at))
             .map(|_| Ended::Principal))
     }
+
+    /// Whether the OAuth grant of a code or token was revoked; no call for
+    /// a ticket without one. Sent alongside, as [`Self::principal_ended`].
+    async fn grant_ended(&self, ticket: &TicketUse) -> Result<Option<Ended>, StoreError> {
+        let Some(grant) = ticket.grant() else {
+            return Ok(None);
+        };
+        let mut pipe = redis::pipe();
+        pipe.cmd("EXISTS").arg(grant_key(grant));
+        let (ended,): (i64,) = self.run(&pipe).await?;
+        Ok((ended == 1).then_some(Ended::Grant))
+    }
 }
 
 impl Store for RedisStore {
@@ -416,9 +429,12 @@ impl Store for RedisStore {
                     }
                 }
             };
-            let ((first, ended, dropped), principal) =
-                tokio::try_join!(spend, self.principal_ended(ticket))?;
-            let verdict = match (ended, principal, first) {
+            let ((first, ended, dropped), principal, grant) = tokio::try_join!(
+                spend,
+                self.principal_ended(ticket),
+                self.grant_ended(ticket)
+            )?;
+            let verdict = match (ended, principal.or(grant), first) {
                 (1, _, _) => Verdict::Ended(Ended::Logout),
                 (_, Some(ended), _) => Verdict::Ended(ended),
                 (_, _, 0) => Verdict::Replayed,
@@ -442,11 +458,15 @@ impl Store for RedisStore {
                 let (ended,): (i64,) = self.run(&pipe).await?;
                 Ok(ended == 1)
             };
-            let (logout, principal) = tokio::try_join!(logout, self.principal_ended(ticket))?;
+            let (logout, principal, grant) = tokio::try_join!(
+                logout,
+                self.principal_ended(ticket),
+                self.grant_ended(ticket)
+            )?;
             Ok(if logout {
                 Some(Ended::Logout)
             } else {
-                principal
+                principal.or(grant)
             })
         })
     }
@@ -499,6 +519,19 @@ impl Store for RedisStore {
                 self.run::<()>(&pipe).await?;
             }
             Ok(())
+        })
+    }
+
+    fn end_grant<'a>(&'a self, grant: GrantId, lasting: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut pipe = redis::pipe();
+            pipe.cmd("SET")
+                .arg(grant_key(grant))
+                .arg(1)
+                .arg("PX")
+                .arg(millis(lasting))
+                .ignore();
+            self.run::<()>(&pipe).await
         })
     }
 

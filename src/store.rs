@@ -39,6 +39,7 @@ use time::OffsetDateTime;
 
 use crate::claims::{Session, SessionId};
 use crate::codec::{Codec, Ticket};
+use crate::oauth::{Authorization, GrantId};
 use crate::record::Frames;
 pub use crate::record::{
     LogoutRecord, MAX_SEALED_RECORD_BYTES, MIN_SEALED_RECORD_BYTES, SealedRecord, split_records,
@@ -80,6 +81,10 @@ pub enum Ended {
     /// An administrator ended every session of the principal authenticated
     /// before an instant ([`Store::end_principal`]).
     Principal,
+    /// The OAuth grant the code or token belongs to was revoked
+    /// ([`Store::end_grant`]): its code or a refresh token was used twice,
+    /// or a token of it was revoked.
+    Grant,
 }
 
 /// What a validation did to the store: its verdict, and the size of a
@@ -159,6 +164,8 @@ pub struct TicketUse {
     principal_id: [u8; 16],
     /// When its principal authenticated, in Unix milliseconds.
     authenticated_ms: i64,
+    /// The OAuth grant of a code or token.
+    grant: Option<GrantId>,
     /// Until the ticket expires, leeway included.
     keep_for: Duration,
     /// Until its session's record window closes, leeway included: how long
@@ -187,6 +194,7 @@ impl TicketUse {
             session,
             principal_id: codec.principal_id(ticket)?,
             authenticated_ms: unix_ms(claims.authentication().authenticated_at()),
+            grant: claims.authorization().map(Authorization::grant),
             keep_for: remaining(claims.expires_at()),
             records_for: remaining(session.map_or(claims.expires_at(), |s| window_end(&s))),
         })
@@ -206,6 +214,11 @@ impl TicketUse {
     #[cfg(feature = "redis")]
     pub(crate) fn session_claim(&self) -> Option<&Session> {
         self.session.as_ref()
+    }
+
+    /// The OAuth grant of a code or token.
+    pub fn grant(&self) -> Option<GrantId> {
+        self.grant
     }
 
     /// Its principal's id, under the key that sealed the ticket.
@@ -308,6 +321,13 @@ pub trait Store: Send + Sync {
         at: OffsetDateTime,
         lasting: Duration,
     ) -> StoreFuture<'a, ()>;
+
+    /// Revokes, pool-wide, the OAuth grant `grant`: its code and every
+    /// access and refresh token issued from it are refused from now on
+    /// (RFC 6749 §4.1.2 on a code used twice, RFC 9700 §4.14.2 on a
+    /// refresh token used again, RFC 7009 revocation). Lasts `lasting`:
+    /// until the grant's session ends, plus leeway. One key (FORMAT.md §13).
+    fn end_grant<'a>(&'a self, grant: GrantId, lasting: Duration) -> StoreFuture<'a, ()>;
 
     /// Counts one attempt at each of `subjects` (16-byte ids the caller
     /// derives: a digest of a user name, of an address…), each in the
@@ -470,6 +490,11 @@ pub(crate) fn principal_key(id: &[u8; 16]) -> String {
     format!("cas:{{{}}}:ended-principal", hex(id))
 }
 
+/// The key of a revoked OAuth grant: its id, random, is its own hash tag.
+pub(crate) fn grant_key(grant: GrantId) -> String {
+    format!("cas:{{{grant}}}:ended-grant")
+}
+
 /// The key of the hash that holds the single-logout records of the sessions
 /// that end in `session`'s record window.
 #[cfg(any(feature = "redis", test))]
@@ -561,6 +586,11 @@ impl Memory {
             && self.is_marked(&ended_key(session), now)
         {
             return Some(Ended::Logout);
+        }
+        if let Some(grant) = ticket.grant
+            && self.is_marked(&grant_key(grant), now)
+        {
+            return Some(Ended::Grant);
         }
         self.principals
             .get(&principal_key(&ticket.principal_id))
@@ -686,6 +716,20 @@ impl Store for MemoryStore {
                 let until = now + lasting.max(Duration::from_millis(1));
                 state.principals.insert(key, (until, unix_ms(at)));
             }
+            Ok(())
+        });
+        Box::pin(async move { ended })
+    }
+
+    fn end_grant<'a>(&'a self, grant: GrantId, lasting: Duration) -> StoreFuture<'a, ()> {
+        let ended = self.with_state(|state, now| {
+            let key = grant_key(grant);
+            if !state.marks.contains_key(&key) {
+                self.room(state, now)?;
+            }
+            state
+                .marks
+                .insert(key, now + lasting.max(Duration::from_millis(1)));
             Ok(())
         });
         Box::pin(async move { ended })

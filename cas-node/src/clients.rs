@@ -11,6 +11,7 @@
 //! redirect_uris = ["https://moodle.example.edu/auth/oidc/"]   # exact, nothing under them
 //! scopes = ["openid", "profile", "email"]                       # what it may be granted
 //! claims = ["email", "name", "memberOf"]                        # released claims; ["*"] all
+//! introspect = false      # may introspect any client's tokens (a resource server)
 //! ```
 //!
 //! A redirect URI is matched as its exact text (RFC 9700 §4.1.1: no
@@ -43,6 +44,8 @@ pub struct ClientEntry {
     scopes: Vec<String>,
     #[serde(default)]
     claims: Vec<String>,
+    #[serde(default)]
+    introspect: bool,
 }
 
 /// A registered client.
@@ -58,6 +61,8 @@ pub struct RegisteredClient {
     /// What it may be granted.
     pub scopes: Scopes,
     claims: Release,
+    /// It may introspect tokens issued to other clients (a resource server).
+    pub introspects_all: bool,
 }
 
 /// Which claims a client may receive.
@@ -134,6 +139,11 @@ impl RegisteredClient {
             }
             Release::Only(names)
         };
+        if entry.introspect && secret_hash.is_none() {
+            return Err(format!(
+                "{name}: a public client cannot introspect (it cannot authenticate)"
+            ));
+        }
         Ok(RegisteredClient {
             name,
             id,
@@ -141,6 +151,7 @@ impl RegisteredClient {
             redirect_uris: entry.redirect_uris,
             scopes,
             claims,
+            introspects_all: entry.introspect,
         })
     }
 
@@ -268,6 +279,7 @@ mod tests {
             ("secret_hash = \"plain\"", "Moodle: secret_hash is not a PHC hash string".to_owned()),
             (&format!("secret_hash = \"{argon2i}\""), "Moodle: secret_hash must be argon2id (cas-node hash-password)".to_owned()),
             ("public = true\nscopes = [\"a b\"]", "Moodle: scopes: scope is not an RFC 6749 scope token, or over 16 are not standard".to_owned()),
+            ("public = true\nintrospect = true", "Moodle: a public client cannot introspect (it cannot authenticate)".to_owned()),
             ("public = true\nclaims = [\"*\", \"email\"]", "Moodle: claims [\"*\"] releases all; it takes no other name".to_owned()),
             ("public = true\nclaims = [\"e mail\"]", "Moodle: claim \"e mail\" is not a name of ASCII letters, digits, `_`, `-` and `.` starting with a letter".to_owned()),
         ] {

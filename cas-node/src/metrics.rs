@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use cas_ticket_codec::Session;
+use cas_ticket_codec::oauth::GrantId;
 use cas_ticket_codec::store::{
     Attempt, AttemptCount, Ended, Records, SealedRecord, Spend, Store, StoreFuture, TicketUse,
 };
@@ -223,6 +224,14 @@ impl Store for TimedStore {
             &self.latency,
             operation("end_principal"),
             self.inner.end_principal(ids, at, lasting),
+        ))
+    }
+
+    fn end_grant<'a>(&'a self, grant: GrantId, lasting: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(timed(
+            &self.latency,
+            operation("end_grant"),
+            self.inner.end_grant(grant, lasting),
         ))
     }
 

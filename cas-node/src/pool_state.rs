@@ -21,11 +21,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
+use cas_ticket_codec::oauth::GrantId;
 use cas_ticket_codec::store::{
     Ended, FailurePolicy, LogoutRecord, MemoryStore, Records, Store, StoreError, TicketUse,
     Verdict, ended_lasting,
 };
-use cas_ticket_codec::{Codec, Kind, PolicyUnknown, RedisStore, Session, Ticket, rfc3339};
+use cas_ticket_codec::{
+    Claims, Codec, Kind, PolicyUnknown, RedisStore, Session, SessionId, Ticket, rfc3339,
+};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 use time::OffsetDateTime;
@@ -267,6 +270,74 @@ impl PoolState {
         }
     }
 
+    /// The one round trip of redeeming an OAuth code or refresh token: it
+    /// is spent pool-wide, in a live session, of a grant not revoked. A
+    /// second use revokes its grant: every token issued from the code, or
+    /// the refresh token's whole family, is refused from then on (RFC 6749
+    /// §4.1.2, RFC 9700 §4.14.2).
+    pub async fn redeem(
+        &self,
+        node: &Node,
+        ticket: &Ticket,
+        now: OffsetDateTime,
+    ) -> Result<(), Failure> {
+        let usage = TicketUse::new(&node.codec(), ticket, now)
+            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+        let verdict = match self.store.spend(&usage, None).await {
+            Ok(spend) => spend.verdict,
+            Err(e) => return self.failed(&e),
+        };
+        match verdict {
+            Verdict::First => Ok(()),
+            Verdict::Ended(why) => Err(session_ended(why)),
+            Verdict::Replayed => {
+                let revoked = match ticket.claims().authorization() {
+                    Some(authorization) => {
+                        self.revoke_grant(node, authorization.grant(), ticket.claims(), now)
+                            .await
+                    }
+                    None => Ok(()),
+                };
+                let also = match revoked {
+                    Ok(()) => "every token issued from its grant is revoked",
+                    Err(_) => "its grant could not be revoked now",
+                };
+                Err((
+                    "INVALID_TICKET",
+                    format!("ticket rejected: it was used before; {also}"),
+                ))
+            }
+        }
+    }
+
+    /// Revokes the OAuth grant `grant` of `claims` (a code or token of it)
+    /// pool-wide, until its session ends (or, outside a session, until a
+    /// refresh token of it would have expired), plus the leeway.
+    pub async fn revoke_grant(
+        &self,
+        node: &Node,
+        grant: GrantId,
+        claims: &Claims,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let lasting = match claims.session() {
+            Some(session) => ended_lasting(session, node.flags.leeway, now),
+            None => ended_lasting(
+                &Session::new(
+                    SessionId::from_bytes([0; 8]),
+                    claims.expires_at().max(now + node.flags.refresh_token_ttl),
+                ),
+                node.flags.leeway,
+                now,
+            ),
+        };
+        let revoked = self.store.end_grant(grant, lasting).await;
+        if let Err(e) = &revoked {
+            tracing::error!("cannot revoke grant {grant}: {e}");
+        }
+        revoked
+    }
+
     /// Whether the store answers now (`/health`): one round trip asking
     /// about a session that never was.
     pub async fn answers(&self) -> Result<(), String> {
@@ -455,6 +526,7 @@ fn session_ended(why: Ended) -> Failure {
     let why = match why {
         Ended::Logout => "its session has ended (logout)",
         Ended::Principal => "an administrator ended every session of its user",
+        Ended::Grant => "its grant was revoked (a code or refresh token used twice, or revoked)",
     };
     ("INVALID_TICKET", format!("ticket rejected: {why}"))
 }

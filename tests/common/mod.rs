@@ -354,7 +354,73 @@ pub async fn store_contract(
         node1.spend(&use_of(&bystander), None).await,
         Ok(first(Verdict::First))
     );
+    grants_contract(node1, node2).await;
     attempts_contract(node1, node2).await;
+}
+
+/// A revoked OAuth grant: its code and every token of it are refused on
+/// every node, with or without a session; another grant of the same
+/// session is untouched.
+#[cfg(feature = "store")]
+async fn grants_contract(
+    node1: &dyn cas_ticket_codec::store::Store,
+    node2: &dyn cas_ticket_codec::store::Store,
+) {
+    use cas_ticket_codec::store::{Ended, Spend, Verdict};
+    let first = |verdict| Spend {
+        verdict,
+        dropped: None,
+    };
+    let codec = codec(Alg::Aes256Gcm);
+    let grant = GrantId::generate().unwrap();
+    let other = GrantId::generate().unwrap();
+    let minted = |grant: GrantId, kind: &str, in_session: bool| {
+        let authorization = Authorization::new(
+            ClientId::new("moodle").unwrap(),
+            Scopes::parse("openid").unwrap(),
+            grant,
+        );
+        let g = match kind {
+            "AT" => Grant::AccessToken { authorization },
+            _ => Grant::RefreshToken { authorization },
+        };
+        let mut claims = Claims::with_lifetime(auth(), g, NOW, Duration::minutes(10)).unwrap();
+        if in_session {
+            claims = claims.with_session(session()).unwrap();
+        }
+        let text = codec.encode(&claims).unwrap();
+        codec.decode(&text, NOW).unwrap()
+    };
+    let refresh = minted(grant, "RT", true);
+    let access = minted(grant, "AT", true);
+    let sessionless = minted(grant, "AT", false);
+    let bystander = minted(other, "RT", true);
+    assert_eq!(use_of(&refresh).grant(), Some(grant));
+    assert_eq!(
+        node1.spend(&use_of(&refresh), None).await,
+        Ok(first(Verdict::First))
+    );
+    assert_eq!(node2.ended(&use_of(&access)).await, Ok(None));
+    node2
+        .end_grant(grant, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    for ticket in [&access, &sessionless] {
+        assert_eq!(node1.ended(&use_of(ticket)).await, Ok(Some(Ended::Grant)));
+        assert_eq!(
+            node1.spend(&use_of(ticket), None).await,
+            Ok(first(Verdict::Ended(Ended::Grant)))
+        );
+    }
+    assert_eq!(node1.ended(&use_of(&bystander)).await, Ok(None));
+    assert_eq!(
+        node2.spend(&use_of(&bystander), None).await,
+        Ok(first(Verdict::First))
+    );
+    // A CAS ticket has no grant: untouched.
+    let (_, st) = sealed_st(Some(SessionId::generate().unwrap()));
+    assert_eq!(use_of(&st).grant(), None);
+    assert_eq!(node2.ended(&use_of(&st)).await, Ok(None));
 }
 
 /// `len` pseudo-random lowercase letters: text the phrase code cannot

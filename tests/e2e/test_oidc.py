@@ -51,6 +51,8 @@ def clients():
          "claims": ["email", "name", "memberOf"]},
         {"name": "Planner", "client_id": "planner", "public": True,
          "redirect_uris": [PUBLIC_REDIRECT], "scopes": ["openid", "email"], "claims": ["email"]},
+        {"name": "Grades API", "client_id": "grades-api", "secret_hash": secret_hash,
+         "redirect_uris": ["https://api.example.edu/unused"], "introspect": True},
     ]
 
 
@@ -278,18 +280,20 @@ def test_an_attacker_cannot_replay_or_substitute(provider):
                            auth=("moodle", SECRET), timeout=TIMEOUT)
     assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
 
-    # A refresh token is rotated: the old one is refused after use.
-    old = first.json()["refresh_token"]
+    # A refresh token (of another grant: that one is now revoked) is
+    # rotated: the old one is refused after use.
+    _, tokens = fresh_tokens(provider)
+    old = tokens["refresh_token"]
+    # It cannot widen its scopes (refused before it is spent).
+    refused({"grant_type": "refresh_token", "refresh_token": old,
+             "scope": "openid profile email phone"}, "invalid_scope")
     rotated = token_request(provider, {"grant_type": "refresh_token", "refresh_token": old})
     assert rotated.status_code == 200, rotated.text
     refused({"grant_type": "refresh_token", "refresh_token": old}, "invalid_grant")
-    # And cannot widen its scopes.
-    refused({"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"],
-             "scope": "openid profile email phone"}, "invalid_scope")
 
     # An ID token is not a bearer of anything at userinfo.
     answer = requests.get(on(provider.nodes[1], endpoint("userinfo")), timeout=TIMEOUT,
-                          headers={"Authorization": f"Bearer {first.json()['id_token']}"})
+                          headers={"Authorization": f"Bearer {tokens['id_token']}"})
     assert answer.status_code == 401 and "invalid_token" in answer.headers["WWW-Authenticate"]
 
 
@@ -336,3 +340,108 @@ def test_a_forged_id_token_does_not_verify(provider):
     canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"))
     thumbprint = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=")
     assert kid == thumbprint.decode()
+
+
+def userinfo_status(provider, access_token, node=1):
+    answer = requests.get(on(provider.nodes[node], endpoint("userinfo")), timeout=TIMEOUT,
+                          headers={"Authorization": f"Bearer {access_token}"})
+    return answer.status_code
+
+
+def fresh_tokens(provider):
+    location, verifier, _, _ = code_flow(provider, moodle())
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "code_verifier": verifier}
+    answer = token_request(provider, data)
+    assert answer.status_code == 200, answer.text
+    return data, answer.json()
+
+
+def test_a_code_used_twice_revokes_what_it_issued(provider):
+    """RFC 6749 §4.1.2: the second use is refused, and the tokens the first
+    use issued are revoked on every node."""
+    data, tokens = fresh_tokens(provider)
+    assert userinfo_status(provider, tokens["access_token"]) == 200
+    again = requests.post(on(provider.nodes[0], endpoint("token")), data=data,
+                          auth=("moodle", SECRET), timeout=TIMEOUT)
+    assert again.status_code == 400 and "revoked" in again.json()["error_description"]
+    for node in range(3):
+        assert userinfo_status(provider, tokens["access_token"], node) == 401
+    refreshed = token_request(provider, {"grant_type": "refresh_token",
+                                         "refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_token_used_again_revokes_its_family(provider):
+    """RFC 9700 §4.14.2: an attacker who stole a refresh token and a client
+    that rotated it cannot both go on; the first reuse ends the family."""
+    _, tokens = fresh_tokens(provider)
+    stolen = tokens["refresh_token"]
+    rotated = token_request(provider, {"grant_type": "refresh_token", "refresh_token": stolen})
+    assert rotated.status_code == 200
+    newest = rotated.json()
+    assert userinfo_status(provider, newest["access_token"]) == 200
+    replay = token_request(provider, {"grant_type": "refresh_token", "refresh_token": stolen})
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert userinfo_status(provider, newest["access_token"]) == 401
+    later = token_request(provider, {"grant_type": "refresh_token",
+                                     "refresh_token": newest["refresh_token"]})
+    assert later.status_code == 400 and later.json()["error"] == "invalid_grant"
+
+
+def introspect(provider, token, auth=("moodle", SECRET), node=0):
+    answer = requests.post(on(provider.nodes[node], endpoint("introspect")), data={"token": token},
+                           auth=auth, timeout=TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_introspection_and_revocation_reach_every_node(provider):
+    _, tokens = fresh_tokens(provider)
+    access, refresh = tokens["access_token"], tokens["refresh_token"]
+    own = introspect(provider, access)
+    assert own["active"] is True and own["client_id"] == "moodle" and own["sub"] == USER
+    assert own["scope"] == "openid profile email" and own["token_type"] == "Bearer"
+    assert introspect(provider, refresh, node=1)["token_type"] == "refresh_token"
+    # A resource server registered to introspect sees it; another client does not.
+    assert introspect(provider, access, auth=("grades-api", SECRET))["active"] is True
+    public = requests.post(on(provider.nodes[0], endpoint("introspect")),
+                           data={"token": access, "client_id": "planner"}, timeout=TIMEOUT)
+    assert public.status_code == 401
+    assert introspect(provider, "AT-" + "0" * 120)["active"] is False
+    assert introspect(provider, tokens["id_token"])["active"] is False
+
+    # Another client cannot revoke it.
+    other = requests.post(on(provider.nodes[1], endpoint("revoke")),
+                          data={"token": refresh}, auth=("grades-api", SECRET), timeout=TIMEOUT)
+    assert other.status_code == 400 and other.json()["error"] == "unauthorized_client"
+    assert introspect(provider, access)["active"] is True
+    # Its client revokes the refresh token on one node: the grant ends everywhere.
+    answer = requests.post(on(provider.nodes[1], endpoint("revoke")),
+                           data={"token": refresh, "token_type_hint": "refresh_token"},
+                           auth=("moodle", SECRET), timeout=TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    for node in range(3):
+        assert introspect(provider, access, node=node) == {"active": False}
+        assert userinfo_status(provider, access, node) == 401
+    # Revoking what is not a valid token is not an error (RFC 7009 §2.2).
+    answer = requests.post(on(provider.nodes[2], endpoint("revoke")), data={"token": "junk"},
+                           auth=("moodle", SECRET), timeout=TIMEOUT)
+    assert answer.status_code == 200
+
+
+def test_logout_ends_the_sessions_codes_and_tokens(provider):
+    browser = Browser(provider)
+    location, verifier, _, state = code_flow(provider, moodle(), browser)
+    client = moodle()
+    tokens = client.fetch_token(on(provider.nodes[0], endpoint("token")), authorization_response=location,
+                                code_verifier=verifier, state=state)
+    assert userinfo_status(provider, tokens["access_token"]) == 200
+    answer = browser.session.get(urljoin(provider.nodes[2].url, "logout"), timeout=TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    assert userinfo_status(provider, tokens["access_token"]) == 401
+    assert introspect(provider, tokens["access_token"]) == {"active": False}
+    refreshed = token_request(provider, {"grant_type": "refresh_token",
+                                         "refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"

@@ -6,12 +6,15 @@
 //!
 //! Routes, under the issuer's path (`{context}/oidc`):
 //! `/.well-known/openid-configuration`, `/jwks`, `/authorize`, `/token`,
-//! `/userinfo`. The clients are the registry's `[[client]]` entries
+//! `/userinfo`, `/introspect`, `/revoke`. The clients are the registry's `[[client]]` entries
 //! (clients.rs); ID tokens are signed with `--oidc-signing-keys`
 //! (signing_keys.rs).
 
 mod authorize;
+mod client_auth;
 mod errors;
+mod introspect;
+mod revoke;
 mod token;
 mod user_claims;
 mod userinfo;
@@ -128,6 +131,11 @@ pub fn routes(node: &Arc<Node>) -> Router {
         .route(&at("/authorize"), get(authorize::get).post(authorize::post))
         .route(&at("/token"), axum::routing::post(token::token))
         .route(
+            &at("/introspect"),
+            axum::routing::post(introspect::introspect),
+        )
+        .route(&at("/revoke"), axum::routing::post(revoke::revoke))
+        .route(
             &at("/userinfo"),
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
@@ -158,6 +166,12 @@ async fn discovery(State(node): State<Arc<Node>>) -> Response {
         "authorization_endpoint": oidc.endpoint("authorize"),
         "token_endpoint": oidc.endpoint("token"),
         "userinfo_endpoint": oidc.endpoint("userinfo"),
+        "introspection_endpoint": oidc.endpoint("introspect"),
+        "revocation_endpoint": oidc.endpoint("revoke"),
+        "introspection_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported":
+            ["client_secret_basic", "client_secret_post", "none"],
         "jwks_uri": oidc.endpoint("jwks"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

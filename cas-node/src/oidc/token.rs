@@ -12,22 +12,18 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use cas_ticket_codec::oauth::{Authorization, Nonce, Scopes};
 use cas_ticket_codec::{Claims, Grant, Kind, Ticket, rfc3339};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
-use url::form_urlencoded;
 
+use super::client_auth::authenticate;
 use super::errors::{TokenError, no_store_json};
 use super::{Oidc, user_claims};
 use crate::Node;
 use crate::clients::RegisteredClient;
-use crate::registry::Registry;
 use crate::request::{Body64, Params};
 
 pub async fn token(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body64) -> Response {
@@ -67,72 +63,6 @@ async fn exchange(node: &Node, headers: &HeaderMap, body: Body64) -> Result<Resp
     }
 }
 
-/// The client of the request (RFC 6749 §2.3): one authentication method
-/// only; a confidential client's secret must match; a public client names
-/// itself.
-fn authenticate(
-    registry: &Registry,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<Arc<RegisteredClient>, TokenError> {
-    let basic = headers.get(AUTHORIZATION).map(basic_credentials);
-    let unknown = |challenge: bool| TokenError {
-        challenge,
-        ..TokenError::new("invalid_client", "client authentication failed")
-    };
-    match (basic, params.get("client_secret")) {
-        (Some(_), Some(_)) => Err(TokenError::new(
-            "invalid_request",
-            "more than one client authentication method",
-        )),
-        (Some(None), None) => Err(unknown(true)),
-        (Some(Some((id, secret))), None) => {
-            if params.get("client_id").is_some_and(|named| named != id) {
-                return Err(TokenError::new(
-                    "invalid_request",
-                    "client_id is not the client that authenticated",
-                ));
-            }
-            registry
-                .client(&id)
-                .filter(|client| client.secret_matches(&secret))
-                .ok_or_else(|| unknown(true))
-        }
-        (None, Some(secret)) => params
-            .get("client_id")
-            .and_then(|id| registry.client(id))
-            .filter(|client| client.secret_matches(secret))
-            .ok_or_else(|| unknown(false)),
-        (None, None) => params
-            .get("client_id")
-            .and_then(|id| registry.client(id))
-            .filter(|client| client.is_public())
-            .ok_or_else(|| unknown(false)),
-    }
-}
-
-/// `Authorization: Basic` credentials: the id and secret, each
-/// form-urlencoded before base64 (RFC 6749 §2.3.1). `None` when malformed.
-fn basic_credentials(
-    value: &axum::http::HeaderValue,
-) -> Option<(String, zeroize::Zeroizing<String>)> {
-    let value = value.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = zeroize::Zeroizing::new(STANDARD.decode(encoded.trim()).ok()?);
-    let text = std::str::from_utf8(&decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    let decode = |s: &str| -> String {
-        form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Some((decode(id), zeroize::Zeroizing::new(decode(secret))))
-}
-
 fn invalid_grant(why: impl Into<String>) -> TokenError {
     TokenError::new("invalid_grant", why)
 }
@@ -170,27 +100,20 @@ fn redeemable(
     Ok(ticket)
 }
 
-/// With the store: spends a code or refresh token that passed every check,
-/// once pool-wide; a second use (or one after its session ended) is refused.
-async fn spend(
-    node: &Node,
-    ticket: &Ticket,
-    text: &str,
-    now: OffsetDateTime,
-) -> Result<(), TokenError> {
+/// With the store: redeems a code or refresh token that passed every
+/// check, once pool-wide; a second use is refused and revokes its grant
+/// (every token the code issued, or the refresh token's whole family).
+async fn spend(node: &Node, ticket: &Ticket, now: OffsetDateTime) -> Result<(), TokenError> {
     let Some(state) = &node.state else {
         return Ok(());
     };
     let kind = ticket.claims().kind();
     state
-        .spend(node, ticket, text, None, now)
+        .redeem(node, ticket, now)
         .await
         .map_err(|(code, why)| match code {
             "INTERNAL_ERROR" => TokenError::new("temporarily_unavailable", why),
-            _ => invalid_grant(format!(
-                "the {} was used before, or its session ended: {why}",
-                what(kind)
-            )),
+            _ => invalid_grant(format!("the {} is refused: {why}", what(kind))),
         })
 }
 
@@ -238,7 +161,7 @@ async fn redeem_code(
         }
         (None, None) => {}
     }
-    spend(node, &ticket, text, now).await?;
+    spend(node, &ticket, now).await?;
     let issue = Issue {
         node,
         oidc,
@@ -279,7 +202,7 @@ async fn refresh(
             granted.clone().with_scopes(asked)
         }
     };
-    spend(node, &ticket, text, now).await?;
+    spend(node, &ticket, now).await?;
     let issue = Issue {
         node,
         oidc,
