@@ -40,8 +40,12 @@ from conftest import CAS_NODE, PASSWORD, USER, Pool, default_services, service
 CLIENTS = Path(__file__).resolve().parent / "clients"
 INSTALL_HINT = (
     "run `bash tests/install-packages` as root: it installs haproxy, apache2, "
-    "libapache2-mod-auth-cas, libapache2-mod-php, php-cas, php-curl and php-xml"
+    "libapache2-mod-auth-cas, libapache2-mod-auth-openidc, libapache2-mod-php, php-cas, "
+    "php-curl and php-xml"
 )
+# mod_auth_openidc's client of the pool's OpenID provider.
+OIDC_CLIENT_ID = "apache-oidc"
+OIDC_CLIENT_SECRET = "mod_auth_openidc's secret: 4f9Q-22kd-Lm0x"
 APACHE_BIN = Path("/usr/sbin/apache2")
 HAPROXY_BIN = Path("/usr/sbin/haproxy")
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
@@ -69,6 +73,7 @@ def missing_tools():
         "haproxy": HAPROXY_BIN.exists(),
         "apache2": APACHE_BIN.exists(),
         "mod_auth_cas": (APACHE_MODULES / "mod_auth_cas.so").exists(),
+        "mod_auth_openidc": (APACHE_MODULES / "mod_auth_openidc.so").exists(),
         "mod_ssl": (APACHE_MODULES / "mod_ssl.so").exists(),
         "mod_php": php_module() is not None,
         "phpCAS": PHPCAS.exists(),
@@ -299,6 +304,30 @@ def auth_cas_vhost(web, name, port, cert, key, cas, validate_url, cas_ca, locati
         LOCATION=location,
         WEB=web.path,
     )
+
+
+def auth_openidc_vhost(web, port, cert, key, issuer, cas_ca, location):
+    """A virtual host whose `location` mod_auth_openidc protects, a client of
+    the pool's OpenID provider (vhost-auth-openidc.conf.in)."""
+    return fill(
+        "vhost-auth-openidc.conf.in",
+        PORT=port, CERT=cert, KEY=key, ISSUER=issuer, CAS_CA=cas_ca,
+        CLIENT_ID=OIDC_CLIENT_ID, CLIENT_SECRET=OIDC_CLIENT_SECRET,
+        REDIRECT_URI=f"https://127.0.0.1:{port}{location}redirect_uri",
+        PASSPHRASE=os.urandom(16).hex(), LOCATION=location, WEB=web.path,
+    )
+
+
+def oidc_client(port, location):
+    """The registry's [[client]] for mod_auth_openidc on `port`."""
+    done = subprocess.run([str(CAS_NODE), "hash-password"], input=OIDC_CLIENT_SECRET + "\n",
+                          capture_output=True, text=True, timeout=30, check=True)
+    return {
+        "name": "Apache mod_auth_openidc", "client_id": OIDC_CLIENT_ID,
+        "secret_hash": done.stdout.strip(),
+        "redirect_uris": [f"https://127.0.0.1:{port}{location}redirect_uri"],
+        "scopes": ["openid", "profile", "email"], "claims": ["email", "name", "memberOf"],
+    }
 
 
 def phpcas_vhost(web, port, cert, key, cas_port, cas_ca):
@@ -701,13 +730,19 @@ def site(tmp_path_factory):
         trustme.CA().cert_pem.write_to_path(str(other_ca))
         os.chmod(other_ca, 0o644)
 
-        names = ["haproxy", "php", "cas2", "p3", "saml", "bridge", "wrong_ca"]
+        names = ["haproxy", "php", "cas2", "p3", "saml", "bridge", "wrong_ca", "oidc"]
         ports = dict(zip(names, free_ports(len(names))))
         php = f"https://127.0.0.1:{ports['php']}/php/"
         callback = f"https://127.0.0.1:{ports['php']}{CALLBACK_PATH}"
 
         proxy_ca = node_supports("--proxy-ca")
         extra = ["--proxy-ca", authority.pem] if proxy_ca else []
+        # The pool is an OpenID provider at HAProxy's public URL.
+        issuer = f"https://127.0.0.1:{ports['haproxy']}/cas/oidc"
+        signing_keys = work / "signing.json"
+        subprocess.run([str(CAS_NODE), "signing-keys", "new", "--out", str(signing_keys)],
+                       capture_output=True, timeout=60, check=True)
+        extra += ["--oidc-issuer", issuer, "--oidc-signing-keys", signing_keys]
         # The registry: the phpCAS host (PGTs at its callback) and each
         # mod_auth_cas host, with every attribute; the tests' own services.
         services = [
@@ -715,6 +750,7 @@ def site(tmp_path_factory):
             service("phpCAS", php.replace("/php/", "/"), attributes=["*"], proxy_callbacks=[callback]),
             *(service(name, f"https://127.0.0.1:{ports[name]}/", attributes=["*"])
               for name in ("cas2", "p3", "saml", "bridge", "wrong_ca")),
+            oidc_client(ports["oidc"], "/oidc/"),
         ]
         (work / "pool").mkdir()
         pool = TlsPool(work / "pool", extra, services=services)
@@ -744,6 +780,7 @@ def site(tmp_path_factory):
             auth_cas_vhost(web, "wrong_ca", ports["wrong_ca"], validate_url=cas + "serviceValidate",
                            location="/wrong-ca/", title="CAS 2.0, trusting another CA",
                            **{**common, "cas_ca": other_ca}),
+            auth_openidc_vhost(web, ports["oidc"], cert, key, issuer, authority.pem, "/oidc/"),
         ]
         (work / "apache").mkdir()
         apache = Apache(work / "apache", web, vhosts, php.replace("/php/", "/ping.txt"), authority.pem)
@@ -751,7 +788,7 @@ def site(tmp_path_factory):
 
         apps = {
             name: f"https://127.0.0.1:{ports[name]}/{name.replace('_', '-')}/whoami.php"
-            for name in ("cas2", "p3", "saml", "bridge", "wrong_ca")
+            for name in ("cas2", "p3", "saml", "bridge", "wrong_ca", "oidc")
         }
         yield Site(
             work=work, web=web, authority=authority, other_ca=other_ca, pool=pool,

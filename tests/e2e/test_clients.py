@@ -192,6 +192,36 @@ def test_mod_auth_cas_passes_cas3_attributes_as_headers(site):
     site.apache.assert_no_child_died(since=mark)
 
 
+def test_mod_auth_openidc_logs_in_through_the_pool_with_claims_as_headers(site):
+    """Apache mod_auth_openidc, a confidential client: discovery and the
+    token, userinfo and JWKS calls go through HAProxy (TLS checked), the
+    browser logs in on the pool's CAS form, and the application sees the
+    user and their claims; a forged claim header is dropped."""
+    mark = site.apache.mark()
+    browser = site.browser(**{"OIDC-CLAIM-email": "mallory@evil.test"})
+    seen = whoami(site, browser, "oidc")
+    assert seen["remote_user"] == USER, f"{seen}\n{browser.history()}"
+    headers = seen["headers"]
+    assert headers["OIDC-CLAIM-sub"] == USER
+    assert headers["OIDC-CLAIM-email"] == "jdoe@example.edu", headers
+    assert headers["OIDC-CLAIM-name"] == "Jane <Doe> & Co"
+    assert headers["OIDC-CLAIM-memberOf"] == "staff,faculty"
+    assert headers["OIDC-CLAIM-amr"] == "pwd"
+    assert headers["OIDC-CLAIM-iss"] == site.cas + "oidc"
+    # app -> authorize -> CAS login form -> POST -> authorize?ticket= ->
+    # redirect_uri?code= -> app.
+    assert [hop.status for hop in browser.hops] == [302, 302, 200, 302, 302, 302, 200], \
+        browser.history()
+    code_hop = browser.hops[5]
+    assert "code=OC-" in code_hop.url and "iss=" in code_hop.url, code_hop.url
+    # The same browser's CAS session serves a CAS application at once.
+    before = len(browser.hops)
+    cas2 = whoami(site, browser, "cas2")
+    assert cas2["remote_user"] == USER
+    assert [hop.status for hop in browser.hops[before:]] == [302, 302, 302, 200], browser.history()
+    site.apache.assert_no_child_died(since=mark)
+
+
 def test_mod_auth_cas_checks_the_cas_server_certificate(site):
     """CASCertificatePath names another CA: the ticket never validates."""
     mark = site.apache.mark()

@@ -1,10 +1,12 @@
 <?php
-// The application mod_auth_cas protects: the user Apache authenticated and
-// the CAS-* request headers mod_auth_cas passed on (CASAuthNHeader CAS-User,
-// one CAS-<attribute> header per attribute, CASAttributePrefix CAS-).
+// The application mod_auth_cas and mod_auth_openidc protect: the user Apache
+// authenticated and the request headers they passed on: CAS-* from
+// mod_auth_cas (CASAuthNHeader CAS-User, one CAS-<attribute> header per
+// attribute, CASAttributePrefix CAS-), OIDC-* from mod_auth_openidc (one
+// OIDC-CLAIM-<claim> header per claim, OIDCClaimPrefix).
 $headers = [];
 foreach (getallheaders() as $name => $value) {
-    if (stripos($name, 'CAS-') === 0) {
+    if (stripos($name, 'CAS-') === 0 || stripos($name, 'OIDC-') === 0) {
         $headers[$name] = $value;
     }
 }
