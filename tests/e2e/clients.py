@@ -318,16 +318,32 @@ def auth_openidc_vhost(web, port, cert, key, issuer, cas_ca, location):
     )
 
 
-def oidc_client(port, location):
-    """The registry's [[client]] for mod_auth_openidc on `port`."""
+def oidc_client(client_id, redirect_uri):
+    """The registry's [[client]] for a relying party (its secret is
+    OIDC_CLIENT_SECRET)."""
     done = subprocess.run([str(CAS_NODE), "hash-password"], input=OIDC_CLIENT_SECRET + "\n",
                           capture_output=True, text=True, timeout=30, check=True)
     return {
-        "name": "Apache mod_auth_openidc", "client_id": OIDC_CLIENT_ID,
-        "secret_hash": done.stdout.strip(),
-        "redirect_uris": [f"https://127.0.0.1:{port}{location}redirect_uri"],
+        "name": f"Relying party {client_id}", "client_id": client_id,
+        "secret_hash": done.stdout.strip(), "redirect_uris": [redirect_uri],
         "scopes": ["openid", "profile", "email"], "claims": ["email", "name", "memberOf"],
     }
+
+
+OPENID_CLIENT = CLIENTS / "openid-client"
+# openid-client's redirect URI: nothing listens there; the test's browser
+# stops at the redirect and hands its URL to the relying party.
+NODE_RP_CLIENT_ID = "node-openid-client"
+
+
+def openid_client_ready():
+    """Installs openid-client (npm ci, from the committed lock file) once."""
+    if (OPENID_CLIENT / "node_modules" / "openid-client").exists():
+        return
+    assert shutil.which("npm"), "npm is missing: run `bash tests/install-packages` as root"
+    done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OPENID_CLIENT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
 
 
 def phpcas_vhost(web, port, cert, key, cas_port, cas_ca):
@@ -730,7 +746,7 @@ def site(tmp_path_factory):
         trustme.CA().cert_pem.write_to_path(str(other_ca))
         os.chmod(other_ca, 0o644)
 
-        names = ["haproxy", "php", "cas2", "p3", "saml", "bridge", "wrong_ca", "oidc"]
+        names = ["haproxy", "php", "cas2", "p3", "saml", "bridge", "wrong_ca", "oidc", "node_rp"]
         ports = dict(zip(names, free_ports(len(names))))
         php = f"https://127.0.0.1:{ports['php']}/php/"
         callback = f"https://127.0.0.1:{ports['php']}{CALLBACK_PATH}"
@@ -750,7 +766,8 @@ def site(tmp_path_factory):
             service("phpCAS", php.replace("/php/", "/"), attributes=["*"], proxy_callbacks=[callback]),
             *(service(name, f"https://127.0.0.1:{ports[name]}/", attributes=["*"])
               for name in ("cas2", "p3", "saml", "bridge", "wrong_ca")),
-            oidc_client(ports["oidc"], "/oidc/"),
+            oidc_client(OIDC_CLIENT_ID, f"https://127.0.0.1:{ports['oidc']}/oidc/redirect_uri"),
+            oidc_client(NODE_RP_CLIENT_ID, f"https://127.0.0.1:{ports['node_rp']}/callback"),
         ]
         (work / "pool").mkdir()
         pool = TlsPool(work / "pool", extra, services=services)

@@ -11,10 +11,13 @@ test fails and says so.
 """
 
 import contextlib
+import json
+import os
 import re
+import subprocess
 import time
 import xml.etree.ElementTree as ElementTree
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import pytest
 import requests
@@ -22,6 +25,9 @@ from cas import CASClientV3, CASClientWithSAMLV1
 
 from clients import (  # noqa: F401 (site is a fixture)
     CAS_NS,
+    NODE_RP_CLIENT_ID,
+    OIDC_CLIENT_SECRET,
+    OPENID_CLIENT,
     SAML_PROTOCOL,
     Apache,
     Authority,
@@ -32,6 +38,7 @@ from clients import (  # noqa: F401 (site is a fixture)
     free_ports,
     hidden_fields,
     login_form,
+    openid_client_ready,
     phpcas_vhost,
     require_tools,
     site,
@@ -220,6 +227,56 @@ def test_mod_auth_openidc_logs_in_through_the_pool_with_claims_as_headers(site):
     assert cas2["remote_user"] == USER
     assert [hop.status for hop in browser.hops[before:]] == [302, 302, 302, 200], browser.history()
     site.apache.assert_no_child_died(since=mark)
+
+
+def test_openid_client_runs_the_code_flow_refresh_introspection_and_revocation(site):
+    """openid-client (npm) through HAProxy: its own checks of the ID token
+    (signature from the JWKS, iss, aud, nonce, state, PKCE), then
+    userinfo, a refresh and introspection. This pool is stateless, and
+    says so: revocation answers unsupported_token_type, and a rotated
+    refresh token is still accepted (test_oidc.py checks both with the
+    store)."""
+    openid_client_ready()
+    redirect = f"https://127.0.0.1:{site.ports['node_rp']}/callback"
+    rp = subprocess.Popen(
+        ["node", str(OPENID_CLIENT / "rp.mjs")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=OPENID_CLIENT,
+        env={**os.environ, "NODE_EXTRA_CA_CERTS": str(site.authority.pem),
+             "ISSUER": site.cas + "oidc", "CLIENT_ID": NODE_RP_CLIENT_ID,
+             "CLIENT_SECRET": OIDC_CLIENT_SECRET, "REDIRECT_URI": redirect},
+    )
+    try:
+        first = rp.stdout.readline()
+        assert first, rp.stderr.read()
+        browser = site.browser()
+        answer = browser.request("GET", json.loads(first)["authorize"])
+        for _ in range(8):
+            form = login_form(answer)
+            if form is not None:
+                answer = browser.submit_login(answer, form)
+                continue
+            assert answer.is_redirect, f"{answer.status_code}\n{browser.history()}"
+            location = urljoin(answer.url, answer.headers["Location"])
+            if location.startswith(redirect):
+                break
+            answer = browser.request("GET", location)
+        out, err = rp.communicate(location + "\n", timeout=60)
+    finally:
+        if rp.poll() is None:
+            rp.kill()
+    assert rp.returncode == 0, err
+    got = json.loads(out)
+    assert got["claims"]["sub"] == USER and got["claims"]["aud"] == NODE_RP_CLIENT_ID
+    assert got["claims"]["iss"] == site.cas + "oidc"
+    assert got["userinfo"] == {"sub": USER, "email": "jdoe@example.edu",
+                               "name": "Jane <Doe> & Co", "memberOf": ["staff", "faculty"]}
+    assert got["sizes"]["access_token"] <= 160 and got["sizes"]["refresh_token"] <= 180
+    assert got["scope"] == "openid profile email"
+    assert got["refreshed_claims"]["auth_time"] == got["claims"]["auth_time"]
+    assert got["introspected"]["active"] is True and got["introspected"]["client_id"] == NODE_RP_CLIENT_ID
+    assert got["revocation"] == "unsupported_token_type"
+    assert got["after_revocation"]["active"] is True
+    assert got["reuse"] == "accepted"
 
 
 def test_mod_auth_cas_checks_the_cas_server_certificate(site):
