@@ -49,6 +49,7 @@ pub(crate) struct KindCiphers {
     ciphers: [Cipher; Kind::ALL.len()],
     /// Under the subkey `"<alg> record"`: seals a store's single-logout
     /// records, which no ticket subkey opens and which open as no ticket.
+    #[cfg(feature = "store")]
     record: Cipher,
     /// HMAC-SHA256 keyed with the subkey `"<alg> replay"`: names a spent
     /// ticket in a store without the ticket.
@@ -103,6 +104,7 @@ impl KindCiphers {
         KindCiphers {
             alg,
             ciphers: Kind::ALL.map(|kind| cipher(&hkdf, alg, &hkdf_info(alg, kind))),
+            #[cfg(feature = "store")]
             record: cipher(&hkdf, alg, &format!("{} record", alg.name())),
             replay: mac_key(&hkdf, &format!("{} replay", alg.name())),
             principal: mac_key(&hkdf, &format!("{} principal", alg.name())),
@@ -163,6 +165,7 @@ impl KindCiphers {
     }
 
     /// [`KindCiphers::seal`] under the record subkey.
+    #[cfg(feature = "store")]
     pub(crate) fn seal_record(
         &self,
         nonce: &[u8; NONCE_BYTES],
@@ -173,6 +176,7 @@ impl KindCiphers {
     }
 
     /// [`KindCiphers::open`] under the record subkey.
+    #[cfg(feature = "store")]
     pub(crate) fn open_record(
         &self,
         nonce: &[u8],
