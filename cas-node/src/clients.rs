@@ -12,6 +12,7 @@
 //! scopes = ["openid", "profile", "email"]                       # what it may be granted
 //! claims = ["email", "name", "memberOf"]                        # released claims; ["*"] all
 //! introspect = false      # may introspect any client's tokens (a resource server)
+//! post_logout_redirect_uris = ["https://moodle.example.edu/"]   # exact, as redirect_uris
 //! ```
 //!
 //! A redirect URI is matched as its exact text (RFC 9700 §4.1.1: no
@@ -46,6 +47,8 @@ pub struct ClientEntry {
     claims: Vec<String>,
     #[serde(default)]
     introspect: bool,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
 }
 
 /// A registered client.
@@ -63,6 +66,7 @@ pub struct RegisteredClient {
     claims: Release,
     /// It may introspect tokens issued to other clients (a resource server).
     pub introspects_all: bool,
+    post_logout_redirect_uris: Vec<String>,
 }
 
 /// Which claims a client may receive.
@@ -117,6 +121,9 @@ impl RegisteredClient {
         for uri in &entry.redirect_uris {
             exact_url(uri).map_err(|e| format!("{name}: redirect_uris: {e}"))?;
         }
+        for uri in &entry.post_logout_redirect_uris {
+            exact_url(uri).map_err(|e| format!("{name}: post_logout_redirect_uris: {e}"))?;
+        }
         let scopes = Scopes::from_tokens(entry.scopes.iter().map(String::as_str))
             .map_err(|e| format!("{name}: scopes: {e}"))?;
         let claims = if entry.claims.iter().any(|c| c == "*") {
@@ -152,12 +159,18 @@ impl RegisteredClient {
             scopes,
             claims,
             introspects_all: entry.introspect,
+            post_logout_redirect_uris: entry.post_logout_redirect_uris,
         })
     }
 
     /// Whether `uri` is one of the redirect URIs, exactly.
     pub fn redirects_to(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
+    }
+
+    /// Whether `uri` is one of the post-logout redirect URIs, exactly.
+    pub fn returns_after_logout_to(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris.iter().any(|r| r == uri)
     }
 
     /// Whether the client is public (no secret; PKCE required).
@@ -279,6 +292,7 @@ mod tests {
             ("secret_hash = \"plain\"", "Moodle: secret_hash is not a PHC hash string".to_owned()),
             (&format!("secret_hash = \"{argon2i}\""), "Moodle: secret_hash must be argon2id (cas-node hash-password)".to_owned()),
             ("public = true\nscopes = [\"a b\"]", "Moodle: scopes: scope is not an RFC 6749 scope token, or over 16 are not standard".to_owned()),
+            ("public = true\npost_logout_redirect_uris = [\"http://moodle.example.edu/\"]", "Moodle: post_logout_redirect_uris: 'http://moodle.example.edu/' must be https, or http on a loopback address (RFC 8252 §7.3)".to_owned()),
             ("public = true\nintrospect = true", "Moodle: a public client cannot introspect (it cannot authenticate)".to_owned()),
             ("public = true\nclaims = [\"*\", \"email\"]", "Moodle: claims [\"*\"] releases all; it takes no other name".to_owned()),
             ("public = true\nclaims = [\"e mail\"]", "Moodle: claim \"e mail\" is not a name of ASCII letters, digits, `_`, `-` and `.` starting with a letter".to_owned()),

@@ -233,23 +233,6 @@ pub async fn submit(
 /// cannot revoke it. With one, the session ends on every node; if the store
 /// cannot take that now, the user is told, and the node keeps trying.
 pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: HeaderMap) -> Response {
-    let cleared = clear_cookie(&node);
-    let now = OffsetDateTime::now_utc();
-    let tgt = page::tgt_from(&headers)
-        .and_then(|tgt| node.codec().decode_kind(&tgt, Kind::Tgt, now).ok());
-    // With --store: the session ends on every node, and the services it
-    // reached are told (single logout).
-    let mut ended = None;
-    if let (Some(state), Some(tgt)) = (&node.state, &tgt)
-        && let Some(session) = tgt.claims().session()
-    {
-        let principal = tgt.claims().principal();
-        ended = Some(state.end(&node, session, principal, now).await);
-    }
-    if let (Some(baseline), Some(text)) = (&node.baseline, page::tgt_from(&headers)) {
-        ended =
-            (tgt.is_some() && baseline.removed(&text).await.is_ok()).then_some(Logout::Everywhere);
-    }
     // CAS 3.0 §2.3.1: `url` MUST be ignored. `service`: the browser goes
     // there only if it is registered, so /logout is no open redirect; and
     // not before it is told that its session has not ended everywhere.
@@ -258,6 +241,37 @@ pub async fn logout(State(node): State<Arc<Node>>, query: Params, headers: Heade
         Some(Err(_)) => (None, true),
         None => (None, false),
     };
+    log_out(&node, &headers, back, unregistered).await
+}
+
+/// Ends the SSO session of the browser's cookie: the cookie goes; with
+/// --store the session ends on every node and the services it reached are
+/// told. Then the browser goes `back` (a URL the caller checked is
+/// registered), unless the session did not end everywhere; `unregistered`:
+/// the caller was given a URL it refused, and the page says so.
+pub(crate) async fn log_out(
+    node: &Arc<Node>,
+    headers: &HeaderMap,
+    back: Option<String>,
+    unregistered: bool,
+) -> Response {
+    let cleared = clear_cookie(node);
+    let now = OffsetDateTime::now_utc();
+    let tgt =
+        page::tgt_from(headers).and_then(|tgt| node.codec().decode_kind(&tgt, Kind::Tgt, now).ok());
+    // With --store: the session ends on every node, and the services it
+    // reached are told (single logout).
+    let mut ended = None;
+    if let (Some(state), Some(tgt)) = (&node.state, &tgt)
+        && let Some(session) = tgt.claims().session()
+    {
+        let principal = tgt.claims().principal();
+        ended = Some(state.end(node, session, principal, now).await);
+    }
+    if let (Some(baseline), Some(text)) = (&node.baseline, page::tgt_from(headers)) {
+        ended =
+            (tgt.is_some() && baseline.removed(&text).await.is_ok()).then_some(Logout::Everywhere);
+    }
     let expiry = tgt.map(|tgt| rfc3339(tgt.claims().expires_at()));
     let (status, caveat) = match (ended, expiry) {
         (Some(Logout::Everywhere), _) => (

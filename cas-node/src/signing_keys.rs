@@ -21,7 +21,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand_core::OsRng;
 use rsa::pkcs1::EncodeRsaPrivateKey as _;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
@@ -77,6 +77,8 @@ struct SigningKey {
     /// PKCS#8 DER, as the file holds it.
     pkcs8: Zeroizing<Vec<u8>>,
     encoding: EncodingKey,
+    /// The public key, to verify what this key signed (an `id_token_hint`).
+    decoding: DecodingKey,
     /// The public JWK, `kid`, `alg` and `use` included.
     jwk: Value,
 }
@@ -107,7 +109,7 @@ impl SigningKey {
 
     /// The key of `alg` whose PKCS#8 DER is `pkcs8`, its kid computed.
     fn from_pkcs8(alg: SigningAlg, pkcs8: Zeroizing<Vec<u8>>) -> Result<SigningKey, String> {
-        let (encoding, public) = match alg {
+        let (encoding, decoding, public) = match alg {
             SigningAlg::Rs256 => {
                 let key = rsa::RsaPrivateKey::from_pkcs8_der(&pkcs8)
                     .map_err(|_| "not an RSA private key in PKCS#8".to_owned())?;
@@ -117,12 +119,18 @@ impl SigningKey {
                 let pkcs1 = key
                     .to_pkcs1_der()
                     .map_err(|e| format!("cannot encode the RSA key: {e}"))?;
-                let public = json!({
-                    "kty": "RSA",
-                    "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-                    "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-                });
-                (EncodingKey::from_rsa_der(pkcs1.as_bytes()), public)
+                let (n, e) = (
+                    URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+                    URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+                );
+                let decoding = DecodingKey::from_rsa_components(&n, &e)
+                    .map_err(|e| format!("cannot read the RSA public key: {e}"))?;
+                let public = json!({ "kty": "RSA", "n": n, "e": e });
+                (
+                    EncodingKey::from_rsa_der(pkcs1.as_bytes()),
+                    decoding,
+                    public,
+                )
             }
             SigningAlg::Es256 => {
                 let key = p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8)
@@ -131,23 +139,20 @@ impl SigningKey {
                 let (Some(x), Some(y)) = (point.x(), point.y()) else {
                     return Err("not a P-256 private key in PKCS#8".to_owned());
                 };
-                let public = json!({
-                    "kty": "EC",
-                    "crv": "P-256",
-                    "x": URL_SAFE_NO_PAD.encode(x),
-                    "y": URL_SAFE_NO_PAD.encode(y),
-                });
-                (EncodingKey::from_ec_der(&pkcs8), public)
+                let (x, y) = (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y));
+                let decoding = DecodingKey::from_ec_components(&x, &y)
+                    .map_err(|e| format!("cannot read the P-256 public key: {e}"))?;
+                let public = json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y });
+                (EncodingKey::from_ec_der(&pkcs8), decoding, public)
             }
             SigningAlg::Eddsa => {
                 let key = ed25519_dalek::SigningKey::from_pkcs8_der(&pkcs8)
                     .map_err(|_| "not an Ed25519 private key in PKCS#8".to_owned())?;
-                let public = json!({
-                    "kty": "OKP",
-                    "crv": "Ed25519",
-                    "x": URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes()),
-                });
-                (EncodingKey::from_ed_der(&pkcs8), public)
+                let x = URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes());
+                let decoding = DecodingKey::from_ed_components(&x)
+                    .map_err(|e| format!("cannot read the Ed25519 public key: {e}"))?;
+                let public = json!({ "kty": "OKP", "crv": "Ed25519", "x": x });
+                (EncodingKey::from_ed_der(&pkcs8), decoding, public)
             }
         };
         let kid = thumbprint(&public);
@@ -162,6 +167,7 @@ impl SigningKey {
             alg,
             pkcs8,
             encoding,
+            decoding,
             jwk,
         })
     }
@@ -398,6 +404,26 @@ impl SigningKeys {
         algs
     }
 
+    /// The claims of a JWT that one of these keys signed (its header names
+    /// the key and that key's algorithm) for `issuer`, expired or not:
+    /// what an `id_token_hint` is checked with. `None` for anything else.
+    pub fn verify(&self, token: &str, issuer: &str) -> Option<serde_json::Map<String, Value>> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let kid = header.kid?;
+        let key = self.keys.iter().find(|k| k.kid == kid)?;
+        if header.alg != key.alg.jose() {
+            return None;
+        }
+        let mut validation = Validation::new(key.alg.jose());
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        validation.set_issuer(&[issuer]);
+        jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, &key.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
     /// `claims` as a JWT signed by the active key, its header naming the
     /// key (`kid`) and the algorithm.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
@@ -491,6 +517,35 @@ mod tests {
     }
 
     /// RFC 7638 §3.1's example: the thumbprint of its RSA key.
+    #[test]
+    fn an_id_token_hint_verifies_with_the_key_that_signed_it_for_this_issuer_only() {
+        for alg in ALGS {
+            let mut keys = SigningKeys::generate(alg).unwrap();
+            let claims =
+                json!({"iss": "https://sso.example.edu/cas/oidc", "sub": "jdoe", "exp": 1});
+            let token = keys.sign(&claims).unwrap();
+            let issuer = "https://sso.example.edu/cas/oidc";
+            // Expired long ago: still a hint.
+            assert_eq!(
+                keys.verify(&token, issuer).map(Value::Object),
+                Some(claims.clone())
+            );
+            assert_eq!(keys.verify(&token, "https://other.example/oidc"), None);
+            // Another key of the same file, promoted: the old one still verifies.
+            let newer = keys.add(SigningAlg::Es256).unwrap();
+            keys.promote(&newer).unwrap();
+            assert!(keys.verify(&token, issuer).is_some());
+            // Forged: a byte of the payload changed, or a foreign key's signature.
+            let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+            parts[1] = URL_SAFE_NO_PAD
+                .encode(br#"{"iss":"https://sso.example.edu/cas/oidc","sub":"admin","exp":1}"#);
+            assert_eq!(keys.verify(&parts.join("."), issuer), None, "{alg:?}");
+            let foreign = SigningKeys::generate(alg).unwrap().sign(&claims).unwrap();
+            assert_eq!(keys.verify(&foreign, issuer), None);
+            assert_eq!(keys.verify("not a jwt", issuer), None);
+        }
+    }
+
     #[test]
     fn kids_are_rfc_7638_thumbprints() {
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";

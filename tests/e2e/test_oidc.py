@@ -31,6 +31,7 @@ ISSUER = "https://sso.example.edu/cas/oidc"
 ORIGIN = "https://sso.example.edu"
 REDIRECT = "https://rp.example.edu/oidc/callback"
 PUBLIC_REDIRECT = "http://127.0.0.1:8400/callback"
+GOODBYE = "https://rp.example.edu/logged-out"
 SECRET = "a client secret: 7Qm2-kd93-Zz01"
 TIMEOUT = 10
 
@@ -48,7 +49,7 @@ def clients():
     return [
         {"name": "Moodle", "client_id": "moodle", "secret_hash": secret_hash,
          "redirect_uris": [REDIRECT], "scopes": ["openid", "profile", "email"],
-         "claims": ["email", "name", "memberOf"]},
+         "claims": ["email", "name", "memberOf"], "post_logout_redirect_uris": [GOODBYE]},
         {"name": "Planner", "client_id": "planner", "public": True,
          "redirect_uris": [PUBLIC_REDIRECT], "scopes": ["openid", "email"], "claims": ["email"]},
         {"name": "Grades API", "client_id": "grades-api", "secret_hash": secret_hash,
@@ -445,3 +446,53 @@ def test_logout_ends_the_sessions_codes_and_tokens(provider):
     refreshed = token_request(provider, {"grant_type": "refresh_token",
                                          "refresh_token": tokens["refresh_token"]})
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
+def test_rp_initiated_logout(provider):
+    """OpenID Connect RP-Initiated Logout: with an ID token this provider
+    signed, the session ends on every node and the browser goes back to the
+    registered URI with its state; anything else goes nowhere."""
+    def logged_in():
+        browser = Browser(provider)
+        location, verifier, _, state = code_flow(provider, moodle(), browser)
+        client = moodle()
+        tokens = client.fetch_token(on(provider.nodes[0], endpoint("token")),
+                                    authorization_response=location, code_verifier=verifier,
+                                    state=state)
+        return browser, tokens
+
+    def end_session(browser, **params):
+        return browser.session.get(on(provider.nodes[1], endpoint("logout")), params=params,
+                                   allow_redirects=False, timeout=TIMEOUT)
+
+    browser, tokens = logged_in()
+    # A forged hint: refused, nobody logged out.
+    header, payload, signature = tokens["id_token"].split(".")
+    forged = f"{header}.{payload[:-4]}AAAA.{signature}"
+    answer = end_session(browser, id_token_hint=forged, post_logout_redirect_uri=GOODBYE)
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    answer = end_session(browser, id_token_hint=tokens["id_token"], client_id="planner",
+                         post_logout_redirect_uri=GOODBYE)
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    assert userinfo_status(provider, tokens["access_token"]) == 200
+
+    answer = end_session(browser, id_token_hint=tokens["id_token"],
+                         post_logout_redirect_uri=GOODBYE, state="bye-1")
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["Location"] == GOODBYE + "?state=bye-1"
+    assert userinfo_status(provider, tokens["access_token"], node=2) == 401
+    # The browser's session is over: the next authorization shows the form.
+    uri, _ = moodle().create_authorization_url(endpoint("authorize"), code_verifier=generate_token(48))
+    answer = browser.authorize(uri, log_in=False)
+    assert answer.status_code == 200 and 'name="password"' in answer.text
+
+    # An unregistered URI: logged out all the same, and not sent there.
+    browser, tokens = logged_in()
+    answer = end_session(browser, id_token_hint=tokens["id_token"],
+                         post_logout_redirect_uri="https://attacker.example/")
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    assert "not registered" in answer.text
+    assert userinfo_status(provider, tokens["access_token"]) == 401
+    document = requests.get(on(provider.nodes[0], endpoint(".well-known/openid-configuration")),
+                            timeout=TIMEOUT).json()
+    assert document["end_session_endpoint"] == endpoint("logout")

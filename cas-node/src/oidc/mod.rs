@@ -6,7 +6,7 @@
 //!
 //! Routes, under the issuer's path (`{context}/oidc`):
 //! `/.well-known/openid-configuration`, `/jwks`, `/authorize`, `/token`,
-//! `/userinfo`, `/introspect`, `/revoke`. The clients are the registry's `[[client]]` entries
+//! `/userinfo`, `/introspect`, `/revoke`, `/logout`. The clients are the registry's `[[client]]` entries
 //! (clients.rs); ID tokens are signed with `--oidc-signing-keys`
 //! (signing_keys.rs).
 
@@ -14,6 +14,7 @@ mod authorize;
 mod client_auth;
 mod errors;
 mod introspect;
+mod logout;
 mod revoke;
 mod token;
 mod user_claims;
@@ -135,6 +136,7 @@ pub fn routes(node: &Arc<Node>) -> Router {
             axum::routing::post(introspect::introspect),
         )
         .route(&at("/revoke"), axum::routing::post(revoke::revoke))
+        .route(&at("/logout"), get(logout::get).post(logout::post))
         .route(
             &at("/userinfo"),
             get(userinfo::userinfo).post(userinfo::userinfo),
@@ -168,6 +170,7 @@ async fn discovery(State(node): State<Arc<Node>>) -> Response {
         "userinfo_endpoint": oidc.endpoint("userinfo"),
         "introspection_endpoint": oidc.endpoint("introspect"),
         "revocation_endpoint": oidc.endpoint("revoke"),
+        "end_session_endpoint": oidc.endpoint("logout"),
         "introspection_endpoint_auth_methods_supported":
             ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported":
