@@ -18,8 +18,11 @@
  * another header refuses to run.
  *
  * 2: `CtcErrorDetail` ends with `issued_at` (`CTC_STATUS_NOT_YET_VALID`).
+ * 3: the OAuth 2.0 kinds (`CTC_KIND_OC`, `_AT`, `_RT`): `CtcClaims` ends
+ * with their fields (`client_id` … `code_challenge`), and `CtcTicket` has
+ * them between `session_ends_at` and `key_id`.
  */
-#define CTC_ABI_VERSION 2
+#define CTC_ABI_VERSION 3
 
 /**
  * An instant argument meaning "the current time" (instants are Unix seconds).
@@ -32,9 +35,11 @@
  *
  * Ranges: 0 success; 1–9 the rejections of `cas_ticket_codec::Error`;
  * 10–19 `Error::Malformed(_)`, one code per detail; 20–29
- * `Error::InvalidClaims(_)`, one per reason; 30–49 `Error::Keyring(_)`, one
- * per reason; 50 an `Error` variant newer than this binding; 90–99 the
- * binding's own failures (bad arguments, internal errors).
+ * `Error::InvalidClaims(_)`, one per reason of the CAS claims; 30–49
+ * `Error::Keyring(_)`, one per reason; 50 an `Error` variant newer than
+ * this binding; 60–69 `Error::InvalidClaims(_)`, one per reason of the
+ * OAuth 2.0 claims (codes and tokens); 90–99 the binding's own failures
+ * (bad arguments, internal errors).
  */
 enum CtcStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -46,7 +51,10 @@ enum CtcStatus
    */
   CTC_STATUS_OK = 0,
   /**
-   * `Error::TooLong`: the ticket (or the one encode would produce) is over 256 characters.
+   * `Error::TooLong`: the ticket (or the one encode would produce) is over
+   * its kind's cap (256 characters; 384 for a code, the cap of any text
+   * before its prefix is read). `CtcErrorDetail` gives the length and the
+   * cap the library applied.
    */
   CTC_STATUS_TOO_LONG = 1,
   /**
@@ -83,7 +91,7 @@ enum CtcStatus
    */
   CTC_STATUS_MALFORMED_EMPTY = 10,
   /**
-   * `Malformed::Prefix`: no `TGT-`, `ST-`, `PT-` or `PGT-` prefix.
+   * `Malformed::Prefix`: no `TGT-`, `ST-`, `PT-`, `PGT-`, `OC-`, `AT-` or `RT-` prefix.
    */
   CTC_STATUS_MALFORMED_PREFIX = 11,
   /**
@@ -207,6 +215,35 @@ enum CtcStatus
    */
   CTC_STATUS_OTHER_ERROR = 50,
   /**
+   * `InvalidClaims::Client`: an OAuth client id that is empty, over 64
+   * bytes or not visible ASCII.
+   */
+  CTC_STATUS_INVALID_CLIENT = 60,
+  /**
+   * `InvalidClaims::Scope`: a scope that is not an RFC 6749 scope token
+   * (or not separated by single spaces), or over 16 that are not standard.
+   */
+  CTC_STATUS_INVALID_SCOPE = 61,
+  /**
+   * `InvalidClaims::ClaimNames`: a claim name of the OIDC claims request
+   * that is empty, over 64 bytes or has control characters, or over 16.
+   */
+  CTC_STATUS_INVALID_CLAIM_NAMES = 62,
+  /**
+   * `InvalidClaims::Nonce`: an OIDC nonce that is empty, over 128 bytes or
+   * has control characters.
+   */
+  CTC_STATUS_INVALID_NONCE = 63,
+  /**
+   * `InvalidClaims::CodeChallenge`: a PKCE challenge that is not the
+   * unpadded base64url of 32 bytes (S256).
+   */
+  CTC_STATUS_INVALID_CODE_CHALLENGE = 64,
+  /**
+   * `InvalidClaims::Grant`: a grant id that is not 16 hex digits.
+   */
+  CTC_STATUS_INVALID_GRANT = 65,
+  /**
    * A required pointer argument is NULL.
    */
   CTC_STATUS_NULL_ARGUMENT = 90,
@@ -256,6 +293,18 @@ enum CtcKind
    * Proxy-granting ticket (`PGT-`).
    */
   CTC_KIND_PGT = 4,
+  /**
+   * OAuth 2.0 authorization code (`OC-`).
+   */
+  CTC_KIND_OC = 5,
+  /**
+   * OAuth 2.0 access token (`AT-`).
+   */
+  CTC_KIND_AT = 6,
+  /**
+   * OAuth 2.0 refresh token (`RT-`).
+   */
+  CTC_KIND_RT = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -281,7 +330,7 @@ typedef struct CtcCodec CtcCodec;
  */
 typedef struct CtcClaims {
   /**
-   * `CTC_KIND_TGT`, `_ST`, `_PT` or `_PGT`.
+   * `CTC_KIND_TGT`, `_ST`, `_PT`, `_PGT`, `_OC`, `_AT` or `_RT`.
    */
   int32_t kind;
   /**
@@ -350,6 +399,56 @@ typedef struct CtcClaims {
    * session ends when it expires: 0 says so. Must be 0 without `session_id`.
    */
   int64_t session_ends_at;
+  /**
+   * OC, AT and RT: the OAuth client id (1 to 64 characters of visible
+   * ASCII, `CTC_STATUS_INVALID_CLIENT` otherwise).
+   */
+  const char *client_id;
+  /**
+   * OC, AT and RT: the granted scopes as the `scope` parameter writes
+   * them, separated by single spaces (`"openid profile"`); NULL or `""`
+   * for none (`CTC_STATUS_INVALID_SCOPE` for a scope that is not a scope
+   * token).
+   */
+  const char *scope;
+  /**
+   * OC, AT and RT: the grant (token family) id, 16 hex digits, or NULL for
+   * a fresh random one (a code starting a grant; its tokens carry its id).
+   */
+  const char *grant_id;
+  /**
+   * OC, AT and RT: the claim names the OIDC claims request asks for in
+   * the ID token (at most 16), or NULL when `id_token_claims_len` is 0.
+   */
+  const char *const *id_token_claims;
+  /**
+   * How many `id_token_claims`.
+   */
+  uint32_t id_token_claims_len;
+  /**
+   * OC, AT and RT: the claim names it asks for at the userinfo endpoint
+   * (at most 16), or NULL when `userinfo_claims_len` is 0.
+   */
+  const char *const *userinfo_claims;
+  /**
+   * How many `userinfo_claims`.
+   */
+  uint32_t userinfo_claims_len;
+  /**
+   * OC: the `redirect_uri` of the authorization request (normalized and
+   * stored as a service is, FORMAT.md §8; `CTC_STATUS_INVALID_SERVICE`
+   * when not accepted).
+   */
+  const char *redirect_uri;
+  /**
+   * OC: the OIDC nonce of the authorization request, or NULL for none.
+   */
+  const char *nonce;
+  /**
+   * OC: the PKCE S256 `code_challenge` (the unpadded base64url of 32
+   * bytes), or NULL for none.
+   */
+  const char *code_challenge;
 } CtcClaims;
 
 /**
@@ -360,7 +459,7 @@ typedef struct CtcClaims {
  */
 typedef struct CtcTicket {
   /**
-   * `CTC_KIND_TGT`, `_ST`, `_PT` or `_PGT`.
+   * `CTC_KIND_TGT`, `_ST`, `_PT`, `_PGT`, `_OC`, `_AT` or `_RT`.
    */
   int32_t kind;
   /**
@@ -428,6 +527,53 @@ typedef struct CtcTicket {
    * When the session ends (Unix seconds), or 0 without a session.
    */
   int64_t session_ends_at;
+  /**
+   * OC, AT and RT: the OAuth client id.
+   */
+  const char *client_id;
+  /**
+   * OC, AT and RT: the granted scopes, as the `scope` parameter writes
+   * them (the standard OIDC scopes first, then the others in byte order),
+   * `""` for none.
+   */
+  const char *scope;
+  /**
+   * OC, AT and RT: the grant (token family) id, 16 lowercase hex digits.
+   */
+  const char *grant_id;
+  /**
+   * OC, AT and RT: the claim names asked for in the ID token, in byte
+   * order (NULL when `id_token_claims_len` is 0).
+   */
+  const char *const *id_token_claims;
+  /**
+   * How many `id_token_claims`.
+   */
+  uint32_t id_token_claims_len;
+  /**
+   * OC, AT and RT: the claim names asked for at the userinfo endpoint, in
+   * byte order (NULL when `userinfo_claims_len` is 0).
+   */
+  const char *const *userinfo_claims;
+  /**
+   * How many `userinfo_claims`.
+   */
+  uint32_t userinfo_claims_len;
+  /**
+   * OC: the redirect URI in its stored form (normalized; shortened to a
+   * prefix and a digest when long). Check a token request's with
+   * `ctc_redirect_uri_is_exactly`.
+   */
+  const char *redirect_uri;
+  /**
+   * OC: the OIDC nonce, or NULL for none.
+   */
+  const char *nonce;
+  /**
+   * OC: the PKCE S256 challenge (unpadded base64url), or NULL for none.
+   * Check a code verifier with `ctc_verify_pkce`.
+   */
+  const char *code_challenge;
   /**
    * The id of the key that sealed it (four hex digits).
    */
@@ -518,11 +664,12 @@ typedef struct CtcErrorDetail {
    */
   int32_t version;
   /**
-   * `CTC_STATUS_TOO_LONG`: the length, in characters.
+   * `CTC_STATUS_TOO_LONG`: the length, in characters (bytes of UTF-8).
    */
   int64_t length;
   /**
-   * `CTC_STATUS_TOO_LONG`: the cap (256).
+   * `CTC_STATUS_TOO_LONG`: the cap the library applied: 256 for a ticket
+   * or token, 384 for a code or for any text before its prefix is read.
    */
   int64_t max;
   /**
@@ -732,6 +879,38 @@ CtcStatus ctc_split_records(const uint8_t *field, size_t field_len, struct CtcRe
 CtcStatus ctc_open_expired(const struct CtcCodec *codec,
                            const char *ticket,
                            struct CtcTicket **out);
+
+/**
+ * Whether `verifier`, the `code_verifier` of a token request, meets
+ * `challenge`, the `code_challenge` of the code it redeems (a `CtcTicket`'s,
+ * the unpadded base64url of a PKCE S256 challenge; RFC 7636 §4.6): `*matches`
+ * is 1 when the verifier is 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`
+ * whose SHA-256 is the challenge (compared in constant time), else 0. A
+ * NULL `challenge` (a code issued without PKCE) meets no verifier: 0, so a
+ * verifier sent for such a code is refused (RFC 9700 §2.1.1).
+ * `CTC_STATUS_INVALID_CODE_CHALLENGE` when `challenge` is not the unpadded
+ * base64url of 32 bytes. On failure `*matches` is 0.
+ *
+ * # Safety
+ * `challenge` and `verifier` are NULL or NUL-terminated strings; `matches`
+ * is NULL or valid for a write of an `int32_t`.
+ */
+CtcStatus ctc_verify_pkce(const char *challenge, const char *verifier, int32_t *matches);
+
+/**
+ * Whether `given`, the `redirect_uri` of a token request, is *identical*
+ * (RFC 6749 §4.1.3) to the one of the authorization request, whose stored
+ * form is `stored` (a code's `CtcTicket.redirect_uri`): `*matches` is 1 when
+ * `given` is already a normalized URL (FORMAT.md §8.2; nothing is
+ * normalized here, so `https://App.example.edu/cb` is not
+ * `https://app.example.edu/cb`) whose stored form is `stored`, else 0. A
+ * NULL `stored` (not a code) matches nothing: 0. On failure `*matches` is 0.
+ *
+ * # Safety
+ * `stored` and `given` are NULL or NUL-terminated strings; `matches` is
+ * NULL or valid for a write of an `int32_t`.
+ */
+CtcStatus ctc_redirect_uri_is_exactly(const char *stored, const char *given, int32_t *matches);
 
 /**
  * Frees bytes from `ctc_seal_record` or `ctc_principal_ids`. NULL is

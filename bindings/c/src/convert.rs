@@ -6,9 +6,12 @@ use std::borrow::Cow;
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use cas_ticket_codec::{
     Alg, Authentication, CallbackUrl, Claims, Codec, Error, Grant, InvalidClaims, KeyId, Kind,
-    MAX_PROXIES, MAX_TICKET_CHARS, ProxyChain, Service, Session, SessionId, Ticket, inspect,
+    MAX_PROXIES, ProxyChain, Service, Session, SessionId, Ticket, inspect, is_normalized,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -31,6 +34,14 @@ pub(crate) struct ClaimsInput<'a> {
     pub lifetime_seconds: i64,
     pub session_id: Option<&'a CStr>,
     pub session_ends_at: i64,
+    pub client_id: Option<&'a CStr>,
+    pub scope: Option<&'a CStr>,
+    pub grant_id: Option<&'a CStr>,
+    pub id_token_claims: Vec<&'a CStr>,
+    pub userinfo_claims: Vec<&'a CStr>,
+    pub redirect_uri: Option<&'a CStr>,
+    pub nonce: Option<&'a CStr>,
+    pub code_challenge: Option<&'a CStr>,
 }
 
 /// The arguments of `ctc_decode`, checked and borrowed.
@@ -65,10 +76,48 @@ fn unused(set: bool, what: &'static str) -> Result<(), Failure> {
     }
 }
 
+/// The authorization of an OAuth code or token: client, scopes, grant id
+/// (a fresh one when NULL) and claims request, each checked by the library.
+fn authorization(input: &ClaimsInput<'_>) -> Result<Authorization, Failure> {
+    let client = input.client_id.ok_or(Failure::null(
+        "claims.client_id is NULL (a code or token needs one)",
+    ))?;
+    let client = ClientId::new(text(client, "claims.client_id is not UTF-8")?)?;
+    let scopes = match input.scope {
+        None => Scopes::default(),
+        Some(scope) => Scopes::parse(text(scope, "claims.scope is not UTF-8")?)?,
+    };
+    let grant = match input.grant_id {
+        None => GrantId::generate()?,
+        Some(hex) => core::str::from_utf8(hex.to_bytes())
+            .map_err(|_| InvalidClaims::Grant)?
+            .parse()?,
+    };
+    let names = |list: &[&CStr], what: &'static str| -> Result<ClaimNames, Failure> {
+        let names = list
+            .iter()
+            .map(|name| text(name, what))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ClaimNames::new(names)?)
+    };
+    let claims = ClaimsRequest {
+        id_token: names(
+            &input.id_token_claims,
+            "claims.id_token_claims[i] is not UTF-8",
+        )?,
+        userinfo: names(
+            &input.userinfo_claims,
+            "claims.userinfo_claims[i] is not UTF-8",
+        )?,
+    };
+    Ok(Authorization::new(client, scopes, grant).with_claims(claims))
+}
+
 /// Builds the claims `input` describes, checked by the library.
 pub(crate) fn claims(input: &ClaimsInput<'_>) -> Result<Claims, Failure> {
-    let kind =
-        kind_of(input.kind)?.ok_or(Failure::invalid("claims.kind must be TGT, ST, PT or PGT"))?;
+    let kind = kind_of(input.kind)?.ok_or(Failure::invalid(
+        "claims.kind must be TGT, ST, PT, PGT, OC, AT or RT",
+    ))?;
     let mut clock = None;
 
     let principal = input
@@ -122,15 +171,54 @@ pub(crate) fn claims(input: &ClaimsInput<'_>) -> Result<Claims, Failure> {
             "claims.upstream applies to a PGT only",
         )
     };
+    let no_authorization = || {
+        unused(
+            input.client_id.is_some(),
+            "claims.client_id applies to OC, AT and RT only",
+        )?;
+        unused(
+            input.scope.is_some(),
+            "claims.scope applies to OC, AT and RT only",
+        )?;
+        unused(
+            input.grant_id.is_some(),
+            "claims.grant_id applies to OC, AT and RT only",
+        )?;
+        unused(
+            !input.id_token_claims.is_empty() || !input.userinfo_claims.is_empty(),
+            "claims.id_token_claims and claims.userinfo_claims apply to OC, AT and RT only",
+        )
+    };
+    let no_code = || {
+        unused(
+            input.redirect_uri.is_some(),
+            "claims.redirect_uri applies to an OC only",
+        )?;
+        unused(input.nonce.is_some(), "claims.nonce applies to an OC only")?;
+        unused(
+            input.code_challenge.is_some(),
+            "claims.code_challenge applies to an OC only",
+        )
+    };
+    // A CAS ticket has no field of a code or token, and the reverse.
+    let not_oauth = || -> Result<(), Failure> {
+        no_authorization()?;
+        no_code()
+    };
+    let not_cas = || -> Result<(), Failure> {
+        no_service()?;
+        no_fresh()?;
+        no_proxies()?;
+        no_pgt()
+    };
     let grant = match kind {
         Kind::Tgt => {
-            no_service()?;
-            no_fresh()?;
-            no_proxies()?;
-            no_pgt()?;
+            not_oauth()?;
+            not_cas()?;
             Grant::TicketGranting
         }
         Kind::St => {
+            not_oauth()?;
             no_proxies()?;
             no_pgt()?;
             Grant::Service {
@@ -139,6 +227,7 @@ pub(crate) fn claims(input: &ClaimsInput<'_>) -> Result<Claims, Failure> {
             }
         }
         Kind::Pt => {
+            not_oauth()?;
             no_fresh()?;
             no_pgt()?;
             Grant::Proxy {
@@ -147,6 +236,7 @@ pub(crate) fn claims(input: &ClaimsInput<'_>) -> Result<Claims, Failure> {
             }
         }
         Kind::Pgt => {
+            not_oauth()?;
             no_service()?;
             no_fresh()?;
             no_proxies()?;
@@ -160,6 +250,47 @@ pub(crate) fn claims(input: &ClaimsInput<'_>) -> Result<Claims, Failure> {
             Grant::ProxyGranting {
                 callback: CallbackUrl::new(text(callback, "claims.pgt_url is not UTF-8")?)?,
                 upstream,
+            }
+        }
+        Kind::Code => {
+            not_cas()?;
+            let authorization = authorization(input)?;
+            let redirect_uri = input.redirect_uri.ok_or(Failure::null(
+                "claims.redirect_uri is NULL (an OC needs one)",
+            ))?;
+            let nonce = input
+                .nonce
+                .map(|n| Ok::<_, Failure>(Nonce::new(text(n, "claims.nonce is not UTF-8")?)?))
+                .transpose()?;
+            let challenge = input
+                .code_challenge
+                .map(|c| {
+                    let c = c.to_str().map_err(|_| InvalidClaims::CodeChallenge)?;
+                    Ok::<_, Failure>(CodeChallenge::from_s256(c)?)
+                })
+                .transpose()?;
+            Grant::Code {
+                authorization,
+                redirect_uri: Service::new(text(
+                    redirect_uri,
+                    "claims.redirect_uri is not UTF-8",
+                )?)?,
+                nonce,
+                challenge,
+            }
+        }
+        Kind::AccessToken => {
+            not_cas()?;
+            no_code()?;
+            Grant::AccessToken {
+                authorization: authorization(input)?,
+            }
+        }
+        Kind::RefreshToken => {
+            not_cas()?;
+            no_code()?;
+            Grant::RefreshToken {
+                authorization: authorization(input)?,
             }
         }
     };
@@ -200,18 +331,47 @@ pub(crate) fn encode(codec: &Codec, input: &ClaimsInput<'_>) -> Result<CString, 
 }
 
 /// A ticket argument as text. Bytes that are not UTF-8 are not a ticket:
-/// the library says why (length cap first, then prefix and alphabet) on the
-/// lossy text.
-fn ticket_text(ticket: &CStr) -> Result<Cow<'_, str>, Failure> {
+/// each byte of an invalid sequence becomes one `?` (outside the ticket
+/// alphabet), so that the text keeps its length in bytes and the library
+/// says why as it would of those bytes: its length caps first (the cap of
+/// any text, then its kind's), then prefix and alphabet.
+fn ticket_text(ticket: &CStr) -> Cow<'_, str> {
     let bytes = ticket.to_bytes();
-    if bytes.len() > MAX_TICKET_CHARS {
-        return Err(Error::TooLong {
-            length: bytes.len(),
-            max: MAX_TICKET_CHARS,
+    match core::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len());
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                text.extend(chunk.invalid().iter().map(|_| '?'));
+            }
+            Cow::Owned(text)
         }
-        .into());
     }
-    Ok(String::from_utf8_lossy(bytes))
+}
+
+/// Whether `verifier` meets the S256 `challenge` of a code (none: no
+/// verifier does), as `ctc_verify_pkce` documents it.
+pub(crate) fn verify_pkce(challenge: Option<&CStr>, verifier: &CStr) -> Result<bool, Failure> {
+    let Some(challenge) = challenge else {
+        return Ok(false);
+    };
+    let challenge = challenge
+        .to_str()
+        .map_err(|_| InvalidClaims::CodeChallenge)?;
+    let challenge = CodeChallenge::from_s256(challenge)?;
+    // A verifier that is not UTF-8 is not one (RFC 7636 §4.1: ASCII).
+    Ok(verifier.to_str().is_ok_and(|v| challenge.verify(v)))
+}
+
+/// Whether `given` is exactly the redirect URI whose stored form is
+/// `stored` (`Service::is_exactly` of the code's `redirect_uri`): already in
+/// normal form, and stored as `stored`.
+pub(crate) fn redirect_uri_is_exactly(stored: &CStr, given: &CStr) -> bool {
+    let (Ok(stored), Ok(given)) = (stored.to_str(), given.to_str()) else {
+        return false;
+    };
+    is_normalized(given) && Service::new(given).is_ok_and(|s| s.as_str() == stored)
 }
 
 /// Validates a ticket as `ctc_decode` documents it: kind (if asked), seal,
@@ -224,7 +384,7 @@ pub(crate) fn decode(codec: &Codec, input: &DecodeInput<'_>) -> Result<Box<Ticke
         OffsetDateTime::from_unix_timestamp(input.now)
             .map_err(|_| Failure::invalid("now is out of range"))?
     };
-    let text = ticket_text(input.ticket)?;
+    let text = ticket_text(input.ticket);
     let leeway = Duration::seconds(input.leeway_seconds);
     let ticket = codec.decode_with_leeway(&text, expected, now, leeway)?;
     if let Some(service) = input.service {
@@ -243,7 +403,7 @@ pub(crate) fn open_expired(
     algs: &[(KeyId, Alg)],
     ticket: &CStr,
 ) -> Result<Box<TicketBox>, Failure> {
-    let text = ticket_text(ticket)?;
+    let text = ticket_text(ticket);
     let claims = codec.open_expired(&text)?;
     // It opened, so its header is authentic and its key is one of the codec's.
     let key_id = inspect(&text)?.key_id();
@@ -262,7 +422,8 @@ pub(crate) struct TicketBox {
     pub view: CtcTicket,
     /// Every string of the view, NUL-terminated, back to back.
     text: Box<[u8]>,
-    /// The string arrays (methods, then proxies, then upstream), back to back.
+    /// The string arrays (methods, proxies, upstream, then the ID token's and
+    /// the userinfo's claim names), back to back.
     arrays: Box<[*const c_char]>,
     /// The ticket `ctc_decode` validated, for its store ids; `None` for one
     /// `ctc_open_expired` opened.
@@ -271,6 +432,19 @@ pub(crate) struct TicketBox {
 
 /// Where a string of the view is in the text (`None`: NULL).
 type Slot = Option<usize>;
+
+/// Where the strings of a code's or token's fields are in the text.
+#[derive(Default)]
+struct OauthSlots {
+    client_id: Slot,
+    scope: Slot,
+    grant_id: Slot,
+    id_token: Vec<usize>,
+    userinfo: Vec<usize>,
+    redirect_uri: Slot,
+    nonce: Slot,
+    code_challenge: Slot,
+}
 
 /// Collects the strings of a view into one buffer.
 #[derive(Default)]
@@ -317,6 +491,19 @@ impl TicketBox {
             .collect::<Result<Vec<_>, _>>()?;
         let (mut service, mut fresh_login, mut pgt_url): (Slot, bool, Slot) = (None, false, None);
         let (mut proxies, mut upstream) = (Vec::new(), Vec::new());
+        let mut oauth = OauthSlots::default();
+        if let Some(authorization) = claims.authorization() {
+            oauth.client_id = Some(text.add(authorization.client().as_str())?);
+            oauth.scope = Some(text.add(&authorization.scopes().to_string())?);
+            oauth.grant_id = Some(text.add(&authorization.grant().to_string())?);
+            let request = authorization.claims();
+            for name in request.id_token.as_slice() {
+                oauth.id_token.push(text.add(name)?);
+            }
+            for name in request.userinfo.as_slice() {
+                oauth.userinfo.push(text.add(name)?);
+            }
+        }
         match claims.grant() {
             Grant::TicketGranting => {}
             Grant::Service {
@@ -344,6 +531,20 @@ impl TicketBox {
                     upstream.push(text.add(url.as_str())?);
                 }
             }
+            Grant::Code {
+                authorization: _,
+                redirect_uri,
+                nonce,
+                challenge,
+            } => {
+                oauth.redirect_uri = Some(text.add(redirect_uri.as_str())?);
+                oauth.nonce = nonce.as_ref().map(|n| text.add(n.as_str())).transpose()?;
+                oauth.code_challenge = challenge
+                    .as_ref()
+                    .map(|c| text.add(&c.to_string()))
+                    .transpose()?;
+            }
+            Grant::AccessToken { .. } | Grant::RefreshToken { .. } => {}
         }
         let session_id: Slot = claims
             .session()
@@ -358,13 +559,15 @@ impl TicketBox {
             .iter()
             .chain(&proxies)
             .chain(&upstream)
+            .chain(&oauth.id_token)
+            .chain(&oauth.userinfo)
             .map(|&i| base.wrapping_add(i))
             .collect();
         let list = |start: usize, n: usize| -> (*const *const c_char, u32) {
             if n == 0 {
                 return (ptr::null(), 0);
             }
-            // At most 8 of each: the library's bounds.
+            // At most 8 or 16 of each: the library's bounds.
             (
                 arrays.as_ptr().wrapping_add(start),
                 u32::try_from(n).unwrap_or(u32::MAX),
@@ -372,7 +575,12 @@ impl TicketBox {
         };
         let (methods_at, methods_len) = list(0, methods.len());
         let (proxies_at, proxies_len) = list(methods.len(), proxies.len());
-        let (upstream_at, upstream_len) = list(methods.len() + proxies.len(), upstream.len());
+        let before = methods.len() + proxies.len();
+        let (upstream_at, upstream_len) = list(before, upstream.len());
+        let before = before + upstream.len();
+        let (id_token_at, id_token_len) = list(before, oauth.id_token.len());
+        let before = before + oauth.id_token.len();
+        let (userinfo_at, userinfo_len) = list(before, oauth.userinfo.len());
         let view = CtcTicket {
             kind: kind_number(claims.kind()),
             principal: at(Some(principal)),
@@ -391,6 +599,16 @@ impl TicketBox {
             expires_at: claims.expires_at().unix_timestamp(),
             session_id: at(session_id),
             session_ends_at: claims.session().map_or(0, |s| s.ends_at().unix_timestamp()),
+            client_id: at(oauth.client_id),
+            scope: at(oauth.scope),
+            grant_id: at(oauth.grant_id),
+            id_token_claims: id_token_at,
+            id_token_claims_len: id_token_len,
+            userinfo_claims: userinfo_at,
+            userinfo_claims_len: userinfo_len,
+            redirect_uri: at(oauth.redirect_uri),
+            nonce: at(oauth.nonce),
+            code_challenge: at(oauth.code_challenge),
             key_id: at(Some(key_id)),
             alg: at(Some(alg)),
             text: base,

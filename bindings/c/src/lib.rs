@@ -12,6 +12,11 @@
 //! - `ctc_decode(codec, ticket, service, kind, now, leeway, &view)`
 //!   validates a ticket into a `CtcTicket`, freed (with every string it
 //!   points to) by `ctc_ticket_free`.
+//! - Every kind: the CAS tickets (TGT, ST, PT, PGT) and the OAuth 2.0
+//!   authorization code (OC), access token (AT) and refresh token (RT). For
+//!   a token request that redeems a code: `ctc_verify_pkce` checks a code
+//!   verifier against the code's PKCE challenge, `ctc_redirect_uri_is_exactly`
+//!   a `redirect_uri` against the code's.
 //! - For nodes sharing a store with Rust nodes (FORMAT.md §13):
 //!   `ctc_ticket_replay_id` and `ctc_ticket_principal_id` of a decoded
 //!   ticket (16 bytes each), `ctc_principal_ids` of a principal (a
@@ -53,6 +58,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::ptr;
 
+use cas_ticket_codec::oauth::MAX_CLAIM_NAMES;
 use cas_ticket_codec::{Alg, Codec, KeyId, Keyring, MAX_METHODS, MAX_PROXIES};
 
 use convert::{ClaimsInput, DecodeInput, TicketBox};
@@ -65,7 +71,10 @@ use store::{BytesBox, RecordsBox};
 /// another header refuses to run.
 ///
 /// 2: `CtcErrorDetail` ends with `issued_at` (`CTC_STATUS_NOT_YET_VALID`).
-pub const CTC_ABI_VERSION: u32 = 2;
+/// 3: the OAuth 2.0 kinds (`CTC_KIND_OC`, `_AT`, `_RT`): `CtcClaims` ends
+/// with their fields (`client_id` … `code_challenge`), and `CtcTicket` has
+/// them between `session_ends_at` and `key_id`.
+pub const CTC_ABI_VERSION: u32 = 3;
 
 /// An instant argument meaning "the current time" (instants are Unix seconds).
 pub const CTC_NOW: i64 = i64::MIN;
@@ -87,7 +96,7 @@ pub struct CtcCodec {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct CtcClaims {
-    /// `CTC_KIND_TGT`, `_ST`, `_PT` or `_PGT`.
+    /// `CTC_KIND_TGT`, `_ST`, `_PT`, `_PGT`, `_OC`, `_AT` or `_RT`.
     pub kind: i32,
     /// The principal id: 1 to 256 bytes, no control characters.
     pub principal: *const c_char,
@@ -123,6 +132,36 @@ pub struct CtcClaims {
     /// With `session_id`: when the session ends (Unix seconds). A TGT's
     /// session ends when it expires: 0 says so. Must be 0 without `session_id`.
     pub session_ends_at: i64,
+    /// OC, AT and RT: the OAuth client id (1 to 64 characters of visible
+    /// ASCII, `CTC_STATUS_INVALID_CLIENT` otherwise).
+    pub client_id: *const c_char,
+    /// OC, AT and RT: the granted scopes as the `scope` parameter writes
+    /// them, separated by single spaces (`"openid profile"`); NULL or `""`
+    /// for none (`CTC_STATUS_INVALID_SCOPE` for a scope that is not a scope
+    /// token).
+    pub scope: *const c_char,
+    /// OC, AT and RT: the grant (token family) id, 16 hex digits, or NULL for
+    /// a fresh random one (a code starting a grant; its tokens carry its id).
+    pub grant_id: *const c_char,
+    /// OC, AT and RT: the claim names the OIDC claims request asks for in
+    /// the ID token (at most 16), or NULL when `id_token_claims_len` is 0.
+    pub id_token_claims: *const *const c_char,
+    /// How many `id_token_claims`.
+    pub id_token_claims_len: u32,
+    /// OC, AT and RT: the claim names it asks for at the userinfo endpoint
+    /// (at most 16), or NULL when `userinfo_claims_len` is 0.
+    pub userinfo_claims: *const *const c_char,
+    /// How many `userinfo_claims`.
+    pub userinfo_claims_len: u32,
+    /// OC: the `redirect_uri` of the authorization request (normalized and
+    /// stored as a service is, FORMAT.md §8; `CTC_STATUS_INVALID_SERVICE`
+    /// when not accepted).
+    pub redirect_uri: *const c_char,
+    /// OC: the OIDC nonce of the authorization request, or NULL for none.
+    pub nonce: *const c_char,
+    /// OC: the PKCE S256 `code_challenge` (the unpadded base64url of 32
+    /// bytes), or NULL for none.
+    pub code_challenge: *const c_char,
 }
 
 /// A validated ticket, as `ctc_decode` returns it (or an authentic one
@@ -132,7 +171,7 @@ pub struct CtcClaims {
 #[repr(C)]
 #[derive(Debug)]
 pub struct CtcTicket {
-    /// `CTC_KIND_TGT`, `_ST`, `_PT` or `_PGT`.
+    /// `CTC_KIND_TGT`, `_ST`, `_PT`, `_PGT`, `_OC`, `_AT` or `_RT`.
     pub kind: i32,
     /// The principal id.
     pub principal: *const c_char,
@@ -167,6 +206,33 @@ pub struct CtcTicket {
     pub session_id: *const c_char,
     /// When the session ends (Unix seconds), or 0 without a session.
     pub session_ends_at: i64,
+    /// OC, AT and RT: the OAuth client id.
+    pub client_id: *const c_char,
+    /// OC, AT and RT: the granted scopes, as the `scope` parameter writes
+    /// them (the standard OIDC scopes first, then the others in byte order),
+    /// `""` for none.
+    pub scope: *const c_char,
+    /// OC, AT and RT: the grant (token family) id, 16 lowercase hex digits.
+    pub grant_id: *const c_char,
+    /// OC, AT and RT: the claim names asked for in the ID token, in byte
+    /// order (NULL when `id_token_claims_len` is 0).
+    pub id_token_claims: *const *const c_char,
+    /// How many `id_token_claims`.
+    pub id_token_claims_len: u32,
+    /// OC, AT and RT: the claim names asked for at the userinfo endpoint, in
+    /// byte order (NULL when `userinfo_claims_len` is 0).
+    pub userinfo_claims: *const *const c_char,
+    /// How many `userinfo_claims`.
+    pub userinfo_claims_len: u32,
+    /// OC: the redirect URI in its stored form (normalized; shortened to a
+    /// prefix and a digest when long). Check a token request's with
+    /// `ctc_redirect_uri_is_exactly`.
+    pub redirect_uri: *const c_char,
+    /// OC: the OIDC nonce, or NULL for none.
+    pub nonce: *const c_char,
+    /// OC: the PKCE S256 challenge (unpadded base64url), or NULL for none.
+    /// Check a code verifier with `ctc_verify_pkce`.
+    pub code_challenge: *const c_char,
     /// The id of the key that sealed it (four hex digits).
     pub key_id: *const c_char,
     /// The algorithm that sealed it: `"aes256gcm"` or `"xchacha20poly1305"`.
@@ -305,7 +371,7 @@ unsafe fn put<T>(out: *mut T, value: T) -> Result<(), Failure> {
 /// # Safety
 /// Every pointer of `c` is NULL or valid as `CtcClaims` documents it, for `'a`.
 unsafe fn claims_input<'a>(c: &'a CtcClaims) -> Result<ClaimsInput<'a>, Failure> {
-    use cas_ticket_codec::InvalidClaims::{ProxyChain, TooManyMethods};
+    use cas_ticket_codec::InvalidClaims::{ClaimNames, ProxyChain, TooManyMethods};
     // SAFETY: NULL or a string (the contract), as for every field below.
     let principal = unsafe { c_str(c.principal) };
     // SAFETY: as above.
@@ -314,7 +380,20 @@ unsafe fn claims_input<'a>(c: &'a CtcClaims) -> Result<ClaimsInput<'a>, Failure>
     let pgt_url = unsafe { c_str(c.pgt_url) };
     // SAFETY: as above.
     let session_id = unsafe { c_str(c.session_id) };
+    // SAFETY: as above.
+    let client_id = unsafe { c_str(c.client_id) };
+    // SAFETY: as above.
+    let scope = unsafe { c_str(c.scope) };
+    // SAFETY: as above.
+    let grant_id = unsafe { c_str(c.grant_id) };
+    // SAFETY: as above.
+    let redirect_uri = unsafe { c_str(c.redirect_uri) };
+    // SAFETY: as above.
+    let nonce = unsafe { c_str(c.nonce) };
+    // SAFETY: as above.
+    let code_challenge = unsafe { c_str(c.code_challenge) };
     let nulls = "claims.methods, claims.proxies or claims.upstream (or an element) is NULL";
+    let null_names = "claims.id_token_claims or claims.userinfo_claims (or an element) is NULL";
     // SAFETY: `methods_len` strings at `methods` (the contract).
     let methods = unsafe {
         c_str_array(
@@ -345,6 +424,26 @@ unsafe fn claims_input<'a>(c: &'a CtcClaims) -> Result<ClaimsInput<'a>, Failure>
             nulls,
         )
     }?;
+    // SAFETY: `id_token_claims_len` strings at `id_token_claims` (the contract).
+    let id_token_claims = unsafe {
+        c_str_array(
+            c.id_token_claims,
+            c.id_token_claims_len,
+            MAX_CLAIM_NAMES,
+            ClaimNames.into(),
+            null_names,
+        )
+    }?;
+    // SAFETY: `userinfo_claims_len` strings at `userinfo_claims` (the contract).
+    let userinfo_claims = unsafe {
+        c_str_array(
+            c.userinfo_claims,
+            c.userinfo_claims_len,
+            MAX_CLAIM_NAMES,
+            ClaimNames.into(),
+            null_names,
+        )
+    }?;
     Ok(ClaimsInput {
         kind: c.kind,
         principal,
@@ -360,6 +459,14 @@ unsafe fn claims_input<'a>(c: &'a CtcClaims) -> Result<ClaimsInput<'a>, Failure>
         lifetime_seconds: c.lifetime_seconds,
         session_id,
         session_ends_at: c.session_ends_at,
+        client_id,
+        scope,
+        grant_id,
+        id_token_claims,
+        userinfo_claims,
+        redirect_uri,
+        nonce,
+        code_challenge,
     })
 }
 
@@ -786,6 +893,68 @@ pub unsafe extern "C" fn ctc_open_expired(
         let view = Box::into_raw(boxed).cast::<CtcTicket>();
         // SAFETY: as above.
         unsafe { put(out, view) }
+    })
+}
+
+/// Whether `verifier`, the `code_verifier` of a token request, meets
+/// `challenge`, the `code_challenge` of the code it redeems (a `CtcTicket`'s,
+/// the unpadded base64url of a PKCE S256 challenge; RFC 7636 §4.6): `*matches`
+/// is 1 when the verifier is 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`
+/// whose SHA-256 is the challenge (compared in constant time), else 0. A
+/// NULL `challenge` (a code issued without PKCE) meets no verifier: 0, so a
+/// verifier sent for such a code is refused (RFC 9700 §2.1.1).
+/// `CTC_STATUS_INVALID_CODE_CHALLENGE` when `challenge` is not the unpadded
+/// base64url of 32 bytes. On failure `*matches` is 0.
+///
+/// # Safety
+/// `challenge` and `verifier` are NULL or NUL-terminated strings; `matches`
+/// is NULL or valid for a write of an `int32_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_verify_pkce(
+    challenge: *const c_char,
+    verifier: *const c_char,
+    matches: *mut i32,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `matches`.
+        unsafe { put(matches, 0) }?;
+        // SAFETY: the caller's contract on `challenge`.
+        let challenge = unsafe { c_str(challenge) };
+        // SAFETY: the caller's contract on `verifier`.
+        let verifier = unsafe { c_str(verifier) }.ok_or(Failure::null("verifier is NULL"))?;
+        let verified = convert::verify_pkce(challenge, verifier)?;
+        // SAFETY: as above.
+        unsafe { put(matches, i32::from(verified)) }
+    })
+}
+
+/// Whether `given`, the `redirect_uri` of a token request, is *identical*
+/// (RFC 6749 §4.1.3) to the one of the authorization request, whose stored
+/// form is `stored` (a code's `CtcTicket.redirect_uri`): `*matches` is 1 when
+/// `given` is already a normalized URL (FORMAT.md §8.2; nothing is
+/// normalized here, so `https://App.example.edu/cb` is not
+/// `https://app.example.edu/cb`) whose stored form is `stored`, else 0. A
+/// NULL `stored` (not a code) matches nothing: 0. On failure `*matches` is 0.
+///
+/// # Safety
+/// `stored` and `given` are NULL or NUL-terminated strings; `matches` is
+/// NULL or valid for a write of an `int32_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ctc_redirect_uri_is_exactly(
+    stored: *const c_char,
+    given: *const c_char,
+    matches: *mut i32,
+) -> CtcStatus {
+    entry(|| {
+        // SAFETY: the caller's contract on `matches`.
+        unsafe { put(matches, 0) }?;
+        // SAFETY: the caller's contract on `stored`.
+        let stored = unsafe { c_str(stored) };
+        // SAFETY: the caller's contract on `given`.
+        let given = unsafe { c_str(given) }.ok_or(Failure::null("given is NULL"))?;
+        let exact = stored.is_some_and(|stored| convert::redirect_uri_is_exactly(stored, given));
+        // SAFETY: as above.
+        unsafe { put(matches, i32::from(exact)) }
     })
 }
 

@@ -12,15 +12,20 @@ use time::OffsetDateTime;
 ///
 /// Ranges: 0 success; 1–9 the rejections of `cas_ticket_codec::Error`;
 /// 10–19 `Error::Malformed(_)`, one code per detail; 20–29
-/// `Error::InvalidClaims(_)`, one per reason; 30–49 `Error::Keyring(_)`, one
-/// per reason; 50 an `Error` variant newer than this binding; 90–99 the
-/// binding's own failures (bad arguments, internal errors).
+/// `Error::InvalidClaims(_)`, one per reason of the CAS claims; 30–49
+/// `Error::Keyring(_)`, one per reason; 50 an `Error` variant newer than
+/// this binding; 60–69 `Error::InvalidClaims(_)`, one per reason of the
+/// OAuth 2.0 claims (codes and tokens); 90–99 the binding's own failures
+/// (bad arguments, internal errors).
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CtcStatus {
     /// Success.
     Ok = 0,
-    /// `Error::TooLong`: the ticket (or the one encode would produce) is over 256 characters.
+    /// `Error::TooLong`: the ticket (or the one encode would produce) is over
+    /// its kind's cap (256 characters; 384 for a code, the cap of any text
+    /// before its prefix is read). `CtcErrorDetail` gives the length and the
+    /// cap the library applied.
     TooLong = 1,
     /// `Error::UnsupportedVersion`: a format version this build cannot read.
     UnsupportedVersion = 2,
@@ -39,7 +44,7 @@ pub enum CtcStatus {
     NotYetValid = 8,
     /// `Malformed::Empty`: the input is empty.
     MalformedEmpty = 10,
-    /// `Malformed::Prefix`: no `TGT-`, `ST-`, `PT-` or `PGT-` prefix.
+    /// `Malformed::Prefix`: no `TGT-`, `ST-`, `PT-`, `PGT-`, `OC-`, `AT-` or `RT-` prefix.
     MalformedPrefix = 11,
     /// `Malformed::Alphabet`: a character outside `0-9 A-Z a-z` in the body.
     MalformedAlphabet = 12,
@@ -101,6 +106,23 @@ pub enum CtcStatus {
     KeyringOther = 49,
     /// An `Error` variant newer than this binding.
     OtherError = 50,
+    /// `InvalidClaims::Client`: an OAuth client id that is empty, over 64
+    /// bytes or not visible ASCII.
+    InvalidClient = 60,
+    /// `InvalidClaims::Scope`: a scope that is not an RFC 6749 scope token
+    /// (or not separated by single spaces), or over 16 that are not standard.
+    InvalidScope = 61,
+    /// `InvalidClaims::ClaimNames`: a claim name of the OIDC claims request
+    /// that is empty, over 64 bytes or has control characters, or over 16.
+    InvalidClaimNames = 62,
+    /// `InvalidClaims::Nonce`: an OIDC nonce that is empty, over 128 bytes or
+    /// has control characters.
+    InvalidNonce = 63,
+    /// `InvalidClaims::CodeChallenge`: a PKCE challenge that is not the
+    /// unpadded base64url of 32 bytes (S256).
+    InvalidCodeChallenge = 64,
+    /// `InvalidClaims::Grant`: a grant id that is not 16 hex digits.
+    InvalidGrant = 65,
     /// A required pointer argument is NULL.
     NullArgument = 90,
     /// An argument is out of its domain: an unknown kind, text that is not
@@ -124,6 +146,12 @@ pub enum CtcKind {
     Pt = 3,
     /// Proxy-granting ticket (`PGT-`).
     Pgt = 4,
+    /// OAuth 2.0 authorization code (`OC-`).
+    Oc = 5,
+    /// OAuth 2.0 access token (`AT-`).
+    At = 6,
+    /// OAuth 2.0 refresh token (`RT-`).
+    Rt = 7,
 }
 
 /// The C number of a kind.
@@ -133,6 +161,9 @@ pub(crate) fn kind_number(kind: Kind) -> i32 {
         Kind::St => CtcKind::St,
         Kind::Pt => CtcKind::Pt,
         Kind::Pgt => CtcKind::Pgt,
+        Kind::Code => CtcKind::Oc,
+        Kind::AccessToken => CtcKind::At,
+        Kind::RefreshToken => CtcKind::Rt,
     }) as i32
 }
 
@@ -144,6 +175,9 @@ pub(crate) fn kind_of(number: i32) -> Result<Option<Kind>, Failure> {
         2 => Ok(Some(Kind::St)),
         3 => Ok(Some(Kind::Pt)),
         4 => Ok(Some(Kind::Pgt)),
+        5 => Ok(Some(Kind::Code)),
+        6 => Ok(Some(Kind::AccessToken)),
+        7 => Ok(Some(Kind::RefreshToken)),
         _ => Err(Failure::invalid("kind is not one of CTC_KIND_*")),
     }
 }
@@ -218,6 +252,12 @@ pub fn status_of(error: &Error) -> CtcStatus {
             InvalidClaims::ProxyChain => S::InvalidProxyChain,
             InvalidClaims::Validity => S::InvalidValidity,
             InvalidClaims::Session => S::InvalidSession,
+            InvalidClaims::Client => S::InvalidClient,
+            InvalidClaims::Scope => S::InvalidScope,
+            InvalidClaims::ClaimNames => S::InvalidClaimNames,
+            InvalidClaims::Nonce => S::InvalidNonce,
+            InvalidClaims::CodeChallenge => S::InvalidCodeChallenge,
+            InvalidClaims::Grant => S::InvalidGrant,
             _ => S::InvalidClaimsOther,
         },
         Error::Keyring(k) => match k {
@@ -262,9 +302,10 @@ pub struct CtcErrorDetail {
     pub key_id: i32,
     /// `CTC_STATUS_UNSUPPORTED_VERSION`: the version byte.
     pub version: i32,
-    /// `CTC_STATUS_TOO_LONG`: the length, in characters.
+    /// `CTC_STATUS_TOO_LONG`: the length, in characters (bytes of UTF-8).
     pub length: i64,
-    /// `CTC_STATUS_TOO_LONG`: the cap (256).
+    /// `CTC_STATUS_TOO_LONG`: the cap the library applied: 256 for a ticket
+    /// or token, 384 for a code or for any text before its prefix is read.
     pub max: i64,
     /// `CTC_STATUS_NOT_YET_VALID`: the instant the ticket says it was
     /// issued, Unix seconds.
@@ -387,4 +428,62 @@ pub(crate) fn with_last_error<T>(read: impl FnOnce(Option<&LastError>) -> T) -> 
         .try_with(|cell| cell.try_borrow().ok().map(|slot| read(slot.as_ref())))
         .ok()
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_invalid_claims_reason_has_its_own_code() {
+        use InvalidClaims as I;
+        let reasons = [
+            (I::Principal, CtcStatus::InvalidPrincipal),
+            (I::Method, CtcStatus::InvalidMethod),
+            (I::TooManyMethods, CtcStatus::InvalidTooManyMethods),
+            (I::Service, CtcStatus::InvalidService),
+            (I::Url, CtcStatus::InvalidUrl),
+            (I::ProxyChain, CtcStatus::InvalidProxyChain),
+            (I::Validity, CtcStatus::InvalidValidity),
+            (I::Session, CtcStatus::InvalidSession),
+            (I::Client, CtcStatus::InvalidClient),
+            (I::Scope, CtcStatus::InvalidScope),
+            (I::ClaimNames, CtcStatus::InvalidClaimNames),
+            (I::Nonce, CtcStatus::InvalidNonce),
+            (I::CodeChallenge, CtcStatus::InvalidCodeChallenge),
+            (I::Grant, CtcStatus::InvalidGrant),
+        ];
+        let mut codes = Vec::new();
+        for (reason, want) in reasons {
+            let got = status_of(&Error::InvalidClaims(reason));
+            assert_eq!(got, want, "{reason:?}");
+            codes.push(got as i32);
+        }
+        // The CAS reasons in 20–27, the OAuth ones in 60–65.
+        assert_eq!(
+            codes,
+            [20, 21, 22, 23, 24, 25, 26, 27, 60, 61, 62, 63, 64, 65]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_number_and_back() {
+        let numbers: Vec<i32> = Kind::ALL.into_iter().map(kind_number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
+        for (number, kind) in numbers.into_iter().zip(Kind::ALL) {
+            assert!(matches!(kind_of(number), Ok(Some(k)) if k == kind));
+        }
+        assert!(matches!(kind_of(0), Ok(None)));
+        assert!(kind_of(8).is_err() && kind_of(-1).is_err());
+    }
+
+    #[test]
+    fn too_long_reports_the_cap_the_library_applied() {
+        for max in [256, 384] {
+            let failure = Failure::Library(Error::TooLong { length: 400, max });
+            let last = LastError::from_failure(&failure);
+            assert_eq!(last.status, CtcStatus::TooLong);
+            assert_eq!((last.detail.length, last.detail.max), (400, max as i64));
+        }
+    }
 }

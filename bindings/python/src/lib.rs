@@ -27,6 +27,9 @@
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
+use cas_ticket_codec::oauth::{
+    Authorization, ClaimNames, ClaimsRequest, ClientId, CodeChallenge, GrantId, Nonce, Scopes,
+};
 use cas_ticket_codec::store::{
     LogoutRecord as RustRecord, MAX_RECORDS_PER_SESSION, SealedRecord, split_records as split,
 };
@@ -52,7 +55,7 @@ create_exception!(
     cas_ticket_codec,
     TicketTooLong,
     TicketError,
-    "The ticket (or the one encode would produce) is over 256 characters."
+    "The ticket (or the one encode would produce) is over its kind's cap (256 characters, 384 for a code); `max` is the cap applied."
 );
 create_exception!(
     cas_ticket_codec,
@@ -116,25 +119,32 @@ create_exception!(
 );
 
 /// The `Kind` enum members (defined in Python, `cas_ticket_codec._kind`),
-/// in wire order: TGT, ST, PT, PGT.
-static KINDS: PyOnceLock<[Py<PyAny>; 4]> = PyOnceLock::new();
+/// in wire order: TGT, ST, PT, PGT, OC, AT, RT.
+static KINDS: PyOnceLock<[Py<PyAny>; 7]> = PyOnceLock::new();
 
 fn kind_object(py: Python<'_>, kind: Kind) -> PyResult<Py<PyAny>> {
     let kinds = KINDS.get_or_try_init(py, || -> PyResult<_> {
         let class = py.import("cas_ticket_codec._kind")?.getattr("Kind")?;
+        let member = |name: &str| -> PyResult<Py<PyAny>> { Ok(class.getattr(name)?.unbind()) };
         Ok([
-            class.getattr("TGT")?.unbind(),
-            class.getattr("ST")?.unbind(),
-            class.getattr("PT")?.unbind(),
-            class.getattr("PGT")?.unbind(),
+            member("TGT")?,
+            member("ST")?,
+            member("PT")?,
+            member("PGT")?,
+            member("OC")?,
+            member("AT")?,
+            member("RT")?,
         ])
     })?;
-    let [tgt, st, pt, pgt] = kinds;
+    let [tgt, st, pt, pgt, oc, at, rt] = kinds;
     Ok(match kind {
         Kind::Tgt => tgt,
         Kind::St => st,
         Kind::Pt => pt,
         Kind::Pgt => pgt,
+        Kind::Code => oc,
+        Kind::AccessToken => at,
+        Kind::RefreshToken => rt,
     }
     .clone_ref(py))
 }
@@ -161,10 +171,13 @@ fn session_id(hex: &str) -> Result<SessionId, Failure> {
 /// A `Kind` member or its prefix (`"ST"`); `Kind` is a `str` enum.
 fn kind_of(value: &Bound<'_, PyAny>) -> PyResult<Kind> {
     let text: String = value.extract().map_err(|_| {
-        PyTypeError::new_err("kind must be a Kind or one of 'TGT', 'ST', 'PT', 'PGT'")
+        PyTypeError::new_err(
+            "kind must be a Kind or one of 'TGT', 'ST', 'PT', 'PGT', 'OC', 'AT', 'RT'",
+        )
     })?;
-    Kind::from_prefix(&text)
-        .ok_or_else(|| PyValueError::new_err("kind must be one of 'TGT', 'ST', 'PT', 'PGT'"))
+    Kind::from_prefix(&text).ok_or_else(|| {
+        PyValueError::new_err("kind must be one of 'TGT', 'ST', 'PT', 'PGT', 'OC', 'AT', 'RT'")
+    })
 }
 
 /// An aware datetime as an instant (any tzinfo; naive datetimes are refused:
@@ -236,7 +249,7 @@ fn code(error: &Error) -> i32 {
         Error::ServiceMismatch => 7,
         Error::NotYetValid { .. } => 8,
         Error::Malformed(m) => 10 + malformed_index(*m).map_or(9, |(i, _)| i),
-        Error::InvalidClaims(c) => 20 + invalid_index(*c).map_or(9, |(i, _)| i),
+        Error::InvalidClaims(c) => invalid_index(*c).map_or(29, |(code, _)| code),
         Error::Keyring(k) => 30 + keyring_index(k).map_or(19, |(i, _)| i),
         _ => 50,
     }
@@ -255,16 +268,24 @@ fn malformed_index(m: Malformed) -> Option<(i32, &'static str)> {
     })
 }
 
+/// The code and name of an `InvalidClaims` reason: 20–27 for the CAS
+/// claims, 60–65 for the OAuth ones (29, `"other"`, for a newer one).
 fn invalid_index(c: ClaimsProblem) -> Option<(i32, &'static str)> {
     Some(match c {
-        ClaimsProblem::Principal => (0, "principal"),
-        ClaimsProblem::Method => (1, "method"),
-        ClaimsProblem::TooManyMethods => (2, "too_many_methods"),
-        ClaimsProblem::Service => (3, "service"),
-        ClaimsProblem::Url => (4, "url"),
-        ClaimsProblem::ProxyChain => (5, "proxy_chain"),
-        ClaimsProblem::Validity => (6, "validity"),
-        ClaimsProblem::Session => (7, "session"),
+        ClaimsProblem::Principal => (20, "principal"),
+        ClaimsProblem::Method => (21, "method"),
+        ClaimsProblem::TooManyMethods => (22, "too_many_methods"),
+        ClaimsProblem::Service => (23, "service"),
+        ClaimsProblem::Url => (24, "url"),
+        ClaimsProblem::ProxyChain => (25, "proxy_chain"),
+        ClaimsProblem::Validity => (26, "validity"),
+        ClaimsProblem::Session => (27, "session"),
+        ClaimsProblem::Client => (60, "client"),
+        ClaimsProblem::Scope => (61, "scope"),
+        ClaimsProblem::ClaimNames => (62, "claim_names"),
+        ClaimsProblem::Nonce => (63, "nonce"),
+        ClaimsProblem::CodeChallenge => (64, "code_challenge"),
+        ClaimsProblem::Grant => (65, "grant"),
         _ => return None,
     })
 }
@@ -376,6 +397,14 @@ struct Request {
     lifetime: Option<i64>,
     session_id: Option<String>,
     session_ends_at: Option<OffsetDateTime>,
+    client_id: Option<String>,
+    scope: Option<String>,
+    grant_id: Option<String>,
+    id_token_claims: Vec<String>,
+    userinfo_claims: Vec<String>,
+    redirect_uri: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
 }
 
 impl Request {
@@ -407,6 +436,36 @@ impl Request {
             unused(self.pgt_url.is_some(), "pgt_url applies to a PGT only")?;
             unused(!self.upstream.is_empty(), "upstream applies to a PGT only")?;
         }
+        if !kind.is_oauth() {
+            unused(
+                self.client_id.is_some(),
+                "client_id applies to OC, AT and RT only",
+            )?;
+            unused(self.scope.is_some(), "scope applies to OC, AT and RT only")?;
+            unused(
+                self.grant_id.is_some(),
+                "grant_id applies to OC, AT and RT only",
+            )?;
+            unused(
+                !self.id_token_claims.is_empty(),
+                "id_token_claims applies to OC, AT and RT only",
+            )?;
+            unused(
+                !self.userinfo_claims.is_empty(),
+                "userinfo_claims applies to OC, AT and RT only",
+            )?;
+        }
+        if kind != Kind::Code {
+            unused(
+                self.redirect_uri.is_some(),
+                "redirect_uri applies to an OC only",
+            )?;
+            unused(self.nonce.is_some(), "nonce applies to an OC only")?;
+            unused(
+                self.code_challenge.is_some(),
+                "code_challenge applies to an OC only",
+            )?;
+        }
         let service = |url: Option<String>| -> Result<Service, Failure> {
             let url = url.ok_or(Failure::Value("an ST or PT needs a service"))?;
             Ok(Service::new(&url)?)
@@ -415,6 +474,22 @@ impl Request {
             urls.iter()
                 .map(|u| CallbackUrl::new(u).map_err(Failure::from))
                 .collect()
+        };
+        let authorization = || -> Result<Authorization, Failure> {
+            let client = self
+                .client_id
+                .as_deref()
+                .ok_or(Failure::Value("an OC, AT or RT needs a client_id"))?;
+            let scopes = Scopes::parse(self.scope.as_deref().unwrap_or(""))?;
+            let grant = match self.grant_id.as_deref() {
+                None => GrantId::generate()?,
+                Some(hex) => hex.parse()?,
+            };
+            let claims = ClaimsRequest {
+                id_token: ClaimNames::new(self.id_token_claims.iter().map(String::as_str))?,
+                userinfo: ClaimNames::new(self.userinfo_claims.iter().map(String::as_str))?,
+            };
+            Ok(Authorization::new(ClientId::new(client)?, scopes, grant).with_claims(claims))
         };
         let grant = match kind {
             Kind::Tgt => Grant::TicketGranting,
@@ -435,10 +510,35 @@ impl Request {
                     upstream: urls(self.upstream)?,
                 }
             }
+            Kind::Code => {
+                let authorization = authorization()?;
+                let redirect_uri = self
+                    .redirect_uri
+                    .as_deref()
+                    .ok_or(Failure::Value("an OC needs a redirect_uri"))?;
+                Grant::Code {
+                    authorization,
+                    redirect_uri: Service::new(redirect_uri)?,
+                    nonce: self.nonce.map(Nonce::new).transpose()?,
+                    challenge: self
+                        .code_challenge
+                        .as_deref()
+                        .map(CodeChallenge::from_s256)
+                        .transpose()?,
+                }
+            }
+            Kind::AccessToken => Grant::AccessToken {
+                authorization: authorization()?,
+            },
+            Kind::RefreshToken => Grant::RefreshToken {
+                authorization: authorization()?,
+            },
         };
         let lifetime = Duration::seconds(self.lifetime.unwrap_or(match kind {
             Kind::St | Kind::Pt => 10,
-            Kind::Tgt => 8 * 3600,
+            Kind::Code => 30,
+            Kind::AccessToken => 3600,
+            Kind::Tgt | Kind::RefreshToken => 8 * 3600,
             Kind::Pgt => 2 * 3600,
         }));
         let mut claims =
@@ -507,7 +607,9 @@ impl Codec {
         kind, principal, *, service=None, methods=None, remember_me=false,
         fresh_login=false, proxies=None, pgt_url=None, upstream=None,
         authenticated_at=None, issued_at=None, lifetime=None, session_id=None,
-        session_ends_at=None
+        session_ends_at=None, client_id=None, scope=None, grant_id=None,
+        id_token_claims=None, userinfo_claims=None, redirect_uri=None, nonce=None,
+        code_challenge=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn encode(
@@ -527,6 +629,14 @@ impl Codec {
         lifetime: Option<&Bound<'_, PyAny>>,
         session_id: Option<String>,
         session_ends_at: Option<&Bound<'_, PyAny>>,
+        client_id: Option<String>,
+        scope: Option<String>,
+        grant_id: Option<String>,
+        id_token_claims: Option<Vec<String>>,
+        userinfo_claims: Option<Vec<String>>,
+        redirect_uri: Option<String>,
+        nonce: Option<String>,
+        code_challenge: Option<String>,
     ) -> PyResult<String> {
         let request = Request {
             kind: kind_of(kind)?,
@@ -547,6 +657,14 @@ impl Codec {
             session_ends_at: session_ends_at
                 .map(|v| instant(v, "session_ends_at"))
                 .transpose()?,
+            client_id,
+            scope,
+            grant_id,
+            id_token_claims: id_token_claims.unwrap_or_default(),
+            userinfo_claims: userinfo_claims.unwrap_or_default(),
+            redirect_uri,
+            nonce,
+            code_challenge,
         };
         let codec = &self.codec;
         py.detach(|| -> Result<String, Failure> { Ok(codec.encode(&request.claims()?)?) })
@@ -719,6 +837,19 @@ impl Ticket {
         }
     }
 
+    /// The authorization of a code or token.
+    fn authorization(&self) -> Option<&Authorization> {
+        self.claims().authorization()
+    }
+
+    /// The PKCE challenge of a code.
+    fn challenge(&self) -> Option<&CodeChallenge> {
+        match self.claims().grant() {
+            Grant::Code { challenge, .. } => challenge.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The ticket `decode` validated, which store ids are computed from.
     fn decoded(&self) -> Result<&RustTicket, Failure> {
         match &self.source {
@@ -849,6 +980,98 @@ impl Ticket {
             .session()
             .map(|s| datetime(py, s.ends_at()))
             .transpose()
+    }
+
+    /// OC, AT and RT: the OAuth client id.
+    #[getter]
+    fn client_id(&self) -> Option<&str> {
+        self.authorization().map(|a| a.client().as_str())
+    }
+
+    /// OC, AT and RT: the granted scopes as the `scope` parameter writes
+    /// them (the standard OIDC scopes first, then the others in byte
+    /// order), `""` for none.
+    #[getter]
+    fn scope(&self) -> Option<String> {
+        self.authorization().map(|a| a.scopes().to_string())
+    }
+
+    /// OC, AT and RT: the claim names the OIDC claims request asks for in
+    /// the ID token, in byte order.
+    #[getter]
+    fn id_token_claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let names: Vec<&str> = self.authorization().map_or_else(Vec::new, |a| {
+            a.claims()
+                .id_token
+                .as_slice()
+                .iter()
+                .map(String::as_str)
+                .collect()
+        });
+        strings(py, &names)
+    }
+
+    /// OC, AT and RT: the claim names it asks for at the userinfo endpoint.
+    #[getter]
+    fn userinfo_claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let names: Vec<&str> = self.authorization().map_or_else(Vec::new, |a| {
+            a.claims()
+                .userinfo
+                .as_slice()
+                .iter()
+                .map(String::as_str)
+                .collect()
+        });
+        strings(py, &names)
+    }
+
+    /// OC, AT and RT: the grant (token family) id, 16 lowercase hex digits.
+    #[getter]
+    fn grant_id(&self) -> Option<String> {
+        self.authorization().map(|a| a.grant().to_string())
+    }
+
+    /// OC: the redirect URI in its stored form.
+    #[getter]
+    fn redirect_uri(&self) -> Option<&str> {
+        match self.claims().grant() {
+            Grant::Code { redirect_uri, .. } => Some(redirect_uri.as_str()),
+            _ => None,
+        }
+    }
+
+    /// OC: the OIDC nonce, or None.
+    #[getter]
+    fn nonce(&self) -> Option<&str> {
+        match self.claims().grant() {
+            Grant::Code { nonce, .. } => nonce.as_ref().map(Nonce::as_str),
+            _ => None,
+        }
+    }
+
+    /// OC: the PKCE S256 challenge (unpadded base64url), or None.
+    #[getter]
+    fn code_challenge(&self) -> Option<String> {
+        self.challenge().map(|c| c.to_string())
+    }
+
+    /// Whether `verifier`, the `code_verifier` of a token request, meets
+    /// this code's PKCE challenge (RFC 7636 §4.6), compared in constant
+    /// time. False for a code without a challenge (a verifier sent for it
+    /// is refused) and for any other kind.
+    fn verify_pkce(&self, verifier: &str) -> bool {
+        self.challenge().is_some_and(|c| c.verify(verifier))
+    }
+
+    /// Whether `given`, the `redirect_uri` of a token request, is identical
+    /// (RFC 6749 §4.1.3) to this code's: already normalized (nothing is
+    /// normalized here) and stored as `redirect_uri`. False for any other
+    /// kind.
+    fn redirect_uri_is_exactly(&self, given: &str) -> bool {
+        match self.claims().grant() {
+            Grant::Code { redirect_uri, .. } => redirect_uri.is_exactly(given),
+            _ => false,
+        }
     }
 
     /// The id of the key that sealed it (four hex digits).

@@ -50,6 +50,15 @@ MINTED = [
             "--proxy", "https://portal.example.edu/cas/proxyCallback"]),
     ("pgt", ["--kind", "pgt", "--pgt-url", "https://mail-gateway.example.edu:8443/pgtCallback",
              "--upstream", "https://portal.example.edu/cas/proxyCallback"]),
+    ("oc", ["--kind", "oc", "--client", "moodle", "--scope", "profile openid urn:x:read",
+            "--grant", "6772616e742d6964", "--id-token-claim", "name", "--userinfo-claim", "email",
+            "--redirect-uri", "https://moodle.example.edu/auth/oidc/", "--nonce", "n-0S6_WzA2Mj",
+            "--code-challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]),
+    ("oc minimal", ["--kind", "oc", "--client", "moodle", "--redirect-uri", "http://127.0.0.1:8400/cb"]),
+    ("at", ["--kind", "at", "--client", "moodle", "--scope", "openid"]),
+    ("rt in a session", ["--kind", "rt", "--client", "moodle", "--scope", "offline_access",
+                         "--session", "5e551000cafef00d",
+                         "--session-end", rfc3339(NOW + timedelta(hours=8))]),
 ]
 
 
@@ -76,6 +85,14 @@ ENCODED: list[tuple[str, dict[str, Any]]] = [
                 proxies=["https://mail-gateway.example.edu:8443/pgtCallback"])),
     ("pgt session", dict(kind=Kind.PGT, pgt_url="https://gateway.example.edu:8443/pgt",
                          session_id="5e551000cafef00d", session_ends_at=NOW + timedelta(hours=8))),
+    ("oc", dict(kind=Kind.OC, client_id="moodle", scope="openid profile urn:x:read",
+                redirect_uri="https://moodle.example.edu/auth/oidc/", nonce="n-0S6_WzA2Mj",
+                code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                id_token_claims=["name"], userinfo_claims=["email", "picture"])),
+    ("oc minimal", dict(kind=Kind.OC, client_id="moodle", redirect_uri="http://127.0.0.1:8400/cb")),
+    ("at", dict(kind=Kind.AT, client_id="moodle", scope="openid", grant_id="6772616e742d6964",
+                session_id="5e551000cafef00d", session_ends_at=NOW + timedelta(hours=8))),
+    ("rt", dict(kind=Kind.RT, client_id="moodle", scope="offline_access openid")),
 ]
 
 

@@ -67,6 +67,19 @@ def claims_json(t: Ticket) -> dict[str, Any]:
         out.update(service=t.service, proxies=list(t.proxies))
     elif t.kind is Kind.PGT:
         out.update(pgt_url=t.pgt_url, upstream=list(t.upstream))
+    elif t.kind in (Kind.OC, Kind.AT, Kind.RT):
+        out.update(
+            client_id=t.client_id,
+            scope=t.scope,
+            claims={"id_token": list(t.id_token_claims), "userinfo": list(t.userinfo_claims)},
+            grant_id=t.grant_id,
+        )
+        if t.kind is Kind.OC:
+            out["redirect_uri"] = t.redirect_uri
+            if t.nonce is not None:
+                out["nonce"] = t.nonce
+            if t.code_challenge is not None:
+                out["code_challenge"] = t.code_challenge
     if t.session_id is not None:
         assert t.session_ends_at is not None
         out.update(session_id=t.session_id, session_ends_at=rfc3339(t.session_ends_at))

@@ -1,5 +1,7 @@
 /*
- * C test of the C ABI: load, encode, decode every kind, every rejection the
+ * C test of the C ABI: every known-answer vector (the claims compared as the
+ * library's JSON view), load, encode, decode every kind (the OAuth codes and
+ * tokens with every field, PKCE and redirect URI checks), every rejection the
  * brief names (tampered, expired, wrong service, wrong kind, unknown key,
  * malformed, too long), encode-side errors, NULL arguments, the per-thread
  * last error, 4 threads sharing one codec, and the store's side of a ticket
@@ -9,7 +11,7 @@
  * gets: bindings/test runs it under valgrind --leak-check=full
  * --error-exitcode=1.
  *
- * usage: test_codec KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES
+ * usage: test_codec KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES VECTOR_CASES
  *   KEYS.json and OTHER_KEYS.json: two key files from `ticketctl keygen`
  *   (mode 0600, different key ids); SCRATCH_DIR: a directory for a copy of
  *   the key file with unsafe permissions; STORE_KEYS.json: the keyring of
@@ -17,7 +19,12 @@
  *   separated by tabs (bindings/test writes both from store.json): now
  *   (Unix seconds), leeway_seconds, ticket, replay_id, principal,
  *   principal_id, session_id, service_url, record ("-" for none, ids and
- *   record in hex).
+ *   record in hex); VECTOR_CASES: every file tests/vectors holds (JSON), one a
+ *   line, tab-separated (bindings/test writes it): the file's name, a key
+ *   file of its keyring, its primary key id, now (Unix seconds), the kind
+ *   asked for (CTC_KIND_*, 0 for any), leeway_seconds, service and ticket in
+ *   hex, expect, detail, the claims of an ok vector as compact JSON with
+ *   sorted keys, service_url in hex ("-" for none).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -400,7 +407,7 @@ static void test_encode_errors(const CtcCodec *codec, int64_t now) {
   c.issued_at = INT64_MAX;
   CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_VALIDITY);
   c = typical_st(now);
-  c.kind = 7;
+  c.kind = 8;
   CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
   c.kind = CTC_KIND_ANY;
   CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
@@ -447,6 +454,382 @@ static void test_encode_errors(const CtcCodec *codec, int64_t now) {
   c = typical_st(now);
   CHECK_STATUS(ctc_encode(codec, &c, NULL), CTC_STATUS_NULL_ARGUMENT);
   CHECK(ticket == NULL);
+}
+
+/* --- OAuth 2.0: codes (OC), access tokens (AT), refresh tokens (RT) ---- */
+
+static const char *REDIRECT = "https://moodle.example.edu/auth/oidc/";
+static const char *GRANT = "6772616e742d6964";
+/* RFC 7636 Appendix B. */
+static const char *VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+static const char *CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+static const char *ID_TOKEN_CLAIMS[] = {"name", "email_verified", "name"};
+static const char *USERINFO_CLAIMS[] = {"picture"};
+
+/* A typical code of a session, issued at `at`, 30 s. */
+static CtcClaims typical_code(int64_t at) {
+  CtcClaims c = {0};
+  c.kind = CTC_KIND_OC;
+  c.principal = "jdoe@example.edu";
+  c.authenticated_at = at - 300;
+  c.methods = METHODS;
+  c.methods_len = 1;
+  c.issued_at = at;
+  c.lifetime_seconds = 30;
+  c.session_id = "5e551000cafef00d";
+  c.session_ends_at = at + 8 * 3600;
+  c.client_id = "moodle";
+  c.scope = "email openid urn:x:read email";
+  c.grant_id = GRANT;
+  c.id_token_claims = ID_TOKEN_CLAIMS;
+  c.id_token_claims_len = 3;
+  c.userinfo_claims = USERINFO_CLAIMS;
+  c.userinfo_claims_len = 1;
+  c.redirect_uri = REDIRECT;
+  c.nonce = "n-0S6_WzA2Mj";
+  c.code_challenge = CHALLENGE;
+  return c;
+}
+
+/* An access token of the same grant: no redirect URI, nonce or challenge. */
+static CtcClaims typical_token(int64_t at, int32_t kind) {
+  CtcClaims c = typical_code(at);
+  c.kind = kind;
+  c.lifetime_seconds = 3600;
+  c.redirect_uri = NULL;
+  c.nonce = NULL;
+  c.code_challenge = NULL;
+  return c;
+}
+
+/* `ctc_verify_pkce` of `challenge` and `verifier`, checked to succeed: its verdict. */
+static int pkce(const char *challenge, const char *verifier) {
+  int32_t matches = -1;
+  CHECK_STATUS(ctc_verify_pkce(challenge, verifier, &matches), CTC_STATUS_OK);
+  CHECK(matches == 0 || matches == 1);
+  return matches == 1;
+}
+
+/* `ctc_redirect_uri_is_exactly`, checked to succeed: its verdict. */
+static int redirect_is(const char *stored, const char *given) {
+  int32_t matches = -1;
+  CHECK_STATUS(ctc_redirect_uri_is_exactly(stored, given, &matches), CTC_STATUS_OK);
+  CHECK(matches == 0 || matches == 1);
+  return matches == 1;
+}
+
+static void test_oauth_round_trips(const CtcCodec *codec, int64_t now) {
+  CtcClaims oc = typical_code(now);
+  char *code = encode(codec, &oc);
+  CHECK(code != NULL && strncmp(code, "OC-", 3) == 0 && strlen(code) <= 384);
+  CtcTicket *t = NULL;
+  CHECK_STATUS(ctc_decode(codec, code, NULL, CTC_KIND_OC, now + 5, 0, &t), CTC_STATUS_OK);
+  if (t != NULL) {
+    CHECK(t->kind == CTC_KIND_OC && strcmp(t->principal, "jdoe@example.edu") == 0);
+    CHECK(t->issued_at == now && t->expires_at == now + 30);
+    CHECK(t->session_id != NULL && strcmp(t->session_id, "5e551000cafef00d") == 0);
+    CHECK(strcmp(t->client_id, "moodle") == 0);
+    /* The scope parameter's one spelling: standard scopes first, a repeat once. */
+    CHECK(strcmp(t->scope, "openid email urn:x:read") == 0);
+    CHECK(strcmp(t->grant_id, GRANT) == 0);
+    /* Claim names: a set, in byte order. */
+    CHECK(t->id_token_claims_len == 2 && strcmp(t->id_token_claims[0], "email_verified") == 0 &&
+          strcmp(t->id_token_claims[1], "name") == 0);
+    CHECK(t->userinfo_claims_len == 1 && strcmp(t->userinfo_claims[0], "picture") == 0);
+    CHECK(strcmp(t->redirect_uri, REDIRECT) == 0);
+    CHECK(strcmp(t->nonce, "n-0S6_WzA2Mj") == 0);
+    CHECK(strcmp(t->code_challenge, CHALLENGE) == 0);
+    CHECK(t->service == NULL && t->proxies_len == 0 && t->pgt_url == NULL && t->fresh_login == 0);
+    /* Every string lies in text, back to back. */
+    const char *strings[] = {t->principal, t->key_id, t->alg, t->methods[0], t->session_id,
+                             t->client_id, t->scope, t->grant_id, t->id_token_claims[0],
+                             t->id_token_claims[1], t->userinfo_claims[0], t->redirect_uri,
+                             t->nonce, t->code_challenge};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+      CHECK(strings[i] >= t->text && strings[i] + strlen(strings[i]) < t->text + t->text_len);
+      total += strlen(strings[i]) + 1;
+    }
+    CHECK(total == t->text_len);
+
+    /* The token request: PKCE (RFC 7636 Appendix B) and the exact redirect URI. */
+    CHECK(pkce(t->code_challenge, VERIFIER));
+    CHECK(!pkce(t->code_challenge, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"));
+    CHECK(!pkce(t->code_challenge, "short"));
+    CHECK(!pkce(t->code_challenge, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX\xff"));
+    CHECK(redirect_is(t->redirect_uri, REDIRECT));
+    CHECK(!redirect_is(t->redirect_uri, "https://Moodle.example.edu/auth/oidc/"));
+    CHECK(!redirect_is(t->redirect_uri, "https://moodle.example.edu:443/auth/oidc/"));
+    CHECK(!redirect_is(t->redirect_uri, "https://moodle.example.edu/auth/oidc"));
+    CHECK(!redirect_is(t->redirect_uri, "https://moodle.example.edu/auth/oidc/\xff"));
+  }
+  /* Its replay id is the code's own; a code is no ST: no service matches it. */
+  uint8_t replay[16];
+  CHECK_STATUS(ctc_ticket_replay_id(codec, t, replay), CTC_STATUS_OK);
+  ctc_ticket_free(t);
+  CHECK_STATUS(ctc_decode(codec, code, REDIRECT, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_SERVICE_MISMATCH);
+  /* Wrong kind, with the kinds' numbers. */
+  CHECK_STATUS(ctc_decode(codec, code, NULL, CTC_KIND_AT, now, 0, &t), CTC_STATUS_WRONG_KIND);
+  CtcErrorDetail d;
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.expected_kind == CTC_KIND_AT &&
+        d.found_kind == CTC_KIND_OC);
+  /* Relabelled as an AT: it does not authenticate. */
+  char *relabelled = strdup(code);
+  relabelled[0] = 'A';
+  relabelled[1] = 'T';
+  CHECK_STATUS(ctc_decode(codec, relabelled, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_AUTHENTICATION_FAILED);
+  free(relabelled);
+  /* Opened long after its expiry: the same fields. */
+  CHECK_STATUS(ctc_open_expired(codec, code, &t), CTC_STATUS_OK);
+  CHECK(t != NULL && t->kind == CTC_KIND_OC && strcmp(t->code_challenge, CHALLENGE) == 0 &&
+        strcmp(t->grant_id, GRANT) == 0 && t->id_token_claims_len == 2);
+  ctc_ticket_free(t);
+  ctc_string_free(code);
+
+  /* A minimal code: no nonce, no PKCE, no scope, a fresh grant id, no session. */
+  CtcClaims minimal = {0};
+  minimal.kind = CTC_KIND_OC;
+  minimal.principal = "jdoe@example.edu";
+  minimal.authenticated_at = now;
+  minimal.issued_at = now;
+  minimal.lifetime_seconds = 30;
+  minimal.client_id = "moodle";
+  minimal.redirect_uri = "http://127.0.0.1:8400/cb";
+  code = encode(codec, &minimal);
+  t = NULL;
+  CHECK_STATUS(ctc_decode(codec, code, NULL, CTC_KIND_OC, now, 0, &t), CTC_STATUS_OK);
+  if (t != NULL) {
+    CHECK(strcmp(t->scope, "") == 0 && t->nonce == NULL && t->code_challenge == NULL);
+    CHECK(t->grant_id != NULL && strlen(t->grant_id) == 16 && strcmp(t->grant_id, GRANT) != 0);
+    CHECK(t->id_token_claims == NULL && t->id_token_claims_len == 0);
+    CHECK(t->userinfo_claims == NULL && t->userinfo_claims_len == 0);
+    CHECK(t->session_id == NULL);
+    /* Without a challenge no verifier is accepted (no PKCE downgrade). */
+    CHECK(!pkce(t->code_challenge, VERIFIER));
+    CHECK(redirect_is(t->redirect_uri, "http://127.0.0.1:8400/cb"));
+  }
+  ctc_ticket_free(t);
+  ctc_string_free(code);
+
+  /* A long redirect URI is stored shortened, and still matched exactly. */
+  char long_redirect[200];
+  snprintf(long_redirect, sizeof long_redirect, "%s%s", REDIRECT,
+           "callback/with/a/long/path?state=a8f2e1c7d94b3a6f&tenant=engineering");
+  oc = typical_code(now);
+  oc.redirect_uri = long_redirect;
+  code = encode(codec, &oc);
+  CHECK_STATUS(ctc_decode(codec, code, NULL, CTC_KIND_OC, now, 0, &t), CTC_STATUS_OK);
+  if (t != NULL) {
+    CHECK(strchr(t->redirect_uri, '#') != NULL && strlen(t->redirect_uri) <= 64);
+    CHECK(redirect_is(t->redirect_uri, long_redirect));
+    long_redirect[strlen(long_redirect) - 1] = 'x';
+    CHECK(!redirect_is(t->redirect_uri, long_redirect));
+  }
+  ctc_ticket_free(t);
+  ctc_string_free(code);
+
+  /* An access token and a refresh token of the code's grant. */
+  const int32_t kinds[] = {CTC_KIND_AT, CTC_KIND_RT};
+  const char *prefixes[] = {"AT-", "RT-"};
+  for (int i = 0; i < 2; i++) {
+    CtcClaims token = typical_token(now, kinds[i]);
+    token.id_token_claims_len = 0;
+    token.userinfo_claims_len = 0;
+    token.scope = "openid profile email";
+    char *text = encode(codec, &token);
+    CHECK(text != NULL && strncmp(text, prefixes[i], 3) == 0 && strlen(text) <= 256);
+    t = NULL;
+    CHECK_STATUS(ctc_decode(codec, text, NULL, kinds[i], now + 5, 0, &t), CTC_STATUS_OK);
+    if (t != NULL) {
+      CHECK(t->kind == kinds[i] && strcmp(t->client_id, "moodle") == 0);
+      CHECK(strcmp(t->scope, "openid profile email") == 0 && strcmp(t->grant_id, GRANT) == 0);
+      CHECK(t->expires_at == now + 3600 && strcmp(t->session_id, "5e551000cafef00d") == 0);
+      CHECK(t->redirect_uri == NULL && t->nonce == NULL && t->code_challenge == NULL);
+      CHECK(t->id_token_claims_len == 0 && t->userinfo_claims_len == 0);
+      CHECK(!redirect_is(t->redirect_uri, REDIRECT));
+    }
+    ctc_ticket_free(t);
+    ctc_string_free(text);
+  }
+}
+
+static void test_oauth_errors(const CtcCodec *codec, int64_t now) {
+  char *ticket = (char *)1;
+  /* A field that does not apply to the kind. */
+  CtcClaims c = typical_token(now, CTC_KIND_AT);
+  c.redirect_uri = REDIRECT;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(ticket == NULL);
+  CHECK(message_has("claims.redirect_uri applies to an OC only"));
+  c = typical_token(now, CTC_KIND_RT);
+  c.nonce = "n-0S6_WzA2Mj";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.nonce applies to an OC only"));
+  c = typical_token(now, CTC_KIND_AT);
+  c.code_challenge = CHALLENGE;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.code_challenge applies to an OC only"));
+  c = typical_code(now);
+  c.service = SERVICE;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.service applies to ST and PT only"));
+  c = typical_code(now);
+  c.fresh_login = 1;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CtcClaims st = typical_st(now);
+  st.client_id = "moodle";
+  CHECK_STATUS(ctc_encode(codec, &st, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.client_id applies to OC, AT and RT only"));
+  st = typical_st(now);
+  st.scope = "openid";
+  CHECK_STATUS(ctc_encode(codec, &st, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.scope applies to OC, AT and RT only"));
+  st = typical_st(now);
+  st.grant_id = GRANT;
+  CHECK_STATUS(ctc_encode(codec, &st, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  st = typical_st(now);
+  st.userinfo_claims = USERINFO_CLAIMS;
+  st.userinfo_claims_len = 1;
+  CHECK_STATUS(ctc_encode(codec, &st, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  st = typical_st(now);
+  st.redirect_uri = REDIRECT;
+  CHECK_STATUS(ctc_encode(codec, &st, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.redirect_uri applies to an OC only"));
+  /* What a code or token needs. */
+  c = typical_token(now, CTC_KIND_AT);
+  c.client_id = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(message_has("claims.client_id is NULL"));
+  c = typical_code(now);
+  c.redirect_uri = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(message_has("claims.redirect_uri is NULL"));
+  c = typical_code(now);
+  c.id_token_claims = NULL;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_NULL_ARGUMENT);
+
+  /* Each reason with its own code. */
+  const char *bad_scopes[] = {"openid  email", " openid", "openid ", "open\"id", "open\\id", "\xc3\xa9"};
+  for (size_t i = 0; i < sizeof bad_scopes / sizeof bad_scopes[0]; i++) {
+    c = typical_code(now);
+    c.scope = bad_scopes[i];
+    CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_SCOPE);
+  }
+  CHECK(message_has("scope is not an RFC 6749 scope token"));
+  c = typical_token(now, CTC_KIND_RT);
+  c.scope = "openid\xff";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_ARGUMENT);
+  CHECK(message_has("claims.scope is not UTF-8"));
+  c = typical_code(now);
+  c.client_id = "";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CLIENT);
+  c.client_id = "mood\nle";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CLIENT);
+  const char *empty_name[] = {""};
+  c = typical_code(now);
+  c.userinfo_claims = empty_name;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CLAIM_NAMES);
+  const char *seventeen[17];
+  char names[17][8];
+  for (int i = 0; i < 17; i++) {
+    snprintf(names[i], sizeof names[i], "c%d", i);
+    seventeen[i] = names[i];
+  }
+  c = typical_code(now);
+  c.id_token_claims = seventeen;
+  c.id_token_claims_len = 17;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CLAIM_NAMES);
+  c.id_token_claims_len = 16;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_OK);
+  ctc_string_free(ticket);
+  c = typical_code(now);
+  c.nonce = "";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_NONCE);
+  c.nonce = "n\x01";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_NONCE);
+  c = typical_code(now);
+  c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CODE_CHALLENGE);
+  c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM=";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_CODE_CHALLENGE);
+  c = typical_code(now);
+  c.grant_id = "0123";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_GRANT);
+  c.grant_id = "0123456789abcdeg";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_GRANT);
+  c = typical_code(now);
+  c.redirect_uri = "javascript://%0aalert(1)";
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_INVALID_SERVICE);
+  CHECK(ticket == NULL);
+
+  /* The caps: 384 characters for a code, 256 for a token; each error says which. */
+  static char scope[17 * 64];
+  size_t at = 0;
+  uint32_t x = 12345;
+  for (int i = 0; i < 16; i++) {
+    if (i > 0) scope[at++] = ' ';
+    for (int j = 0; j < 40; j++) {
+      x = x * 1103515245u + 12345u;
+      scope[at++] = "abcdefghijklmnopqrstuvwxyz0123456789:._-"[(x >> 16) % 40];
+    }
+  }
+  scope[at] = '\0';
+  c = typical_code(now);
+  c.scope = scope;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_TOO_LONG);
+  CtcErrorDetail d;
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.max == 384 && d.length > 384);
+  c = typical_token(now, CTC_KIND_AT);
+  c.scope = scope;
+  CHECK_STATUS(ctc_encode(codec, &c, &ticket), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.max == 256 && d.length > 256);
+  /* Decoding: the cap of any text before its prefix, then its kind's. */
+  static char text[400];
+  CtcTicket *t = (CtcTicket *)1;
+  memset(text, '0', 385);
+  memcpy(text, "OC-", 3);
+  text[385] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(t == NULL);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 385 && d.max == 384);
+  text[384] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_UNSUPPORTED_VERSION);
+  memcpy(text, "AT-", 3);
+  text[257] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 257 && d.max == 256);
+  memset(text, '_', 385);
+  text[385] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 385 && d.max == 384);
+  /* Bytes that are not UTF-8 keep their length: 300 bytes of a code are read. */
+  memset(text, '\xff', 300);
+  memcpy(text, "OC-", 3);
+  text[300] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_MALFORMED_ALPHABET);
+  memcpy(text, "ST-", 3);
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 300 && d.max == 256);
+  memset(text, '\xff', 390);
+  text[390] = '\0';
+  CHECK_STATUS(ctc_decode(codec, text, NULL, CTC_KIND_ANY, now, 0, &t), CTC_STATUS_TOO_LONG);
+  CHECK(ctc_last_error_detail(&d) == CTC_STATUS_OK && d.length == 390 && d.max == 384);
+
+  /* The token request's checks: arguments. */
+  int32_t matches = -1;
+  CHECK_STATUS(ctc_verify_pkce(CHALLENGE, NULL, &matches), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(matches == 0);
+  CHECK_STATUS(ctc_verify_pkce(CHALLENGE, VERIFIER, NULL), CTC_STATUS_NULL_ARGUMENT);
+  matches = -1;
+  CHECK_STATUS(ctc_verify_pkce("not a challenge", VERIFIER, &matches), CTC_STATUS_INVALID_CODE_CHALLENGE);
+  CHECK(matches == 0);
+  CHECK_STATUS(ctc_verify_pkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c\xff", VERIFIER, &matches),
+               CTC_STATUS_INVALID_CODE_CHALLENGE);
+  CHECK_STATUS(ctc_redirect_uri_is_exactly(REDIRECT, NULL, &matches), CTC_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(ctc_redirect_uri_is_exactly(REDIRECT, REDIRECT, NULL), CTC_STATUS_NULL_ARGUMENT);
+  CHECK(!redirect_is(NULL, REDIRECT));
+  CHECK(!redirect_is("\xff", "\xff"));
+  CHECK(!redirect_is(REDIRECT, "javascript://%0aalert(1)"));
 }
 
 /* --- the store's side of a ticket (FORMAT.md §13) --------------------- */
@@ -779,6 +1162,278 @@ static void test_store_errors(const CtcCodec *codec, const char *other_keys, int
   ctc_string_free(st);
 }
 
+/* --- every known-answer vector of tests/vectors ------------------------- */
+
+/* A growing string. */
+struct text {
+  char *s;
+  size_t len, cap;
+};
+
+static void put_bytes(struct text *t, const char *s, size_t n) {
+  if (t->len + n + 1 > t->cap) {
+    size_t cap = (t->len + n + 1) * 2;
+    char *grown = realloc(t->s, cap);
+    if (grown == NULL) abort();
+    t->s = grown;
+    t->cap = cap;
+  }
+  memcpy(t->s + t->len, s, n);
+  t->len += n;
+  t->s[t->len] = '\0';
+}
+
+static void put(struct text *t, const char *s) { put_bytes(t, s, strlen(s)); }
+
+/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. */
+static void put_json_string(struct text *t, const char *s) {
+  put(t, "\"");
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    char esc[8];
+    switch (*p) {
+      case '"': put(t, "\\\""); break;
+      case '\\': put(t, "\\\\"); break;
+      case '\n': put(t, "\\n"); break;
+      case '\r': put(t, "\\r"); break;
+      case '\t': put(t, "\\t"); break;
+      case '\b': put(t, "\\b"); break;
+      case '\f': put(t, "\\f"); break;
+      default:
+        if (*p < 0x20) {
+          snprintf(esc, sizeof esc, "\\u%04x", *p);
+          put(t, esc);
+        } else {
+          put_bytes(t, (const char *)p, 1);
+        }
+    }
+  }
+  put(t, "\"");
+}
+
+/* `"key":` then a value; `first` says whether a comma comes before. */
+static void put_key(struct text *t, int *first, const char *key) {
+  if (!*first) put(t, ",");
+  *first = 0;
+  put_json_string(t, key);
+  put(t, ":");
+}
+
+static void put_string_field(struct text *t, int *first, const char *key, const char *value) {
+  put_key(t, first, key);
+  put_json_string(t, value);
+}
+
+static void put_array_field(struct text *t, int *first, const char *key, const char *const *items,
+                            uint32_t n) {
+  put_key(t, first, key);
+  put(t, "[");
+  for (uint32_t i = 0; i < n; i++) {
+    if (i > 0) put(t, ",");
+    put_json_string(t, items[i]);
+  }
+  put(t, "]");
+}
+
+static void put_instant_field(struct text *t, int *first, const char *key, int64_t unix_seconds) {
+  char buf[64];
+  time_t secs = (time_t)unix_seconds;
+  struct tm tm;
+  if (gmtime_r(&secs, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(buf, sizeof buf, "@%lld", (long long)unix_seconds);
+  put_string_field(t, first, key, buf);
+}
+
+static const char *KIND_NAMES[] = {"ANY", "TGT", "ST", "PT", "PGT", "OC", "AT", "RT"};
+
+/* The claims of `t` as the vectors record them (the library's JSON view),
+ * compact, keys in byte order: what json.dumps(sort_keys=True) writes. */
+static char *claims_json(const CtcTicket *t) {
+  struct text j = {0};
+  int first = 1;
+  int oauth = t->kind == CTC_KIND_OC || t->kind == CTC_KIND_AT || t->kind == CTC_KIND_RT;
+  put(&j, "{");
+  put_instant_field(&j, &first, "authenticated_at", t->authenticated_at);
+  if (oauth) {
+    int inner = 1;
+    put_key(&j, &first, "claims");
+    put(&j, "{");
+    put_array_field(&j, &inner, "id_token", t->id_token_claims, t->id_token_claims_len);
+    put_array_field(&j, &inner, "userinfo", t->userinfo_claims, t->userinfo_claims_len);
+    put(&j, "}");
+    put_string_field(&j, &first, "client_id", t->client_id);
+    if (t->code_challenge) put_string_field(&j, &first, "code_challenge", t->code_challenge);
+  }
+  put_instant_field(&j, &first, "expires_at", t->expires_at);
+  if (oauth) put_string_field(&j, &first, "grant_id", t->grant_id);
+  put_instant_field(&j, &first, "issued_at", t->issued_at);
+  put_string_field(&j, &first, "kind", t->kind >= 1 && t->kind <= 7 ? KIND_NAMES[t->kind] : "?");
+  put_array_field(&j, &first, "methods", t->methods, t->methods_len);
+  if (t->nonce) put_string_field(&j, &first, "nonce", t->nonce);
+  if (t->kind == CTC_KIND_PGT) put_string_field(&j, &first, "pgt_url", t->pgt_url);
+  put_string_field(&j, &first, "principal", t->principal);
+  if (t->kind == CTC_KIND_PT) put_array_field(&j, &first, "proxies", t->proxies, t->proxies_len);
+  if (t->kind == CTC_KIND_OC) put_string_field(&j, &first, "redirect_uri", t->redirect_uri);
+  put_key(&j, &first, "remember_me");
+  put(&j, t->remember_me ? "true" : "false");
+  if (t->kind == CTC_KIND_ST) {
+    put_key(&j, &first, "renew");
+    put(&j, t->fresh_login ? "true" : "false");
+  }
+  if (oauth) put_string_field(&j, &first, "scope", t->scope);
+  if (t->kind == CTC_KIND_ST || t->kind == CTC_KIND_PT) put_string_field(&j, &first, "service", t->service);
+  if (t->session_id) {
+    put_instant_field(&j, &first, "session_ends_at", t->session_ends_at);
+    put_string_field(&j, &first, "session_id", t->session_id);
+  }
+  if (t->kind == CTC_KIND_PGT) put_array_field(&j, &first, "upstream", t->upstream, t->upstream_len);
+  put(&j, "}");
+  return j.s;
+}
+
+/* The class of a status, as the vectors name it (`expect`). */
+static const char *class_of(CtcStatus status) {
+  switch (status) {
+    case CTC_STATUS_OK: return "ok";
+    case CTC_STATUS_TOO_LONG: return "too_long";
+    case CTC_STATUS_UNSUPPORTED_VERSION: return "unsupported_version";
+    case CTC_STATUS_UNKNOWN_KEY: return "unknown_key";
+    case CTC_STATUS_AUTHENTICATION_FAILED: return "auth_failed";
+    case CTC_STATUS_EXPIRED: return "expired";
+    case CTC_STATUS_WRONG_KIND: return "wrong_kind";
+    case CTC_STATUS_SERVICE_MISMATCH: return "service_mismatch";
+    case CTC_STATUS_NOT_YET_VALID: return "not_yet_valid";
+    default: return status >= 10 && status <= 19 ? "malformed" : "other";
+  }
+}
+
+static const char *MALFORMED[] = {"empty", "prefix", "alphabet", "length", "non_canonical", "truncated", "payload"};
+
+/* The hex text `hex` as a NUL-terminated string (free it), or NULL for "-". */
+static char *unhex_text(const char *hex) {
+  if (strcmp(hex, "-") == 0) return NULL;
+  size_t n = strlen(hex) / 2;
+  char *out = malloc(n + 1);
+  if (out == NULL) abort();
+  long got = unhex(hex, (uint8_t *)out, n);
+  out[got < 0 ? 0 : got] = '\0';
+  return out;
+}
+
+/* Splits `line` at tabs, in place, keeping empty fields; returns how many (at most `max`). */
+static int split_tabs(char *line, char **fields, int max) {
+  int n = 0;
+  line[strcspn(line, "\n")] = '\0';
+  for (char *at = line; n < max; n++) {
+    fields[n] = at;
+    char *tab = strchr(at, '\t');
+    if (tab == NULL) return n + 1;
+    *tab = '\0';
+    at = tab + 1;
+  }
+  return n + 1; /* more fields than `max` */
+}
+
+/* One vector file, as tests/vectors.rs checks it: the class, the malformed
+ * detail, the claims and key id of an ok vector, the instant of an expiry,
+ * and the stored form of a long service. */
+static int vector(char **f, const char **expect_seen) {
+  const char *name = f[0], *keys = f[1], *primary = f[2], *expect = f[8], *detail = f[9];
+  int64_t now = strtoll(f[3], NULL, 10), leeway = strtoll(f[5], NULL, 10);
+  int32_t kind = (int32_t)strtol(f[4], NULL, 10);
+  char *service = unhex_text(f[6]), *ticket = unhex_text(f[7]), *service_url = unhex_text(f[11]);
+  int ok = 1;
+  CtcCodec *codec = NULL;
+  CtcTicket *t = NULL;
+  if (ctc_codec_load(keys, &codec) != CTC_STATUS_OK) {
+    fprintf(stderr, "FAIL vector %s: its key file does not load\n", name);
+    ok = 0;
+    goto done;
+  }
+  *expect_seen = expect;
+  CtcStatus status = ctc_decode(codec, ticket, service, kind, now, leeway, &t);
+  CtcErrorDetail d;
+  ctc_last_error_detail(&d);
+  if (strcmp(class_of(status), expect) != 0) {
+    char *m = ctc_last_error_message();
+    fprintf(stderr, "FAIL vector %s: %s (%d: %s), want %s\n", name, class_of(status), (int)status,
+            m ? m : "-", expect);
+    ctc_string_free(m);
+    ok = 0;
+  }
+  if ((strcmp(expect, "malformed") == 0) != (strcmp(detail, "-") != 0)) ok = 0;
+  if (status >= 10 && status <= 16 && strcmp(MALFORMED[status - 10], detail) != 0) {
+    fprintf(stderr, "FAIL vector %s: detail %s, want %s\n", name, MALFORMED[status - 10], detail);
+    ok = 0;
+  }
+  if ((status == CTC_STATUS_EXPIRED || status == CTC_STATUS_NOT_YET_VALID) && d.now != now) ok = 0;
+  if (t != NULL) {
+    char *got = claims_json(t);
+    if (strcmp(got, f[10]) != 0) {
+      fprintf(stderr, "FAIL vector %s: claims\n  got  %s\n  want %s\n", name, got, f[10]);
+      ok = 0;
+    }
+    free(got);
+    if (strcmp(t->key_id, primary) != 0) ok = 0;
+  }
+  /* A long service's vector gives the URL before normalization: encoding it
+   * stores what the vector recorded. */
+  if (service_url != NULL && t != NULL) {
+    CtcClaims st = {0};
+    st.kind = CTC_KIND_ST;
+    st.principal = "jdoe@example.edu";
+    st.authenticated_at = now;
+    st.service = service_url;
+    st.issued_at = now;
+    st.lifetime_seconds = 10;
+    char *text = NULL;
+    CtcTicket *back = NULL;
+    if (ctc_encode(codec, &st, &text) != CTC_STATUS_OK ||
+        ctc_decode(codec, text, service_url, CTC_KIND_ST, now, 0, &back) != CTC_STATUS_OK ||
+        strcmp(back->service, t->service) != 0)
+      ok = 0;
+    ctc_ticket_free(back);
+    ctc_string_free(text);
+  }
+done:
+  if (!ok) fprintf(stderr, "FAIL vector %s\n", name);
+  ctc_ticket_free(t);
+  ctc_codec_free(codec);
+  free(service);
+  free(ticket);
+  free(service_url);
+  return ok;
+}
+
+static void test_vectors(const char *cases) {
+  FILE *in = fopen(cases, "r");
+  CHECK(in != NULL);
+  if (in == NULL) return;
+  char *line = NULL;
+  size_t cap = 0;
+  int count = 0, oauth = 0;
+  /* Every class of expectation is met by some vector. */
+  const char *classes[] = {"ok", "malformed", "unknown_key", "auth_failed", "expired", "too_long",
+                           "unsupported_version", "wrong_kind", "service_mismatch", "not_yet_valid"};
+  int seen[sizeof classes / sizeof classes[0]] = {0};
+  while (getline(&line, &cap, in) > 0) {
+    char *fields[12];
+    int n = split_tabs(line, fields, 12);
+    CHECK(n == 12);
+    if (n != 12) continue;
+    const char *expect = NULL;
+    CHECK(vector(fields, &expect));
+    count++;
+    oauth += strncmp(fields[0], "ok_oc_", 6) == 0 || strncmp(fields[0], "ok_at_", 6) == 0 ||
+             strncmp(fields[0], "ok_rt_", 6) == 0;
+    for (size_t i = 0; expect != NULL && i < sizeof classes / sizeof classes[0]; i++)
+      seen[i] |= strcmp(expect, classes[i]) == 0;
+  }
+  free(line);
+  fclose(in);
+  CHECK(count >= 25 && oauth >= 6);
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) CHECK(seen[i]);
+}
+
 /* Threads sharing one codec; each thread's last error is its own. */
 struct worker {
   const CtcCodec *codec;
@@ -820,8 +1475,9 @@ static void test_threads(const CtcCodec *codec, int64_t now) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES\n",
+  if (argc != 7) {
+    fprintf(stderr,
+            "usage: %s KEYS.json OTHER_KEYS.json SCRATCH_DIR STORE_KEYS.json STORE_CASES VECTOR_CASES\n",
             argv[0]);
     return 2;
   }
@@ -844,7 +1500,10 @@ int main(int argc, char **argv) {
   test_unknown_key(codec, argv[2], now);
   test_every_kind(codec, now);
   test_encode_errors(codec, now);
+  test_oauth_round_trips(codec, now);
+  test_oauth_errors(codec, now);
   test_store_vectors(argv[4], argv[5]);
+  test_vectors(argv[6]);
   test_store_errors(codec, argv[2], now);
   /* This thread's last failure is kept while the workers fail on theirs. */
   CtcTicket *t = NULL;

@@ -1,4 +1,5 @@
-"""Stateless, encrypted CAS tickets (``ST-…``, ``TGT-…``, ``PT-…``, ``PGT-…``).
+"""Stateless, encrypted CAS tickets (``ST-…``, ``TGT-…``, ``PT-…``, ``PGT-…``)
+and OAuth 2.0 codes and tokens (``OC-…``, ``AT-…``, ``RT-…``).
 
 >>> codec = Codec.load("/etc/cas/keys.json")                 # doctest: +SKIP
 >>> st = codec.encode(Kind.ST, "jdoe@example.edu",
@@ -8,7 +9,9 @@
 
 A thin layer over the Rust library (a PyO3 extension, ``_native``): ``Codec`` is
 immutable and thread-safe, encode and decode release the GIL, and every
-rejection raises its own subclass of ``TicketError``. For nodes that share a
+rejection raises its own subclass of ``TicketError``. A decoded code checks a
+token request's PKCE verifier (``Ticket.verify_pkce``) and redirect URI
+(``Ticket.redirect_uri_is_exactly``). For nodes that share a
 store with Rust nodes (FORMAT.md §13), ``Codec`` also gives a decoded ticket's
 ``replay_id`` and ``principal_id``, a principal's ``principal_ids``, seals and
 opens single-logout records (``seal_record``, ``open_record``) and opens a

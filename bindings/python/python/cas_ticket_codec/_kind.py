@@ -8,7 +8,8 @@ __all__ = ["Kind"]
 
 
 class Kind(str, enum.Enum):
-    """The four ticket kinds of the CAS protocol; the value is the prefix (``"ST"``)."""
+    """The four ticket kinds of the CAS protocol and the three of OAuth 2.0 and
+    OpenID Connect; the value is the prefix (``"ST"``, ``"OC"``)."""
 
     TGT = "TGT"
     """Ticket-granting ticket (``TGT-``): the SSO session."""
@@ -18,6 +19,12 @@ class Kind(str, enum.Enum):
     """Proxy ticket (``PT-``)."""
     PGT = "PGT"
     """Proxy-granting ticket (``PGT-``)."""
+    OC = "OC"
+    """OAuth 2.0 authorization code (``OC-``), at most 384 characters."""
+    AT = "AT"
+    """OAuth 2.0 access token (``AT-``)."""
+    RT = "RT"
+    """OAuth 2.0 refresh token (``RT-``)."""
 
     def __str__(self) -> str:
         return self.value

@@ -10,7 +10,7 @@ from typing import Literal, final
 from ._kind import Kind
 from ._record import LogoutRecord
 
-_KindLike = Kind | Literal["TGT", "ST", "PT", "PGT"]
+_KindLike = Kind | Literal["TGT", "ST", "PT", "PGT", "OC", "AT", "RT"]
 
 __all__ = [
     "AuthenticationFailed",
@@ -71,17 +71,32 @@ class Codec:
         lifetime: int | timedelta | None = None,
         session_id: str | None = None,
         session_ends_at: datetime | None = None,
+        client_id: str | None = None,
+        scope: str | None = None,
+        grant_id: str | None = None,
+        id_token_claims: Sequence[str] | None = None,
+        userinfo_claims: Sequence[str] | None = None,
+        redirect_uri: str | None = None,
+        nonce: str | None = None,
+        code_challenge: str | None = None,
     ) -> str:
         """Seals claims into a ticket under the primary key.
 
         ``service`` is for ST and PT, ``fresh_login`` for an ST, ``proxies`` for a
-        PT, ``pgt_url`` and ``upstream`` for a PGT (``ValueError`` otherwise).
-        Instants must be timezone-aware (default: now); ``lifetime`` is in whole
-        seconds (default: ST and PT 10 s, TGT 8 h, PGT 2 h). ``session_id`` is 16
-        hex digits, or ``"new"`` for a TGT opening a session; other kinds in a
-        session need ``session_ends_at``.
+        PT, ``pgt_url`` and ``upstream`` for a PGT; ``client_id`` (required),
+        ``scope`` (the ``scope`` parameter: scopes separated by single spaces;
+        default none), ``grant_id`` (16 hex digits; default a fresh random one),
+        ``id_token_claims`` and ``userinfo_claims`` (the OIDC claims request) for
+        OC, AT and RT; ``redirect_uri`` (required), ``nonce`` and
+        ``code_challenge`` (PKCE S256, unpadded base64url) for an OC
+        (``ValueError`` otherwise). Instants must be timezone-aware (default:
+        now); ``lifetime`` is in whole seconds (default: ST and PT 10 s, TGT 8 h,
+        PGT 2 h, OC 30 s, AT 1 h, RT 8 h). ``session_id`` is 16 hex digits, or
+        ``"new"`` for a TGT opening a session; other kinds in a session need
+        ``session_ends_at``.
 
-        Raises ``InvalidClaims`` (``reason`` names the field) or ``TicketTooLong``.
+        Raises ``InvalidClaims`` (``reason`` names the field) or ``TicketTooLong``
+        (over 256 characters, 384 for a code).
         """
 
     def decode(
@@ -155,7 +170,9 @@ class Ticket:
     whatever its expiry). Immutable and hashable.
 
     Instants are aware datetimes in UTC. Fields that do not apply to the kind
-    are None, False or ().
+    are None, False or (): the OAuth fields (``client_id`` to ``grant_id``)
+    but for OC, AT and RT, ``redirect_uri``, ``nonce`` and ``code_challenge``
+    but for an OC (and the last two when it has none).
     """
 
     @property
@@ -184,6 +201,40 @@ class Ticket:
     @property
     def upstream(self) -> tuple[str, ...]: ...
     @property
+    def client_id(self) -> str | None:
+        """OC, AT and RT: the OAuth client id."""
+    @property
+    def scope(self) -> str | None:
+        """OC, AT and RT: the granted scopes as the ``scope`` parameter writes
+        them (the standard OIDC scopes first, then the others in byte order),
+        ``""`` for none."""
+    @property
+    def id_token_claims(self) -> tuple[str, ...]:
+        """OC, AT and RT: the claim names asked for in the ID token, in byte order."""
+    @property
+    def userinfo_claims(self) -> tuple[str, ...]:
+        """OC, AT and RT: the claim names asked for at the userinfo endpoint."""
+    @property
+    def grant_id(self) -> str | None:
+        """OC, AT and RT: the grant (token family) id, 16 lowercase hex digits."""
+    @property
+    def redirect_uri(self) -> str | None:
+        """OC: the redirect URI in its stored form (normalized; shortened when long)."""
+    @property
+    def nonce(self) -> str | None:
+        """OC: the OIDC nonce, or None."""
+    @property
+    def code_challenge(self) -> str | None:
+        """OC: the PKCE S256 challenge (unpadded base64url), or None."""
+    def verify_pkce(self, verifier: str) -> bool:
+        """Whether ``verifier``, the ``code_verifier`` of a token request, meets
+        this code's PKCE challenge (RFC 7636 §4.6), compared in constant time.
+        False for a code without a challenge and for any other kind."""
+    def redirect_uri_is_exactly(self, given: str) -> bool:
+        """Whether ``given``, the ``redirect_uri`` of a token request, is
+        identical (RFC 6749 §4.1.3) to this code's: already normalized (nothing
+        is normalized) and stored as ``redirect_uri``. False for any other kind."""
+    @property
     def session_id(self) -> str | None: ...
     @property
     def session_ends_at(self) -> datetime | None: ...
@@ -202,6 +253,8 @@ class TicketError(Exception):
 class TicketTooLong(TicketError):
     length: int
     max: int
+    """The cap the library applied: 256, or 384 for a code (and for any text
+    before its prefix is read)."""
 
 class MalformedTicket(TicketError):
     detail: Literal[
@@ -240,6 +293,12 @@ class InvalidClaims(TicketError):
         "proxy_chain",
         "validity",
         "session",
+        "client",
+        "scope",
+        "claim_names",
+        "nonce",
+        "code_challenge",
+        "grant",
         "other",
     ]
 

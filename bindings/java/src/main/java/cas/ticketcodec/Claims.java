@@ -17,9 +17,21 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
+ * <p>An OAuth 2.0 code or token ({@link #authorizationCode}, {@link #accessToken}, {@link
+ * #refreshToken}) carries a client, the granted scopes, the OIDC claims request and a grant
+ * id; a code also its redirect URI, the OIDC nonce and the PKCE challenge:
+ *
+ * <pre>{@code
+ * Claims code = Claims.authorizationCode("jdoe@example.edu", "moodle", redirectUri)
+ *         .scope("openid profile")
+ *         .nonce(nonce)
+ *         .codeChallenge(challenge)
+ *         .build();
+ * }</pre>
+ *
  * <p>Instants left unset mean "now, when encoded"; instants and lifetimes are kept to the
  * second. The default lifetimes are those of {@code ticketctl}: ST and PT 10 s, TGT 8 h, PGT
- * 2 h.
+ * 2 h, OC 30 s, AT 1 h, RT 8 h. A grant id left unset is a fresh random one.
  */
 public final class Claims {
     final Kind kind;
@@ -36,6 +48,14 @@ public final class Claims {
     final Duration lifetime;
     final String sessionId;
     final Instant sessionEndsAt;
+    final String clientId;
+    final String scope;
+    final String grantId;
+    final List<String> idTokenClaims;
+    final List<String> userinfoClaims;
+    final String redirectUri;
+    final String nonce;
+    final String codeChallenge;
 
     private Claims(Builder b) {
         kind = b.kind;
@@ -52,14 +72,27 @@ public final class Claims {
         lifetime = b.lifetime != null ? b.lifetime : defaultLifetime(b.kind);
         sessionId = b.sessionId;
         sessionEndsAt = b.sessionEndsAt;
+        clientId = b.clientId;
+        scope = b.scope;
+        grantId = b.grantId;
+        idTokenClaims = List.copyOf(b.idTokenClaims);
+        userinfoClaims = List.copyOf(b.userinfoClaims);
+        redirectUri = b.redirectUri;
+        nonce = b.nonce;
+        codeChallenge = b.codeChallenge;
     }
 
-    /** The default lifetime of a kind: ST and PT 10 s, TGT 8 h, PGT 2 h. */
+    /**
+     * The default lifetime of a kind: ST and PT 10 s, TGT 8 h, PGT 2 h, OC 30 s, AT 1 h, RT
+     * 8 h.
+     */
     public static Duration defaultLifetime(Kind kind) {
         return switch (kind) {
-            case TGT -> Duration.ofHours(8);
+            case TGT, RT -> Duration.ofHours(8);
             case PGT -> Duration.ofHours(2);
             case ST, PT -> Duration.ofSeconds(10);
+            case OC -> Duration.ofSeconds(30);
+            case AT -> Duration.ofHours(1);
         };
     }
 
@@ -93,6 +126,24 @@ public final class Claims {
         return builder(Kind.PGT, principal).pgtUrl(pgtUrl);
     }
 
+    /**
+     * An OAuth 2.0 authorization code for {@code principal}, granted to {@code clientId} at the
+     * {@code redirectUri} of its authorization request.
+     */
+    public static Builder authorizationCode(String principal, String clientId, String redirectUri) {
+        return builder(Kind.OC, principal).clientId(clientId).redirectUri(redirectUri);
+    }
+
+    /** An OAuth 2.0 access token for {@code principal}, granted to {@code clientId}. */
+    public static Builder accessToken(String principal, String clientId) {
+        return builder(Kind.AT, principal).clientId(clientId);
+    }
+
+    /** An OAuth 2.0 refresh token for {@code principal}, granted to {@code clientId}. */
+    public static Builder refreshToken(String principal, String clientId) {
+        return builder(Kind.RT, principal).clientId(clientId);
+    }
+
     /** Builds {@link Claims}; not thread-safe. */
     public static final class Builder {
         private final Kind kind;
@@ -109,6 +160,14 @@ public final class Claims {
         private Duration lifetime;
         private String sessionId;
         private Instant sessionEndsAt;
+        private String clientId;
+        private String scope;
+        private String grantId;
+        private final List<String> idTokenClaims = new ArrayList<>();
+        private final List<String> userinfoClaims = new ArrayList<>();
+        private String redirectUri;
+        private String nonce;
+        private String codeChallenge;
 
         private Builder(Kind kind, String principal) {
             this.kind = Objects.requireNonNull(kind, "kind");
@@ -208,6 +267,72 @@ public final class Claims {
         public Builder session(String id, Instant endsAt) {
             sessionId = Objects.requireNonNull(id, "session id");
             sessionEndsAt = endsAt;
+            return this;
+        }
+
+        /** OC, AT and RT: the OAuth client id (1 to 64 characters of visible ASCII). */
+        public Builder clientId(String id) {
+            clientId = Objects.requireNonNull(id, "clientId");
+            return this;
+        }
+
+        /**
+         * OC, AT and RT: the granted scopes as the {@code scope} parameter writes them,
+         * separated by single spaces ({@code "openid profile"}); default none.
+         */
+        public Builder scope(String scopes) {
+            scope = Objects.requireNonNull(scopes, "scope");
+            return this;
+        }
+
+        /**
+         * OC, AT and RT: the grant (token family) id, 16 hex digits (default: a fresh random
+         * one, for a code starting a grant; its tokens carry the code's).
+         */
+        public Builder grantId(String hex) {
+            grantId = Objects.requireNonNull(hex, "grantId");
+            return this;
+        }
+
+        /** OC, AT and RT: adds a claim the OIDC claims request asks for in the ID token. */
+        public Builder idTokenClaim(String name) {
+            idTokenClaims.add(Objects.requireNonNull(name, "idTokenClaim"));
+            return this;
+        }
+
+        /** OC, AT and RT: adds claims asked for in the ID token; at most 16 in all. */
+        public Builder idTokenClaims(List<String> names) {
+            names.forEach(this::idTokenClaim);
+            return this;
+        }
+
+        /** OC, AT and RT: adds a claim the OIDC claims request asks for at userinfo. */
+        public Builder userinfoClaim(String name) {
+            userinfoClaims.add(Objects.requireNonNull(name, "userinfoClaim"));
+            return this;
+        }
+
+        /** OC, AT and RT: adds claims asked for at the userinfo endpoint; at most 16 in all. */
+        public Builder userinfoClaims(List<String> names) {
+            names.forEach(this::userinfoClaim);
+            return this;
+        }
+
+        /** OC: the {@code redirect_uri} of the authorization request. */
+        public Builder redirectUri(String url) {
+            redirectUri = Objects.requireNonNull(url, "redirectUri");
+            return this;
+        }
+
+        /** OC: the OIDC nonce of the authorization request (1 to 128 bytes of UTF-8). */
+        public Builder nonce(String text) {
+            nonce = Objects.requireNonNull(text, "nonce");
+            return this;
+        }
+
+        /** OC: the PKCE S256 {@code code_challenge} (the unpadded base64url of 32 bytes). */
+        public Builder codeChallenge(String challenge) {
+            codeChallenge = Objects.requireNonNull(challenge, "codeChallenge");
             return this;
         }
 

@@ -22,6 +22,18 @@ public final class InvalidClaimsException extends TicketException {
         VALIDITY(26),
         /** A session id is not 16 hex digits, or the ticket would outlive its session. */
         SESSION(27),
+        /** An OAuth client id is empty, over 64 bytes, or not visible ASCII. */
+        CLIENT(60),
+        /** A scope is not an RFC 6749 scope token, or over 16 are not standard. */
+        SCOPE(61),
+        /** A claim name is empty, too long or has control characters, or over 16 are asked. */
+        CLAIM_NAMES(62),
+        /** An OIDC nonce is empty, over 128 bytes, or has control characters. */
+        NONCE(63),
+        /** A PKCE challenge is not the unpadded base64url of 32 bytes (S256). */
+        CODE_CHALLENGE(64),
+        /** A grant id is not 16 hex digits. */
+        GRANT(65),
         /** A reason newer than this binding. */
         OTHER(29);
 

@@ -1,6 +1,10 @@
 package cas.ticketcodec;
 
-/** The four ticket kinds of the CAS protocol. */
+/**
+ * The four ticket kinds of the CAS protocol, and the three of OAuth 2.0 and OpenID Connect
+ * ({@link #OC}, {@link #AT}, {@link #RT}), which carry a client, scopes and a grant ({@link
+ * Claims.Builder#clientId}).
+ */
 public enum Kind {
     /** Ticket-granting ticket ({@code TGT-}): the SSO session. */
     TGT(1),
@@ -9,7 +13,13 @@ public enum Kind {
     /** Proxy ticket ({@code PT-}). */
     PT(3),
     /** Proxy-granting ticket ({@code PGT-}). */
-    PGT(4);
+    PGT(4),
+    /** OAuth 2.0 authorization code ({@code OC-}), at most 384 characters. */
+    OC(5),
+    /** OAuth 2.0 access token ({@code AT-}). */
+    AT(6),
+    /** OAuth 2.0 refresh token ({@code RT-}). */
+    RT(7);
 
     final int code;
 
@@ -17,9 +27,17 @@ public enum Kind {
         this.code = code;
     }
 
-    /** The ticket prefix without its hyphen: {@code TGT}, {@code ST}, {@code PT}, {@code PGT}. */
+    /**
+     * The ticket prefix without its hyphen: {@code TGT}, {@code ST}, {@code PT}, {@code PGT},
+     * {@code OC}, {@code AT}, {@code RT}.
+     */
     public String prefix() {
         return name();
+    }
+
+    /** Whether this is a kind of OAuth 2.0 ({@code OC}, {@code AT}, {@code RT}). */
+    public boolean isOAuth() {
+        return this == OC || this == AT || this == RT;
     }
 
     /** The kind whose prefix is {@code prefix} ({@code "ST"}), or null. */

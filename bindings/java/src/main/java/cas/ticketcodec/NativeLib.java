@@ -23,7 +23,7 @@ final class NativeLib {
     private NativeLib() {}
 
     /** {@code CTC_ABI_VERSION} of the header this binding was written against. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     /** {@code CTC_NOW}. */
     static final long NOW = Long.MIN_VALUE;
 
@@ -84,11 +84,17 @@ final class NativeLib {
 
     static native void ctc_records_free(long records);
 
+    static native int ctc_verify_pkce(long challenge, long verifier, long matches);
+
+    static native int ctc_redirect_uri_is_exactly(long stored, long given, long matches);
+
     /** {@code CtcClaims}, for its layout only. */
     @Structure.FieldOrder({
         "kind", "principal", "authenticated_at", "methods", "methods_len", "remember_me",
         "service", "fresh_login", "proxies", "proxies_len", "pgt_url", "upstream", "upstream_len",
-        "issued_at", "lifetime_seconds", "session_id", "session_ends_at"
+        "issued_at", "lifetime_seconds", "session_id", "session_ends_at", "client_id", "scope",
+        "grant_id", "id_token_claims", "id_token_claims_len", "userinfo_claims",
+        "userinfo_claims_len", "redirect_uri", "nonce", "code_challenge"
     })
     public static final class ClaimsLayout extends Structure {
         public int kind;
@@ -108,6 +114,16 @@ final class NativeLib {
         public long lifetime_seconds;
         public Pointer session_id;
         public long session_ends_at;
+        public Pointer client_id;
+        public Pointer scope;
+        public Pointer grant_id;
+        public Pointer id_token_claims;
+        public int id_token_claims_len;
+        public Pointer userinfo_claims;
+        public int userinfo_claims_len;
+        public Pointer redirect_uri;
+        public Pointer nonce;
+        public Pointer code_challenge;
 
         int offset(String field) {
             return fieldOffset(field);
@@ -118,7 +134,9 @@ final class NativeLib {
     @Structure.FieldOrder({
         "kind", "principal", "authenticated_at", "methods", "methods_len", "remember_me",
         "service", "fresh_login", "proxies", "proxies_len", "pgt_url", "upstream", "upstream_len",
-        "issued_at", "expires_at", "session_id", "session_ends_at", "key_id", "alg", "text",
+        "issued_at", "expires_at", "session_id", "session_ends_at", "client_id", "scope",
+        "grant_id", "id_token_claims", "id_token_claims_len", "userinfo_claims",
+        "userinfo_claims_len", "redirect_uri", "nonce", "code_challenge", "key_id", "alg", "text",
         "text_len"
     })
     public static final class TicketLayout extends Structure {
@@ -139,6 +157,16 @@ final class NativeLib {
         public long expires_at;
         public Pointer session_id;
         public long session_ends_at;
+        public Pointer client_id;
+        public Pointer scope;
+        public Pointer grant_id;
+        public Pointer id_token_claims;
+        public int id_token_claims_len;
+        public Pointer userinfo_claims;
+        public int userinfo_claims_len;
+        public Pointer redirect_uri;
+        public Pointer nonce;
+        public Pointer code_challenge;
         public Pointer key_id;
         public Pointer alg;
         public Pointer text;
@@ -214,6 +242,16 @@ final class NativeLib {
     static final int C_LIFETIME;
     static final int C_SESSION_ID;
     static final int C_SESSION_ENDS_AT;
+    static final int C_CLIENT_ID;
+    static final int C_SCOPE;
+    static final int C_GRANT_ID;
+    static final int C_ID_TOKEN_CLAIMS;
+    static final int C_ID_TOKEN_CLAIMS_LEN;
+    static final int C_USERINFO_CLAIMS;
+    static final int C_USERINFO_CLAIMS_LEN;
+    static final int C_REDIRECT_URI;
+    static final int C_NONCE;
+    static final int C_CODE_CHALLENGE;
 
     static final int T_SIZE;
     static final int T_KIND;
@@ -233,6 +271,16 @@ final class NativeLib {
     static final int T_EXPIRES_AT;
     static final int T_SESSION_ID;
     static final int T_SESSION_ENDS_AT;
+    static final int T_CLIENT_ID;
+    static final int T_SCOPE;
+    static final int T_GRANT_ID;
+    static final int T_ID_TOKEN_CLAIMS;
+    static final int T_ID_TOKEN_CLAIMS_LEN;
+    static final int T_USERINFO_CLAIMS;
+    static final int T_USERINFO_CLAIMS_LEN;
+    static final int T_REDIRECT_URI;
+    static final int T_NONCE;
+    static final int T_CODE_CHALLENGE;
     static final int T_KEY_ID;
     static final int T_ALG;
     static final int T_TEXT;
@@ -276,6 +324,16 @@ final class NativeLib {
         C_LIFETIME = c.offset("lifetime_seconds");
         C_SESSION_ID = c.offset("session_id");
         C_SESSION_ENDS_AT = c.offset("session_ends_at");
+        C_CLIENT_ID = c.offset("client_id");
+        C_SCOPE = c.offset("scope");
+        C_GRANT_ID = c.offset("grant_id");
+        C_ID_TOKEN_CLAIMS = c.offset("id_token_claims");
+        C_ID_TOKEN_CLAIMS_LEN = c.offset("id_token_claims_len");
+        C_USERINFO_CLAIMS = c.offset("userinfo_claims");
+        C_USERINFO_CLAIMS_LEN = c.offset("userinfo_claims_len");
+        C_REDIRECT_URI = c.offset("redirect_uri");
+        C_NONCE = c.offset("nonce");
+        C_CODE_CHALLENGE = c.offset("code_challenge");
         TicketLayout t = new TicketLayout();
         T_SIZE = t.size();
         T_KIND = t.offset("kind");
@@ -295,6 +353,16 @@ final class NativeLib {
         T_EXPIRES_AT = t.offset("expires_at");
         T_SESSION_ID = t.offset("session_id");
         T_SESSION_ENDS_AT = t.offset("session_ends_at");
+        T_CLIENT_ID = t.offset("client_id");
+        T_SCOPE = t.offset("scope");
+        T_GRANT_ID = t.offset("grant_id");
+        T_ID_TOKEN_CLAIMS = t.offset("id_token_claims");
+        T_ID_TOKEN_CLAIMS_LEN = t.offset("id_token_claims_len");
+        T_USERINFO_CLAIMS = t.offset("userinfo_claims");
+        T_USERINFO_CLAIMS_LEN = t.offset("userinfo_claims_len");
+        T_REDIRECT_URI = t.offset("redirect_uri");
+        T_NONCE = t.offset("nonce");
+        T_CODE_CHALLENGE = t.offset("code_challenge");
         T_KEY_ID = t.offset("key_id");
         T_ALG = t.offset("alg");
         T_TEXT = t.offset("text");
@@ -372,6 +440,11 @@ final class NativeLib {
             return base + at;
         }
 
+        /** Writes {@code utf8} and a NUL when not null; returns its native address, or 0. */
+        long putOptional(byte[] utf8) {
+            return utf8 == null ? 0 : put(utf8);
+        }
+
         /** Writes strings and an array of their addresses; returns the array's address. */
         long putArray(byte[][] items) {
             if (items.length == 0) {
@@ -420,6 +493,48 @@ final class NativeLib {
             new Pointer(data).read(0, out, 0, out.length);
         }
         return out;
+    }
+
+    /**
+     * One of the checks of a token request that take two strings and answer with an {@code
+     * int32_t} ({@code ctc_verify_pkce}, {@code ctc_redirect_uri_is_exactly}): 1 is yes. A
+     * null {@code first} is passed as NULL.
+     */
+    private interface Check {
+        int call(long first, long second, long matches);
+    }
+
+    private static boolean check(Check function, String first, String second) {
+        byte[] a = first == null ? null : utf8(first);
+        byte[] b = utf8(second);
+        Scratch s = SCRATCH.get();
+        s.reset((a == null ? 0 : a.length) + b.length + 96L);
+        int slot = s.reserve(8);
+        long firstAt = a == null ? 0 : s.put(a);
+        long secondAt = s.put(b);
+        s.flush();
+        int status = function.call(firstAt, secondAt, s.base + slot);
+        if (status != 0) {
+            throw lastError(status);
+        }
+        return s.memory.getInt(slot) == 1;
+    }
+
+    /** {@code ctc_verify_pkce}: whether {@code verifier} meets the S256 {@code challenge}. */
+    static boolean verifyPkce(String challenge, String verifier) {
+        // A NUL is no character of a code verifier (and would cut the C string short).
+        if (verifier.indexOf('\0') >= 0 || (challenge != null && challenge.indexOf('\0') >= 0)) {
+            return false;
+        }
+        return check(NativeLib::ctc_verify_pkce, challenge, verifier);
+    }
+
+    /** {@code ctc_redirect_uri_is_exactly}: whether {@code given} is the stored redirect URI. */
+    static boolean redirectUriIsExactly(String stored, String given) {
+        if (given.indexOf('\0') >= 0 || (stored != null && stored.indexOf('\0') >= 0)) {
+            return false;
+        }
+        return check(NativeLib::ctc_redirect_uri_is_exactly, stored, given);
     }
 
     /** The failure the calling thread's last call left, as an exception. */

@@ -107,11 +107,12 @@ public final class TicketCodec implements AutoCloseable {
 
     /**
      * Seals {@code claims} under the primary key into a ticket ({@code ST-…}, {@code TGT-…},
-     * …).
+     * …) or an OAuth code or token ({@code OC-…}, {@code AT-…}, {@code RT-…}).
      *
      * @throws InvalidClaimsException when a field is not acceptable ({@link
      *     InvalidClaimsException#reason()} names it)
-     * @throws TicketTooLongException when the ticket would exceed 256 characters
+     * @throws TicketTooLongException when the ticket would exceed its kind's cap (256
+     *     characters, 384 for a code)
      * @throws IllegalArgumentException when a field does not apply to the kind, or a string
      *     holds a NUL character
      */
@@ -124,8 +125,18 @@ public final class TicketCodec implements AutoCloseable {
         byte[] pgtUrl = claims.pgtUrl == null ? null : text(claims.pgtUrl, "pgtUrl");
         byte[][] upstream = texts(claims.upstream, "upstream");
         byte[] session = claims.sessionId == null ? null : text(claims.sessionId, "session id");
+        byte[] clientId = optional(claims.clientId, "clientId");
+        byte[] scope = optional(claims.scope, "scope");
+        byte[] grantId = optional(claims.grantId, "grantId");
+        byte[][] idTokenClaims = texts(claims.idTokenClaims, "idTokenClaim");
+        byte[][] userinfoClaims = texts(claims.userinfoClaims, "userinfoClaim");
+        byte[] redirectUri = optional(claims.redirectUri, "redirectUri");
+        byte[] nonce = optional(claims.nonce, "nonce");
+        byte[] codeChallenge = optional(claims.codeChallenge, "codeChallenge");
         long bytes = C_SIZE + 64L + size(principal) + size(service) + size(pgtUrl) + size(session)
-                + size(methods) + size(proxies) + size(upstream);
+                + size(methods) + size(proxies) + size(upstream) + size(clientId) + size(scope)
+                + size(grantId) + size(idTokenClaims) + size(userinfoClaims) + size(redirectUri)
+                + size(nonce) + size(codeChallenge);
 
         handle.enter();
         try {
@@ -153,6 +164,16 @@ public final class TicketCodec implements AutoCloseable {
             if (session != null && claims.sessionEndsAt != null) {
                 b.putLong(c + C_SESSION_ENDS_AT, claims.sessionEndsAt.getEpochSecond());
             }
+            b.putLong(c + C_CLIENT_ID, s.putOptional(clientId));
+            b.putLong(c + C_SCOPE, s.putOptional(scope));
+            b.putLong(c + C_GRANT_ID, s.putOptional(grantId));
+            b.putLong(c + C_ID_TOKEN_CLAIMS, s.putArray(idTokenClaims));
+            b.putInt(c + C_ID_TOKEN_CLAIMS_LEN, idTokenClaims.length);
+            b.putLong(c + C_USERINFO_CLAIMS, s.putArray(userinfoClaims));
+            b.putInt(c + C_USERINFO_CLAIMS_LEN, userinfoClaims.length);
+            b.putLong(c + C_REDIRECT_URI, s.putOptional(redirectUri));
+            b.putLong(c + C_NONCE, s.putOptional(nonce));
+            b.putLong(c + C_CODE_CHALLENGE, s.putOptional(codeChallenge));
             s.flush();
             int status = ctc_encode(handle.codec, s.base + c, s.base + slot);
             if (status != 0) {
@@ -488,6 +509,14 @@ public final class TicketCodec implements AutoCloseable {
                 text.list(t.getLong(T_PROXIES), t.getInt(T_PROXIES_LEN)),
                 text.at(t.getLong(T_PGT_URL)),
                 text.list(t.getLong(T_UPSTREAM), t.getInt(T_UPSTREAM_LEN)),
+                text.at(t.getLong(T_CLIENT_ID)),
+                text.at(t.getLong(T_SCOPE)),
+                text.list(t.getLong(T_ID_TOKEN_CLAIMS), t.getInt(T_ID_TOKEN_CLAIMS_LEN)),
+                text.list(t.getLong(T_USERINFO_CLAIMS), t.getInt(T_USERINFO_CLAIMS_LEN)),
+                text.at(t.getLong(T_GRANT_ID)),
+                text.at(t.getLong(T_REDIRECT_URI)),
+                text.at(t.getLong(T_NONCE)),
+                text.at(t.getLong(T_CODE_CHALLENGE)),
                 session,
                 session == null ? null : Instant.ofEpochSecond(t.getLong(T_SESSION_ENDS_AT)),
                 text.at(t.getLong(T_KEY_ID)),
@@ -554,6 +583,11 @@ public final class TicketCodec implements AutoCloseable {
             throw new IllegalArgumentException(what + " holds a NUL character");
         }
         return utf8(s);
+    }
+
+    /** {@link #text} of a field that may be null (not set). */
+    private static byte[] optional(String s, String what) {
+        return s == null ? null : text(s, what);
     }
 
     private static byte[][] texts(List<String> list, String what) {

@@ -47,7 +47,7 @@ public class TicketException extends RuntimeException {
         if (code >= 10 && code <= 19) {
             return new MalformedTicketException(code, message);
         }
-        if (code >= 20 && code <= 29) {
+        if ((code >= 20 && code <= 29) || (code >= 60 && code <= 69)) {
             return new InvalidClaimsException(code, message);
         }
         if (code >= 30 && code <= 49) {

@@ -1,6 +1,9 @@
 package cas.ticketcodec;
 
-/** The ticket (or the one encode would produce) is over 256 characters. */
+/**
+ * The ticket (or the one encode would produce) is over its kind's cap: 256 characters, 384
+ * for a code ({@link Kind#OC}); any text over 384 is refused before its prefix is read.
+ */
 public final class TicketTooLongException extends TicketException {
     private static final long serialVersionUID = 1L;
 
@@ -18,7 +21,7 @@ public final class TicketTooLongException extends TicketException {
         return length;
     }
 
-    /** The cap: 256. */
+    /** The cap the library applied: 256, or 384 for a code or a text without its prefix read. */
     public long max() {
         return max;
     }

@@ -78,6 +78,10 @@ public final class TestMain {
                 () -> splitRecords(vectors.resolve("store/store.json"))));
         tests.add(new Test("store: arguments and rejections", TestMain::storeErrors));
         tests.add(new Test("round trip of every kind", TestMain::everyKind));
+        tests.add(new Test("OAuth: a code, its tokens, PKCE and the redirect URI",
+                TestMain::oauthRoundTrip));
+        tests.add(new Test("OAuth: misplaced fields, each InvalidClaimsException reason",
+                TestMain::oauthRefusals));
         tests.add(new Test("AuthenticationFailedException: tampered, relabelled", TestMain::tampered));
         tests.add(new Test("TicketExpiredException, leeway", TestMain::expired));
         tests.add(new Test("NotYetValidException, leeway", TestMain::notYetValid));
@@ -208,6 +212,24 @@ public final class TestMain {
             case PGT -> {
                 m.put("pgt_url", t.pgtUrl());
                 m.put("upstream", t.upstream());
+            }
+            case OC, AT, RT -> {
+                m.put("client_id", t.clientId());
+                m.put("scope", t.scope());
+                Map<String, Object> request = new LinkedHashMap<>();
+                request.put("id_token", t.idTokenClaims());
+                request.put("userinfo", t.userinfoClaims());
+                m.put("claims", request);
+                m.put("grant_id", t.grantId());
+                if (t.kind() == Kind.OC) {
+                    m.put("redirect_uri", t.redirectUri());
+                    if (t.nonce() != null) {
+                        m.put("nonce", t.nonce());
+                    }
+                    if (t.codeChallenge() != null) {
+                        m.put("code_challenge", t.codeChallenge());
+                    }
+                }
             }
             case TGT -> {}
         }
@@ -671,6 +693,196 @@ public final class TestMain {
                         + (i * 104729) + "xqzv");
             }
             throwsA(TicketTooLongException.class, () -> codec.encode(pgt.build()));
+            // The cap the library applied: a code's 384, or 384 before the prefix is read.
+            e = throwsA(TicketTooLongException.class,
+                    () -> codec.decode("OC-" + "0".repeat(382), null, null, NOW, null));
+            equal(385L, e.length(), "code length");
+            equal(384L, e.max(), "code max");
+            throwsA(UnsupportedVersionException.class,
+                    () -> codec.decode("OC-" + "0".repeat(381), null, null, NOW, null));
+            e = throwsA(TicketTooLongException.class,
+                    () -> codec.decode("AT-" + "0".repeat(254), null, null, NOW, null));
+            equal(256L, e.max(), "token max");
+            e = throwsA(TicketTooLongException.class,
+                    () -> codec.decode("_".repeat(385), null, null, NOW, null));
+            equal(384L, e.max(), "max before the prefix");
+            String scope = manyScopes();
+            e = throwsA(TicketTooLongException.class, () -> codec.encode(
+                    Claims.authorizationCode("jdoe", "moodle", REDIRECT).scope(scope).build()));
+            equal(384L, e.max(), "max of a code encoded");
+            check(e.length() > 384, "length " + e.length());
+            e = throwsA(TicketTooLongException.class, () -> codec.encode(
+                    Claims.accessToken("jdoe", "moodle").scope(scope).build()));
+            equal(256L, e.max(), "max of a token encoded");
+        }
+    }
+
+    /** 16 scopes of 40 characters that no phrase shortens: over every cap. */
+    static String manyScopes() {
+        StringBuilder b = new StringBuilder();
+        long x = 12345;
+        for (int i = 0; i < 16; i++) {
+            if (i > 0) {
+                b.append(' ');
+            }
+            for (int j = 0; j < 40; j++) {
+                x = (x * 1103515245L + 12345L) & 0xffffffffL;
+                b.append("abcdefghijklmnopqrstuvwxyz0123456789:._-".charAt((int) ((x >> 16) % 40)));
+            }
+        }
+        return b.toString();
+    }
+
+    static final String REDIRECT = "https://moodle.example.edu/auth/oidc/";
+    static final String GRANT = "6772616e742d6964";
+    /** RFC 7636 Appendix B. */
+    static final String VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    static final String CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    static Claims.Builder typicalCode() {
+        return Claims.authorizationCode("jdoe@example.edu", "moodle", REDIRECT)
+                .authenticatedAt(NOW.minusSeconds(300))
+                .method("Password")
+                .issuedAt(NOW)
+                .session("5e551000cafef00d", NOW.plus(Duration.ofHours(8)))
+                .scope("email openid urn:x:read email")
+                .grantId(GRANT)
+                .idTokenClaims(List.of("name", "email_verified", "name"))
+                .userinfoClaim("picture")
+                .nonce("n-0S6_WzA2Mj")
+                .codeChallenge(CHALLENGE);
+    }
+
+    static void oauthRoundTrip() throws Exception {
+        try (TicketCodec codec = TicketCodec.load(keys)) {
+            String code = codec.encode(typicalCode().build());
+            check(code.startsWith("OC-") && code.length() <= 384, code);
+            Ticket c = codec.decode(code, null, Kind.OC, NOW.plusSeconds(5), null);
+            equal(Kind.OC, c.kind(), "kind");
+            check(c.kind().isOAuth() && !Kind.ST.isOAuth(), "isOAuth");
+            equal(NOW.plusSeconds(30), c.expiresAt(), "a code's default lifetime");
+            equal("moodle", c.clientId(), "client");
+            equal("openid email urn:x:read", c.scope(), "the scope parameter's one spelling");
+            equal(GRANT, c.grantId(), "grant");
+            equal(List.of("email_verified", "name"), c.idTokenClaims(), "ID token claims");
+            equal(List.of("picture"), c.userinfoClaims(), "userinfo claims");
+            equal(REDIRECT, c.redirectUri(), "redirect URI");
+            equal("n-0S6_WzA2Mj", c.nonce(), "nonce");
+            equal(CHALLENGE, c.codeChallenge(), "challenge");
+            equal("5e551000cafef00d", c.sessionId(), "session");
+            equal(null, c.service(), "a code has no service");
+            // The token request: PKCE and the exact redirect URI.
+            check(c.verifyPkce(VERIFIER), "the verifier of RFC 7636 Appendix B");
+            check(!c.verifyPkce("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"), "another verifier");
+            check(!c.verifyPkce("short"), "a verifier too short");
+            check(!c.verifyPkce(VERIFIER + "\0"), "a NUL");
+            check(c.redirectUriIsExactly(REDIRECT), "the same redirect URI");
+            check(!c.redirectUriIsExactly("https://Moodle.example.edu/auth/oidc/"),
+                    "no normalization");
+            check(!c.redirectUriIsExactly(REDIRECT + "x"), "another");
+            throwsA(ServiceMismatchException.class,
+                    () -> codec.decode(code, REDIRECT, null, NOW, null));
+            WrongKindException w = throwsA(WrongKindException.class,
+                    () -> codec.decode(code, null, Kind.AT, NOW, null));
+            equal(Kind.OC, w.found(), "found");
+            throwsA(AuthenticationFailedException.class,
+                    () -> codec.decode("AT" + code.substring(2), null, null, NOW, null));
+            equal(c, codec.openExpired(code), "openExpired");
+
+            // A minimal code: a fresh grant id, no scope, nonce, challenge or session.
+            Ticket m = codec.decode(codec.encode(Claims.authorizationCode(
+                    "jdoe@example.edu", "moodle", "http://127.0.0.1:8400/cb").issuedAt(NOW)
+                    .build()), null, Kind.OC, NOW, null);
+            check(m.grantId().matches("[0-9a-f]{16}") && !m.grantId().equals(GRANT), m.grantId());
+            equal("", m.scope(), "no scope");
+            equal(null, m.nonce(), "no nonce");
+            equal(null, m.codeChallenge(), "no challenge");
+            equal(List.of(), m.idTokenClaims(), "no claims request");
+            check(!m.verifyPkce(VERIFIER), "no challenge: no verifier is accepted");
+
+            // Its access and refresh tokens.
+            for (Kind kind : List.of(Kind.AT, Kind.RT)) {
+                Claims.Builder b = kind == Kind.AT
+                        ? Claims.accessToken("jdoe@example.edu", "moodle")
+                        : Claims.refreshToken("jdoe@example.edu", "moodle");
+                String token = codec.encode(b.grantId(c.grantId()).scope("openid profile email")
+                        .issuedAt(NOW).session(c.sessionId(), c.sessionEndsAt()).build());
+                check(token.startsWith(kind.prefix() + "-") && token.length() <= 256, token);
+                Ticket t = codec.decode(token, null, kind, NOW, null);
+                equal(kind, t.kind(), "kind");
+                equal(Claims.defaultLifetime(kind), Duration.between(t.issuedAt(), t.expiresAt()),
+                        "default lifetime");
+                equal(GRANT, t.grantId(), "the code's grant");
+                equal("openid profile email", t.scope(), "scope");
+                equal(null, t.redirectUri(), "a token has no redirect URI");
+                check(!t.verifyPkce(VERIFIER) && !t.redirectUriIsExactly(REDIRECT), "not a code");
+            }
+        }
+    }
+
+    static void oauthRefusals() throws Exception {
+        try (TicketCodec codec = TicketCodec.load(keys)) {
+            Map<Claims, String> misplaced = new LinkedHashMap<>();
+            misplaced.put(Claims.accessToken("jdoe", "moodle").redirectUri(REDIRECT).build(),
+                    "claims.redirect_uri applies to an OC only");
+            misplaced.put(Claims.refreshToken("jdoe", "moodle").nonce("n").build(),
+                    "claims.nonce applies to an OC only");
+            misplaced.put(Claims.accessToken("jdoe", "moodle").codeChallenge(CHALLENGE).build(),
+                    "claims.code_challenge applies to an OC only");
+            misplaced.put(Claims.serviceTicket("jdoe", SERVICE).clientId("moodle").build(),
+                    "claims.client_id applies to OC, AT and RT only");
+            misplaced.put(Claims.ticketGrantingTicket("jdoe").scope("openid").build(),
+                    "claims.scope applies to OC, AT and RT only");
+            misplaced.put(Claims.serviceTicket("jdoe", SERVICE).grantId(GRANT).build(),
+                    "claims.grant_id applies to OC, AT and RT only");
+            misplaced.put(Claims.proxyGrantingTicket("jdoe", "https://p.example.edu/cb")
+                    .idTokenClaim("name").build(), "apply to OC, AT and RT only");
+            misplaced.put(typicalCode().service(SERVICE).build(),
+                    "claims.service applies to ST and PT only");
+            misplaced.put(Claims.serviceTicket("jdoe", SERVICE).redirectUri(REDIRECT).build(),
+                    "claims.redirect_uri applies to an OC only");
+            for (Map.Entry<Claims, String> c : misplaced.entrySet()) {
+                IllegalArgumentException e = throwsA(IllegalArgumentException.class,
+                        () -> codec.encode(c.getKey()));
+                check(e.getMessage().contains(c.getValue()), e.getMessage());
+            }
+            throwsA(IllegalArgumentException.class,
+                    () -> codec.encode(Claims.builder(Kind.AT, "jdoe").build()));
+            throwsA(IllegalArgumentException.class,
+                    () -> codec.encode(Claims.builder(Kind.OC, "jdoe").clientId("moodle").build()));
+
+            Map<Claims, InvalidClaimsException.Reason> invalid = new LinkedHashMap<>();
+            for (String scope : List.of("openid  email", " openid", "openid ", "open\"id", "\u00e9")) {
+                invalid.put(typicalCode().scope(scope).build(), InvalidClaimsException.Reason.SCOPE);
+            }
+            invalid.put(Claims.accessToken("jdoe", "").build(),
+                    InvalidClaimsException.Reason.CLIENT);
+            invalid.put(Claims.accessToken("jdoe", "mood\nle").build(),
+                    InvalidClaimsException.Reason.CLIENT);
+            invalid.put(typicalCode().userinfoClaim("").build(),
+                    InvalidClaimsException.Reason.CLAIM_NAMES);
+            Claims.Builder seventeen = typicalCode();
+            for (int i = 0; i < 17; i++) {
+                seventeen.idTokenClaim("c" + i);
+            }
+            invalid.put(seventeen.build(), InvalidClaimsException.Reason.CLAIM_NAMES);
+            invalid.put(typicalCode().nonce("").build(), InvalidClaimsException.Reason.NONCE);
+            invalid.put(typicalCode().codeChallenge(CHALLENGE + "=").build(),
+                    InvalidClaimsException.Reason.CODE_CHALLENGE);
+            invalid.put(typicalCode().grantId("0123").build(), InvalidClaimsException.Reason.GRANT);
+            invalid.put(typicalCode().redirectUri("javascript://%0aalert(1)").build(),
+                    InvalidClaimsException.Reason.SERVICE);
+            for (Map.Entry<Claims, InvalidClaimsException.Reason> c : invalid.entrySet()) {
+                InvalidClaimsException e =
+                        throwsA(InvalidClaimsException.class, () -> codec.encode(c.getKey()));
+                equal(c.getValue(), e.reason(), e.getMessage());
+                equal(c.getValue().code, e.code(), "code");
+            }
+            InvalidClaimsException e = throwsA(InvalidClaimsException.class,
+                    () -> codec.encode(typicalCode().scope("openid  email").build()));
+            equal(61, e.code(), "the code of a bad scope");
+            check(e.getMessage().equals("invalid claims: scope is not an RFC 6749 scope token, "
+                    + "or over 16 are not standard"), e.getMessage());
         }
     }
 
