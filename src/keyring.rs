@@ -351,6 +351,23 @@ impl Keyring {
 
     /// Writes a new key file with mode 0600; fails if `path` exists.
     pub fn save_new(&self, path: &Path) -> Result<(), KeyringError> {
+        write_private_file(path, self.to_json().as_bytes(), false)
+    }
+
+    /// Replaces the key file at `path` atomically (write a 0600 temporary
+    /// file beside it, then rename it over the old one).
+    pub fn save(&self, path: &Path) -> Result<(), KeyringError> {
+        write_private_file(path, self.to_json().as_bytes(), true)
+    }
+}
+
+/// Writes `contents` to a file only this user may read (mode 0600), as a
+/// key file is written: with `replace`, atomically over the file at `path`
+/// (a temporary file beside it, renamed over it); without, as a new file
+/// ([`KeyringError::AlreadyExists`] if `path` exists). For the other
+/// secrets a server writes (an OpenID provider's signing keys).
+pub fn write_private_file(path: &Path, contents: &[u8], replace: bool) -> Result<(), KeyringError> {
+    if !replace {
         let mut file = private_options().create_new(true).open(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 KeyringError::AlreadyExists
@@ -358,29 +375,24 @@ impl Keyring {
                 io(e)
             }
         })?;
-        write_all(&mut file, &self.to_json())
+        return write_all(&mut file, contents);
     }
-
-    /// Replaces the key file at `path` atomically (write a 0600 temporary
-    /// file beside it, then rename it over the old one).
-    pub fn save(&self, path: &Path) -> Result<(), KeyringError> {
-        let name = path
-            .file_name()
-            .ok_or(KeyringError::Io(std::io::ErrorKind::InvalidInput))?;
-        let mut tmp_name = name.to_os_string();
-        tmp_name.push(format!(".tmp{}", std::process::id()));
-        let tmp = path.with_file_name(tmp_name);
-        let result = private_options()
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io)
-            .and_then(|mut file| write_all(&mut file, &self.to_json()))
-            .and_then(|()| fs::rename(&tmp, path).map_err(io));
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+    let name = path
+        .file_name()
+        .ok_or(KeyringError::Io(std::io::ErrorKind::InvalidInput))?;
+    let mut tmp_name = name.to_os_string();
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = private_options()
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io)
+        .and_then(|mut file| write_all(&mut file, contents))
+        .and_then(|()| fs::rename(&tmp, path).map_err(io));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
     }
+    result
 }
 
 const NO_ESCAPES: &str = "JSON escapes (\\) are not allowed in a key file";
@@ -419,8 +431,8 @@ fn io(e: std::io::Error) -> KeyringError {
     KeyringError::Io(e.kind())
 }
 
-fn write_all(file: &mut File, json: &str) -> Result<(), KeyringError> {
-    file.write_all(json.as_bytes()).map_err(io)?;
+fn write_all(file: &mut File, contents: &[u8]) -> Result<(), KeyringError> {
+    file.write_all(contents).map_err(io)?;
     file.sync_all().map_err(io)
 }
 

@@ -93,7 +93,9 @@ pub use codec::{Codec, NOT_BEFORE_ALLOWANCE, Ticket};
 pub use compact::SECRET_QUANTUM;
 pub use error::{Error, InvalidClaims, KeyringError, Malformed, Result};
 pub use format::{MAX_TICKET_CHARS, UntrustedHeader, VERSION, inspect, new_pgt_iou};
-pub use keyring::{Alg, Key, KeyId, Keyring, Permissions, SecretKey, check_private_file};
+pub use keyring::{
+    Alg, Key, KeyId, Keyring, Permissions, SecretKey, check_private_file, write_private_file,
+};
 #[cfg(feature = "redis")]
 pub use redis_store::{PolicyUnknown, RedisStore};
 pub use service::{

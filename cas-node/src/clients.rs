@@ -23,12 +23,12 @@
 //! `public = true`, and must use PKCE (checked at the authorization
 //! request).
 
-use std::collections::BTreeSet;
-
 use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
 use cas_ticket_codec::is_normalized;
 use cas_ticket_codec::oauth::{ClientId, Scopes};
 use serde::Deserialize;
+
+use crate::registry::{Release, display_name};
 
 /// One `[[client]]` entry as written.
 #[derive(Debug, Deserialize)]
@@ -69,28 +69,10 @@ pub struct RegisteredClient {
     post_logout_redirect_uris: Vec<String>,
 }
 
-/// Which claims a client may receive.
-#[derive(Debug, PartialEq, Eq)]
-enum Release {
-    All,
-    Only(BTreeSet<String>),
-}
-
-/// Longest client name shown on a page.
-const MAX_NAME_CHARS: usize = 100;
-
 impl RegisteredClient {
     /// Checks an entry; the error names the field.
     pub fn from_entry(entry: ClientEntry) -> Result<RegisteredClient, String> {
-        let name = entry.name.trim().to_owned();
-        if name.is_empty()
-            || name.chars().count() > MAX_NAME_CHARS
-            || name.contains(char::is_control)
-        {
-            return Err(format!(
-                "name must be 1 to {MAX_NAME_CHARS} characters without control characters"
-            ));
-        }
+        let name = display_name(&entry.name)?;
         let id = ClientId::new(entry.client_id.as_str())
             .map_err(|e| format!("{name}: client_id: {e}"))?;
         let secret_hash = match (entry.secret_hash, entry.public) {
@@ -126,26 +108,7 @@ impl RegisteredClient {
         }
         let scopes = Scopes::from_tokens(entry.scopes.iter().map(String::as_str))
             .map_err(|e| format!("{name}: scopes: {e}"))?;
-        let claims = if entry.claims.iter().any(|c| c == "*") {
-            if entry.claims.len() > 1 {
-                return Err(format!(
-                    "{name}: claims [\"*\"] releases all; it takes no other name"
-                ));
-            }
-            Release::All
-        } else {
-            let mut names = BTreeSet::new();
-            for claim in entry.claims {
-                if !crate::users::valid_attribute(&claim) {
-                    return Err(format!(
-                        "{name}: claim {claim:?} is not a name of ASCII letters, digits, \
-                         `_`, `-` and `.` starting with a letter"
-                    ));
-                }
-                names.insert(claim);
-            }
-            Release::Only(names)
-        };
+        let claims = Release::parse(entry.claims, "claims", &name)?;
         if entry.introspect && secret_hash.is_none() {
             return Err(format!(
                 "{name}: a public client cannot introspect (it cannot authenticate)"
@@ -193,19 +156,12 @@ impl RegisteredClient {
 
     /// The claims the client's `claims` names one by one (none for `["*"]`).
     pub fn listed_claims(&self) -> impl Iterator<Item = &str> {
-        let listed = match &self.claims {
-            Release::All => None,
-            Release::Only(names) => Some(names.iter().map(String::as_str)),
-        };
-        listed.into_iter().flatten()
+        self.claims.listed()
     }
 
     /// Whether the claim `name` may be released to this client.
     pub fn releases(&self, name: &str) -> bool {
-        match &self.claims {
-            Release::All => true,
-            Release::Only(names) => names.contains(name),
-        }
+        self.claims.releases(name)
     }
 }
 

@@ -216,11 +216,7 @@ impl PoolState {
         record_for: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
-        // The codec that decoded it, unless SIGHUP swapped keys in between
-        // and retired the ticket's: then the ticket is refused, as it would
-        // be a moment later.
-        let usage = TicketUse::new(&node.codec(), ticket, now)
-            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+        let usage = usage_of(node, ticket, now)?;
         // Only a ticket for a service registered with single_logout is
         // recorded. The URL is kept too (normalized) when the ticket holds
         // only a digest of it.
@@ -281,8 +277,7 @@ impl PoolState {
         ticket: &Ticket,
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
-        let usage = TicketUse::new(&node.codec(), ticket, now)
-            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+        let usage = usage_of(node, ticket, now)?;
         let verdict = match self.store.spend(&usage, None).await {
             Ok(spend) => spend.verdict,
             Err(e) => return self.failed(&e),
@@ -362,8 +357,7 @@ impl PoolState {
         ticket: &Ticket,
         now: OffsetDateTime,
     ) -> Result<(), Failure> {
-        let usage = TicketUse::new(&node.codec(), ticket, now)
-            .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))?;
+        let usage = usage_of(node, ticket, now)?;
         match self.store.ended(&usage).await {
             Ok(None) => Ok(()),
             Ok(Some(why)) => Err(session_ended(why)),
@@ -520,6 +514,14 @@ fn target_of(
         return Err(format!("{url:?} is not registered for single logout"));
     }
     Ok(url.to_owned())
+}
+
+/// What the store sees of `ticket`, under the codec that decoded it; unless
+/// SIGHUP swapped keys in between and retired the ticket's: then the ticket
+/// is refused, as it would be a moment later.
+fn usage_of(node: &Node, ticket: &Ticket, now: OffsetDateTime) -> Result<TicketUse, Failure> {
+    TicketUse::new(&node.codec(), ticket, now)
+        .map_err(|e| ("INVALID_TICKET", format!("ticket rejected: {e}")))
 }
 
 fn session_ended(why: Ended) -> Failure {

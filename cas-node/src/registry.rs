@@ -59,11 +59,67 @@ pub struct RegisteredService {
     pub single_logout: bool,
 }
 
-/// Which of a user's attributes a service receives.
+/// Which of a user's attributes a service (or claims a client) receives.
 #[derive(Debug, PartialEq, Eq)]
-enum Release {
+pub enum Release {
     All,
     Only(BTreeSet<String>),
+}
+
+impl Release {
+    /// The release of an entry's list of `field` (`attributes`, `claims`):
+    /// `["*"]` all, else the names, each an attribute name.
+    pub fn parse(list: Vec<String>, field: &str, entry: &str) -> Result<Release, String> {
+        if list.iter().any(|a| a == "*") {
+            if list.len() > 1 {
+                return Err(format!(
+                    "{entry}: {field} [\"*\"] releases all; it takes no other name"
+                ));
+            }
+            return Ok(Release::All);
+        }
+        let mut names = BTreeSet::new();
+        for name in list {
+            if !crate::users::valid_attribute(&name) {
+                return Err(format!(
+                    "{entry}: {} {name:?} is not a name of ASCII letters, digits, `_`, `-` \
+                     and `.` starting with a letter",
+                    field.trim_end_matches('s')
+                ));
+            }
+            names.insert(name);
+        }
+        Ok(Release::Only(names))
+    }
+
+    /// Whether `name` is released.
+    pub fn releases(&self, name: &str) -> bool {
+        match self {
+            Release::All => true,
+            Release::Only(names) => names.contains(name),
+        }
+    }
+
+    /// The names listed one by one (none for `["*"]`).
+    pub fn listed(&self) -> impl Iterator<Item = &str> {
+        let listed = match self {
+            Release::All => None,
+            Release::Only(names) => Some(names.iter().map(String::as_str)),
+        };
+        listed.into_iter().flatten()
+    }
+}
+
+/// An entry's `name`, trimmed: 1 to [`MAX_NAME_CHARS`] characters without
+/// control characters, as a page shows it.
+pub fn display_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.contains(char::is_control) {
+        return Err(format!(
+            "name must be 1 to {MAX_NAME_CHARS} characters without control characters"
+        ));
+    }
+    Ok(name)
 }
 
 /// The file, as TOML.
@@ -177,36 +233,9 @@ impl Registry {
 
 impl RegisteredService {
     fn from_entry(entry: ServiceEntry) -> Result<RegisteredService, String> {
-        let name = entry.name.trim().to_owned();
-        if name.is_empty()
-            || name.chars().count() > MAX_NAME_CHARS
-            || name.contains(char::is_control)
-        {
-            return Err(format!(
-                "name must be 1 to {MAX_NAME_CHARS} characters without control characters"
-            ));
-        }
+        let name = display_name(&entry.name)?;
         let scope = UrlScope::parse(&entry.url).map_err(|e| format!("{name}: url {e}"))?;
-        let attributes = if entry.attributes.iter().any(|a| a == "*") {
-            if entry.attributes.len() > 1 {
-                return Err(format!(
-                    "{name}: attributes [\"*\"] releases all; it takes no other name"
-                ));
-            }
-            Release::All
-        } else {
-            let mut names = BTreeSet::new();
-            for attribute in entry.attributes {
-                if !crate::users::valid_attribute(&attribute) {
-                    return Err(format!(
-                        "{name}: attribute {attribute:?} is not a name of ASCII letters, \
-                         digits, `_`, `-` and `.` starting with a letter"
-                    ));
-                }
-                names.insert(attribute);
-            }
-            Release::Only(names)
-        };
+        let attributes = Release::parse(entry.attributes, "attributes", &name)?;
         let mut proxy_callbacks = Vec::with_capacity(entry.proxy_callbacks.len());
         for callback in &entry.proxy_callbacks {
             let scope =
@@ -254,10 +283,7 @@ impl RegisteredService {
 
     /// Whether the user attribute `name` is released to this service.
     pub fn releases(&self, attribute: &str) -> bool {
-        match &self.attributes {
-            Release::All => true,
-            Release::Only(names) => names.contains(attribute),
-        }
+        self.attributes.releases(attribute)
     }
 
     /// Whether a PGT may be delivered to `callback` (a normalized URL) for

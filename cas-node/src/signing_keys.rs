@@ -15,8 +15,8 @@
 //! of every OP; ES256 and EdDSA (Ed25519) are shorter and faster.
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{Read as _, Write as _};
+use std::fs;
+use std::io::Read as _;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -311,32 +311,8 @@ impl SigningKeys {
     /// Writes the file at `path` with mode 0600: a new file when `new`
     /// (never over an existing one), else atomically over the old one.
     pub fn save(&self, path: &Path, new: bool) -> Result<(), String> {
-        let shown = path.display();
-        let fail = |e: std::io::Error| format!("cannot write signing keys {shown}: {e}");
-        let json = self.to_json();
-        if new {
-            let mut file = private_options()
-                .create_new(true)
-                .open(path)
-                .map_err(fail)?;
-            file.write_all(json.as_bytes()).map_err(fail)?;
-            return file.sync_all().map_err(fail);
-        }
-        let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-        tmp_name.push(format!(".tmp{}", std::process::id()));
-        let tmp = path.with_file_name(tmp_name);
-        let written = private_options()
-            .create_new(true)
-            .open(&tmp)
-            .and_then(|mut file| {
-                file.write_all(json.as_bytes())?;
-                file.sync_all()
-            })
-            .and_then(|()| fs::rename(&tmp, path));
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written.map_err(fail)
+        cas_ticket_codec::write_private_file(path, self.to_json().as_bytes(), !new)
+            .map_err(|e| format!("cannot write signing keys {}: {e}", path.display()))
     }
 
     /// Adds a fresh key of `alg`, published but not active; its kid.
@@ -455,21 +431,6 @@ pub fn run(command: &crate::config::SigningKeysCommand) -> Result<String, String
         C::Retire { path, kid } => update(path, &|keys| keys.retire(kid).map(|()| kid.clone())),
         C::List { path } => Ok(SigningKeys::load(path)?.summary().to_string()),
     }
-}
-
-#[cfg(unix)]
-fn private_options() -> OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = OpenOptions::new();
-    options.write(true).mode(0o600);
-    options
-}
-
-#[cfg(not(unix))]
-fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    options
 }
 
 #[cfg(test)]

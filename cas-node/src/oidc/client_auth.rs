@@ -1,5 +1,5 @@
-//! Client authentication at the token, introspection and revocation
-//! endpoints (RFC 6749 §2.3): `client_secret_basic` or
+//! The form and the client authentication of the token, introspection and
+//! revocation endpoints (RFC 6749 §2.3): `client_secret_basic` or
 //! `client_secret_post` against the registry's argon2id hash, one method
 //! per request; a public client names itself with `client_id` alone.
 
@@ -15,7 +15,26 @@ use zeroize::Zeroizing;
 use super::errors::TokenError;
 use crate::clients::RegisteredClient;
 use crate::registry::Registry;
-use crate::request::Params;
+use crate::request::{Body64, Params};
+
+/// The form of a back-channel request (token, introspection, revocation):
+/// within the size the node reads, each parameter once (RFC 6749 §3.2).
+pub fn form(body: Body64) -> Result<Params, TokenError> {
+    let Body64(Some(body)) = body else {
+        return Err(TokenError::new(
+            "invalid_request",
+            "the request is larger than this server reads",
+        ));
+    };
+    let params = Params::parse(&body);
+    if let Some(name) = params.repeated() {
+        return Err(TokenError::new(
+            "invalid_request",
+            format!("the parameter '{name}' is given more than once"),
+        ));
+    }
+    Ok(params)
+}
 
 /// The client of the request (RFC 6749 §2.3): one authentication method
 /// only; a confidential client's secret must match; a public client names

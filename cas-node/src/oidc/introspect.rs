@@ -14,11 +14,11 @@ use cas_ticket_codec::{Kind, Ticket};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::client_auth::authenticate;
+use super::client_auth::{authenticate, form};
 use super::errors::{TokenError, no_store_json};
 use crate::Node;
 use crate::clients::RegisteredClient;
-use crate::request::{Body64, Params};
+use crate::request::Body64;
 
 pub async fn introspect(
     State(node): State<Arc<Node>>,
@@ -28,21 +28,10 @@ pub async fn introspect(
     let Some(oidc) = &node.oidc else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Body64(Some(body)) = body else {
-        return TokenError::new(
-            "invalid_request",
-            "the request is larger than this server reads",
-        )
-        .into_response();
+    let params = match form(body) {
+        Ok(params) => params,
+        Err(e) => return e.into_response(),
     };
-    let params = Params::parse(&body);
-    if let Some(name) = params.repeated() {
-        return TokenError::new(
-            "invalid_request",
-            format!("the parameter '{name}' is given more than once"),
-        )
-        .into_response();
-    }
     let client = match authenticate(&node.services(), &headers, &params) {
         Ok(client) if !client.is_public() => client,
         Ok(_) => {

@@ -185,7 +185,7 @@ async fn discovery(State(node): State<Arc<Node>>) -> Response {
             ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": scopes,
-        "claims_supported": user_claims::SUPPORTED,
+        "claims_supported": user_claims::supported(),
         "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

@@ -13,10 +13,10 @@ use cas_ticket_codec::Kind;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::client_auth::authenticate;
+use super::client_auth::{authenticate, form};
 use super::errors::{TokenError, no_store_json};
 use crate::Node;
-use crate::request::{Body64, Params};
+use crate::request::Body64;
 
 pub async fn revoke(State(node): State<Arc<Node>>, headers: HeaderMap, body: Body64) -> Response {
     match revoked(&node, &headers, body).await {
@@ -26,19 +26,7 @@ pub async fn revoke(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
 }
 
 async fn revoked(node: &Node, headers: &HeaderMap, body: Body64) -> Result<(), TokenError> {
-    let Body64(Some(body)) = body else {
-        return Err(TokenError::new(
-            "invalid_request",
-            "the request is larger than this server reads",
-        ));
-    };
-    let params = Params::parse(&body);
-    if let Some(name) = params.repeated() {
-        return Err(TokenError::new(
-            "invalid_request",
-            format!("the parameter '{name}' is given more than once"),
-        ));
-    }
+    let params = form(body)?;
     let client = authenticate(&node.services(), headers, &params)?;
     let token = params
         .get("token")

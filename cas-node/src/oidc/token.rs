@@ -19,7 +19,7 @@ use cas_ticket_codec::{Claims, Grant, Kind, Ticket, rfc3339};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::client_auth::authenticate;
+use super::client_auth::{authenticate, form};
 use super::errors::{TokenError, no_store_json};
 use super::{Oidc, user_claims};
 use crate::Node;
@@ -37,19 +37,7 @@ async fn exchange(node: &Node, headers: &HeaderMap, body: Body64) -> Result<Resp
     let oidc = node.oidc.as_ref().ok_or_else(|| {
         TokenError::new("invalid_request", "this server is not an OpenID provider")
     })?;
-    let Body64(Some(body)) = body else {
-        return Err(TokenError::new(
-            "invalid_request",
-            "the request is larger than this server reads",
-        ));
-    };
-    let params = Params::parse(&body);
-    if let Some(name) = params.repeated() {
-        return Err(TokenError::new(
-            "invalid_request",
-            format!("the parameter '{name}' is given more than once"),
-        ));
-    }
+    let params = form(body)?;
     let client = authenticate(&node.services(), headers, &params)?;
     let now = OffsetDateTime::now_utc();
     match params.get("grant_type") {

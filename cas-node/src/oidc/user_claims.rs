@@ -54,32 +54,15 @@ pub const SOURCES: [(&str, &[&str]); 6] = [
     ("phone_number", &["telephoneNumber", "phone_number"]),
 ];
 
-/// What discovery lists: the claims of ID tokens and the standard claims.
-pub const SUPPORTED: [&str; 23] = [
-    "sub",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "nonce",
-    "amr",
-    "sid",
-    "azp",
-    "name",
-    "family_name",
-    "given_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-];
+/// What discovery lists: the claims the protocol sets (but `acr`, which
+/// this provider does not set) and the standard claims of every scope.
+pub fn supported() -> Vec<&'static str> {
+    let protocol = PROTOCOL.iter().copied().filter(|c| *c != "acr");
+    let standard = SCOPE_CLAIMS
+        .iter()
+        .flat_map(|(_, claims)| claims.iter().copied());
+    protocol.chain(standard).collect()
+}
 
 /// Whether `name` is a standard claim of some scope.
 fn is_standard(name: &str) -> bool {
