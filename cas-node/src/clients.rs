@@ -27,6 +27,10 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
 use cas_ticket_codec::is_normalized;
 use cas_ticket_codec::oauth::{ClientId, Scopes};
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use std::sync::Mutex;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
 
 use crate::registry::{Release, display_name};
 
@@ -67,6 +71,15 @@ pub struct RegisteredClient {
     /// It may introspect tokens issued to other clients (a resource server).
     pub introspects_all: bool,
     post_logout_redirect_uris: Vec<String>,
+    /// The SHA-256 of the last secret its argon2id hash accepted: the next
+    /// request with the same secret is checked against it in constant time
+    /// rather than with argon2id again (tens of milliseconds of CPU at every
+    /// token request). Lives as long as this registry: a reload, and with
+    /// it a changed hash, starts empty.
+    verified: Mutex<Option<Zeroizing<[u8; 32]>>>,
+    /// How many times argon2id ran (the tests check the digest serves).
+    #[cfg(test)]
+    argon2_runs: std::sync::atomic::AtomicUsize,
 }
 
 impl RegisteredClient {
@@ -123,6 +136,9 @@ impl RegisteredClient {
             claims,
             introspects_all: entry.introspect,
             post_logout_redirect_uris: entry.post_logout_redirect_uris,
+            verified: Mutex::new(None),
+            #[cfg(test)]
+            argon2_runs: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -147,11 +163,29 @@ impl RegisteredClient {
         let Some(hash) = &self.secret_hash else {
             return false;
         };
-        PasswordHash::new(hash).is_ok_and(|hash| {
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        let mut verified = match self.verified.lock() {
+            Ok(verified) => verified,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if verified
+            .as_ref()
+            .is_some_and(|known| bool::from(known.ct_eq(&digest)))
+        {
+            return true;
+        }
+        #[cfg(test)]
+        self.argon2_runs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let matches = PasswordHash::new(hash).is_ok_and(|hash| {
             argon2::Argon2::default()
                 .verify_password(secret.as_bytes(), &hash)
                 .is_ok()
-        })
+        });
+        if matches {
+            *verified = Some(Zeroizing::new(digest));
+        }
+        matches
     }
 
     /// The claims the client's `claims` names one by one (none for `["*"]`).
@@ -212,6 +246,22 @@ mod tests {
         assert!(client.secret_matches("s3cret"));
         assert!(!client.secret_matches("s3cre"));
         assert!(!client.secret_matches(""));
+        // Once verified, the secret is checked against its digest: the
+        // same answers, without argon2id; a wrong secret still runs it.
+        let runs = || {
+            client
+                .argon2_runs
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        assert_eq!(runs(), 3);
+        for _ in 0..10 {
+            assert!(client.secret_matches("s3cret"));
+        }
+        assert_eq!(runs(), 3);
+        assert!(!client.secret_matches("s3cret "));
+        assert_eq!(runs(), 4);
+        assert!(client.secret_matches("s3cret"));
+        assert_eq!(runs(), 4);
         assert!(client.redirects_to("https://moodle.example.edu/auth/oidc/"));
         assert_eq!(client.scopes.to_string(), "openid email");
         assert!(client.releases("email") && !client.releases("name"));
