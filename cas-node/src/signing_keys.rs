@@ -77,6 +77,8 @@ struct SigningKey {
     /// PKCS#8 DER, as the file holds it.
     pkcs8: Zeroizing<Vec<u8>>,
     encoding: EncodingKey,
+    /// An RS256 key as ring signs with it (jsonwebtoken signs the others).
+    ring_rsa: Option<ring::signature::RsaKeyPair>,
     /// The public key, to verify what this key signed (an `id_token_hint`).
     decoding: DecodingKey,
     /// The public JWK, `kid`, `alg` and `use` included.
@@ -155,6 +157,13 @@ impl SigningKey {
                 (EncodingKey::from_ed_der(&pkcs8), decoding, public)
             }
         };
+        let ring_rsa = match alg {
+            SigningAlg::Rs256 => Some(
+                ring::signature::RsaKeyPair::from_pkcs8(&pkcs8)
+                    .map_err(|e| format!("ring refuses the RSA key: {e}"))?,
+            ),
+            SigningAlg::Es256 | SigningAlg::Eddsa => None,
+        };
         let kid = thumbprint(&public);
         let mut jwk = public;
         if let Value::Object(members) = &mut jwk {
@@ -167,6 +176,7 @@ impl SigningKey {
             alg,
             pkcs8,
             encoding,
+            ring_rsa,
             decoding,
             jwk,
         })
@@ -404,10 +414,30 @@ impl SigningKeys {
     /// key (`kid`) and the algorithm.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
         let key = self.keys.get(self.active).ok_or("no active signing key")?;
-        let mut header = Header::new(key.alg.jose());
-        header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding)
-            .map_err(|e| format!("cannot sign with {}: {e}", key.kid))
+        let fail = |e: &dyn fmt::Display| format!("cannot sign with {}: {e}", key.kid);
+        let Some(rsa) = &key.ring_rsa else {
+            let mut header = Header::new(key.alg.jose());
+            header.kid = Some(key.kid.clone());
+            return jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| fail(&e));
+        };
+        // RFC 7515 §7.1, as jsonwebtoken writes it: the header, the
+        // claims, the RSASSA-PKCS1-v1_5 SHA-256 signature of both.
+        let header = json!({ "typ": "JWT", "alg": "RS256", "kid": key.kid });
+        let payload = serde_json::to_vec(claims).map_err(|e| fail(&e))?;
+        let mut jwt = URL_SAFE_NO_PAD.encode(header.to_string());
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(payload));
+        let mut signature = vec![0_u8; rsa.public().modulus_len()];
+        rsa.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            jwt.as_bytes(),
+            &mut signature,
+        )
+        .map_err(|e| fail(&e))?;
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Ok(jwt)
     }
 }
 
