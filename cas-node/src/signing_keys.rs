@@ -23,7 +23,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand_core::OsRng;
-use rsa::pkcs1::EncodeRsaPrivateKey as _;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::traits::PublicKeyParts as _;
 use serde::{Deserialize, Serialize};
@@ -76,13 +75,19 @@ struct SigningKey {
     alg: SigningAlg,
     /// PKCS#8 DER, as the file holds it.
     pkcs8: Zeroizing<Vec<u8>>,
-    encoding: EncodingKey,
-    /// An RS256 key as ring signs with it (jsonwebtoken signs the others).
-    ring_rsa: Option<ring::signature::RsaKeyPair>,
+    signer: Signer,
     /// The public key, to verify what this key signed (an `id_token_hint`).
     decoding: DecodingKey,
     /// The public JWK, `kid`, `alg` and `use` included.
     jwk: Value,
+}
+
+/// What signs with a key: ring for RS256 (its RSA is several times faster
+/// than the rsa crate's, which jsonwebtoken's rust_crypto backend uses),
+/// jsonwebtoken for the others.
+enum Signer {
+    Ring(Box<ring::signature::RsaKeyPair>),
+    Jose(EncodingKey),
 }
 
 impl SigningKey {
@@ -111,16 +116,15 @@ impl SigningKey {
 
     /// The key of `alg` whose PKCS#8 DER is `pkcs8`, its kid computed.
     fn from_pkcs8(alg: SigningAlg, pkcs8: Zeroizing<Vec<u8>>) -> Result<SigningKey, String> {
-        let (encoding, decoding, public) = match alg {
+        let (signer, decoding, public) = match alg {
             SigningAlg::Rs256 => {
                 let key = rsa::RsaPrivateKey::from_pkcs8_der(&pkcs8)
                     .map_err(|_| "not an RSA private key in PKCS#8".to_owned())?;
                 if key.size() * 8 < RSA_BITS {
                     return Err(format!("RSA keys must have at least {RSA_BITS} bits"));
                 }
-                let pkcs1 = key
-                    .to_pkcs1_der()
-                    .map_err(|e| format!("cannot encode the RSA key: {e}"))?;
+                let ring = ring::signature::RsaKeyPair::from_pkcs8(&pkcs8)
+                    .map_err(|e| format!("ring refuses the RSA key: {e}"))?;
                 let (n, e) = (
                     URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
                     URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
@@ -128,11 +132,7 @@ impl SigningKey {
                 let decoding = DecodingKey::from_rsa_components(&n, &e)
                     .map_err(|e| format!("cannot read the RSA public key: {e}"))?;
                 let public = json!({ "kty": "RSA", "n": n, "e": e });
-                (
-                    EncodingKey::from_rsa_der(pkcs1.as_bytes()),
-                    decoding,
-                    public,
-                )
+                (Signer::Ring(Box::new(ring)), decoding, public)
             }
             SigningAlg::Es256 => {
                 let key = p256::ecdsa::SigningKey::from_pkcs8_der(&pkcs8)
@@ -145,7 +145,11 @@ impl SigningKey {
                 let decoding = DecodingKey::from_ec_components(&x, &y)
                     .map_err(|e| format!("cannot read the P-256 public key: {e}"))?;
                 let public = json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y });
-                (EncodingKey::from_ec_der(&pkcs8), decoding, public)
+                (
+                    Signer::Jose(EncodingKey::from_ec_der(&pkcs8)),
+                    decoding,
+                    public,
+                )
             }
             SigningAlg::Eddsa => {
                 let key = ed25519_dalek::SigningKey::from_pkcs8_der(&pkcs8)
@@ -154,15 +158,12 @@ impl SigningKey {
                 let decoding = DecodingKey::from_ed_components(&x)
                     .map_err(|e| format!("cannot read the Ed25519 public key: {e}"))?;
                 let public = json!({ "kty": "OKP", "crv": "Ed25519", "x": x });
-                (EncodingKey::from_ed_der(&pkcs8), decoding, public)
+                (
+                    Signer::Jose(EncodingKey::from_ed_der(&pkcs8)),
+                    decoding,
+                    public,
+                )
             }
-        };
-        let ring_rsa = match alg {
-            SigningAlg::Rs256 => Some(
-                ring::signature::RsaKeyPair::from_pkcs8(&pkcs8)
-                    .map_err(|e| format!("ring refuses the RSA key: {e}"))?,
-            ),
-            SigningAlg::Es256 | SigningAlg::Eddsa => None,
         };
         let kid = thumbprint(&public);
         let mut jwk = public;
@@ -175,8 +176,7 @@ impl SigningKey {
             kid,
             alg,
             pkcs8,
-            encoding,
-            ring_rsa,
+            signer,
             decoding,
             jwk,
         })
@@ -415,10 +415,13 @@ impl SigningKeys {
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
         let key = self.keys.get(self.active).ok_or("no active signing key")?;
         let fail = |e: &dyn fmt::Display| format!("cannot sign with {}: {e}", key.kid);
-        let Some(rsa) = &key.ring_rsa else {
-            let mut header = Header::new(key.alg.jose());
-            header.kid = Some(key.kid.clone());
-            return jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| fail(&e));
+        let rsa = match &key.signer {
+            Signer::Ring(rsa) => rsa,
+            Signer::Jose(encoding) => {
+                let mut header = Header::new(key.alg.jose());
+                header.kid = Some(key.kid.clone());
+                return jsonwebtoken::encode(&header, claims, encoding).map_err(|e| fail(&e));
+            }
         };
         // RFC 7515 §7.1, as jsonwebtoken writes it: the header, the
         // claims, the RSASSA-PKCS1-v1_5 SHA-256 signature of both.
