@@ -36,6 +36,14 @@ pub fn form(body: Body64) -> Result<Params, TokenError> {
     Ok(params)
 }
 
+/// The value of the parameter `name`, which the request must carry
+/// (`invalid_request` otherwise).
+pub fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, TokenError> {
+    params
+        .get(name)
+        .ok_or_else(|| TokenError::new("invalid_request", format!("{name} is missing")))
+}
+
 /// The client of the request (RFC 6749 §2.3): one authentication method
 /// only; a confidential client's secret must match; a public client names
 /// itself.

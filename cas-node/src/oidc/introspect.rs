@@ -14,7 +14,7 @@ use cas_ticket_codec::{Kind, Ticket};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::client_auth::{authenticate, form};
+use super::client_auth::{authenticate, form, required};
 use super::errors::{TokenError, no_store_json};
 use crate::Node;
 use crate::clients::RegisteredClient;
@@ -40,8 +40,9 @@ pub async fn introspect(
         }
         Err(e) => return e.into_response(),
     };
-    let Some(token) = params.get("token") else {
-        return TokenError::new("invalid_request", "token is missing").into_response();
+    let token = match required(&params, "token") {
+        Ok(token) => token,
+        Err(e) => return e.into_response(),
     };
     let now = OffsetDateTime::now_utc();
     let body = match active(&node, &client, token, now).await {

@@ -43,6 +43,10 @@ use crate::url_scope::UrlScope;
 pub struct Oidc {
     /// The issuer identifier (`iss`), without a trailing `/`.
     pub issuer: String,
+    /// `{issuer}/authorize`, and as a scope: what `authorization_request`
+    /// compares every service URL of a login or validation with.
+    authorize: String,
+    authorize_scope: UrlScope,
     keys_path: PathBuf,
     keys: RwLock<Arc<SigningKeys>>,
 }
@@ -71,7 +75,11 @@ impl Oidc {
             ));
         }
         let keys = SigningKeys::load(keys_path)?;
+        let authorize = format!("{issuer}/authorize");
+        let authorize_scope = UrlScope::parse(&authorize)?;
         Ok(Some(Oidc {
+            authorize,
+            authorize_scope,
             issuer,
             keys_path: keys_path.clone(),
             keys: RwLock::new(Arc::new(keys)),
@@ -109,11 +117,12 @@ impl Oidc {
         url: &str,
         registry: &Registry,
     ) -> Option<Arc<RegisteredService>> {
-        let authorize = self.endpoint("authorize");
-        let query = url.strip_prefix(authorize.as_str())?.strip_prefix('?')?;
+        let query = url
+            .strip_prefix(self.authorize.as_str())?
+            .strip_prefix('?')?;
         let params = crate::request::Params::parse(query.as_bytes());
         let client = registry.client(params.get("client_id")?)?;
-        let scope = UrlScope::parse(&authorize).ok()?;
+        let scope = self.authorize_scope.clone();
         Some(Arc::new(RegisteredService::for_client(&client, scope)))
     }
 

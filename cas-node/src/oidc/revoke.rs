@@ -13,7 +13,7 @@ use cas_ticket_codec::Kind;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::client_auth::{authenticate, form};
+use super::client_auth::{authenticate, form, required};
 use super::errors::{TokenError, no_store_json};
 use crate::Node;
 use crate::request::Body64;
@@ -28,9 +28,7 @@ pub async fn revoke(State(node): State<Arc<Node>>, headers: HeaderMap, body: Bod
 async fn revoked(node: &Node, headers: &HeaderMap, body: Body64) -> Result<(), TokenError> {
     let params = form(body)?;
     let client = authenticate(&node.services(), headers, &params)?;
-    let token = params
-        .get("token")
-        .ok_or_else(|| TokenError::new("invalid_request", "token is missing"))?;
+    let token = required(&params, "token")?;
     let Some(state) = &node.state else {
         return Err(TokenError::new(
             "unsupported_token_type",

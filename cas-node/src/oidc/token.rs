@@ -19,7 +19,7 @@ use cas_ticket_codec::{Claims, Grant, Kind, Ticket, rfc3339};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::client_auth::{authenticate, form};
+use super::client_auth::{authenticate, form, required};
 use super::errors::{TokenError, no_store_json};
 use super::{Oidc, user_claims};
 use crate::Node;
@@ -113,12 +113,8 @@ async fn redeem_code(
     params: &Params,
     now: OffsetDateTime,
 ) -> Result<Response, TokenError> {
-    let text = params
-        .get("code")
-        .ok_or_else(|| TokenError::new("invalid_request", "code is missing"))?;
-    let redirect = params
-        .get("redirect_uri")
-        .ok_or_else(|| TokenError::new("invalid_request", "redirect_uri is missing"))?;
+    let text = required(params, "code")?;
+    let redirect = required(params, "redirect_uri")?;
     let ticket = redeemable(node, client, text, Kind::Code, now)?;
     let Grant::Code {
         authorization,
@@ -169,9 +165,7 @@ async fn refresh(
     params: &Params,
     now: OffsetDateTime,
 ) -> Result<Response, TokenError> {
-    let text = params
-        .get("refresh_token")
-        .ok_or_else(|| TokenError::new("invalid_request", "refresh_token is missing"))?;
+    let text = required(params, "refresh_token")?;
     let ticket = redeemable(node, client, text, Kind::RefreshToken, now)?;
     let Some(granted) = ticket.claims().authorization() else {
         return Err(invalid_grant("not a refresh token"));
