@@ -326,16 +326,20 @@ impl core::str::FromStr for SessionId {
 
     /// Reads 16 hex digits, in either case.
     fn from_str(hex: &str) -> Result<Self, InvalidClaims> {
-        let mut bytes = [0_u8; SESSION_ID_BYTES];
-        if hex.len() != 2 * SESSION_ID_BYTES || !hex.is_ascii() {
-            return Err(InvalidClaims::Session);
-        }
-        for (slot, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-            let pair = core::str::from_utf8(pair).map_err(|_| InvalidClaims::Session)?;
-            *slot = u8::from_str_radix(pair, 16).map_err(|_| InvalidClaims::Session)?;
-        }
-        Ok(SessionId(bytes))
+        from_hex(hex).map(SessionId).ok_or(InvalidClaims::Session)
     }
+}
+
+/// The `N` bytes that `2N` hex digits (either case) spell.
+pub(crate) fn from_hex<const N: usize>(hex: &str) -> Option<[u8; N]> {
+    let mut bytes = [0_u8; N];
+    if hex.len() != 2 * N || !hex.is_ascii() {
+        return None;
+    }
+    for (slot, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        *slot = u8::from_str_radix(core::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(bytes)
 }
 
 /// The SSO session a ticket belongs to: its id and the instant it ends (its

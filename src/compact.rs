@@ -284,15 +284,12 @@ fn read(kind: Kind, bytes: &[u8]) -> Option<Claims> {
     }
     let session = match (kind, r.head()?) {
         (_, (MAJOR_SIMPLE, NULL)) => None,
-        (Kind::Tgt, (MAJOR_BYTES, len)) if len == SESSION_ID_BYTES as u64 => {
-            Some(Session::new(r.session_id()?, expires_at))
-        }
+        (Kind::Tgt, (MAJOR_BYTES, len)) if len == SESSION_ID_BYTES as u64 => Some(Session::new(
+            SessionId::from_bytes(r.content()?),
+            expires_at,
+        )),
         (_, (MAJOR_ARRAY, 2)) if kind != Kind::Tgt => {
-            match r.head()? {
-                (MAJOR_BYTES, len) if len == SESSION_ID_BYTES as u64 => {}
-                _ => return None,
-            }
-            let id = r.session_id()?;
+            let id = SessionId::from_bytes(r.fixed()?);
             let ends_at = instant(issued.checked_add(r.int()?)?)?;
             Some(Session::new(id, ends_at))
         }
@@ -391,11 +388,11 @@ impl<'a> Reader<'a> {
         Some(content)
     }
 
-    /// The content of a byte string whose 8-byte head was just read.
-    fn session_id(&mut self) -> Option<SessionId> {
-        let id = self.bytes.get(self.at..self.at + SESSION_ID_BYTES)?;
-        self.at += SESSION_ID_BYTES;
-        Some(SessionId::from_bytes(id.try_into().ok()?))
+    /// The `N` bytes of a byte string whose head was just read.
+    fn content<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let bytes = self.bytes.get(self.at..self.at.checked_add(N)?)?;
+        self.at += N;
+        bytes.try_into().ok()
     }
 
     /// A phrase-coded text field of at most `max` bytes once expanded, whose
@@ -418,12 +415,9 @@ impl<'a> Reader<'a> {
     /// A byte string of exactly `N` bytes.
     fn fixed<const N: usize>(&mut self) -> Option<[u8; N]> {
         match self.head()? {
-            (MAJOR_BYTES, len) if len == N as u64 => {}
-            _ => return None,
+            (MAJOR_BYTES, len) if len == N as u64 => self.content(),
+            _ => None,
         }
-        let bytes = self.bytes.get(self.at..self.at.checked_add(N)?)?;
-        self.at += N;
-        bytes.try_into().ok()
     }
 
     /// An array of at most `max` phrase-coded texts of at most `max_bytes`

@@ -446,15 +446,9 @@ impl core::str::FromStr for GrantId {
 
     /// Reads 16 hex digits, in either case.
     fn from_str(hex: &str) -> Result<Self, InvalidClaims> {
-        let mut bytes = [0_u8; GRANT_ID_BYTES];
-        if hex.len() != 2 * GRANT_ID_BYTES || !hex.is_ascii() {
-            return Err(InvalidClaims::Grant);
-        }
-        for (slot, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
-            let pair = core::str::from_utf8(pair).map_err(|_| InvalidClaims::Grant)?;
-            *slot = u8::from_str_radix(pair, 16).map_err(|_| InvalidClaims::Grant)?;
-        }
-        Ok(GrantId(bytes))
+        crate::claims::from_hex(hex)
+            .map(GrantId)
+            .ok_or(InvalidClaims::Grant)
     }
 }
 
