@@ -842,6 +842,23 @@ impl Ticket {
         self.claims().authorization()
     }
 
+    /// The names `pick` takes from a code's or token's claims request, in
+    /// byte order; none for a CAS ticket.
+    fn claim_names<'py>(
+        &self,
+        py: Python<'py>,
+        pick: fn(&ClaimsRequest) -> &ClaimNames,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let names: Vec<&str> = self.authorization().map_or_else(Vec::new, |a| {
+            pick(a.claims())
+                .as_slice()
+                .iter()
+                .map(String::as_str)
+                .collect()
+        });
+        strings(py, &names)
+    }
+
     /// The PKCE challenge of a code.
     fn challenge(&self) -> Option<&CodeChallenge> {
         match self.claims().grant() {
@@ -1000,29 +1017,13 @@ impl Ticket {
     /// the ID token, in byte order.
     #[getter]
     fn id_token_claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let names: Vec<&str> = self.authorization().map_or_else(Vec::new, |a| {
-            a.claims()
-                .id_token
-                .as_slice()
-                .iter()
-                .map(String::as_str)
-                .collect()
-        });
-        strings(py, &names)
+        self.claim_names(py, |request| &request.id_token)
     }
 
     /// OC, AT and RT: the claim names it asks for at the userinfo endpoint.
     #[getter]
     fn userinfo_claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let names: Vec<&str> = self.authorization().map_or_else(Vec::new, |a| {
-            a.claims()
-                .userinfo
-                .as_slice()
-                .iter()
-                .map(String::as_str)
-                .collect()
-        });
-        strings(py, &names)
+        self.claim_names(py, |request| &request.userinfo)
     }
 
     /// OC, AT and RT: the grant (token family) id, 16 lowercase hex digits.
