@@ -41,8 +41,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// `url` with `name=value` pairs added to its query, before any fragment.
-/// The values are tickets or IOUs, in `A-Z a-z 0-9 -`, which need no escaping.
+/// `url` with `name=value` pairs added to its query, before any fragment,
+/// each value form-encoded (tickets and IOUs, in `A-Z a-z 0-9 -`, come out
+/// as they are; a URL, a state or an error description is escaped). The
+/// names are the protocols' own, which need no escaping.
 pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     let (base, fragment) = match url.split_once('#') {
         Some((base, fragment)) => (base, Some(fragment)),
@@ -53,7 +55,7 @@ pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
         out.push(if out.contains('?') { '&' } else { '?' });
         out.push_str(name);
         out.push('=');
-        out.push_str(value);
+        out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
     }
     if let Some(fragment) = fragment {
         out.push('#');

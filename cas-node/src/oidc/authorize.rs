@@ -29,7 +29,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::Oidc;
-use super::errors::{AuthorizeError, authorize_page, with_params};
+use super::errors::{AuthorizeError, authorize_page};
 use crate::Node;
 use crate::clients::RegisteredClient;
 use crate::login::{self, SsoSession};
@@ -319,7 +319,7 @@ async fn authorize(node: &Node, query: &str, headers: &HeaderMap) -> Response {
         pairs.push(("renew", "true"));
     }
     let login = format!("{}/login", node.flags.context);
-    page::redirect(&with_params(&login, &pairs), HeaderMap::new())
+    page::redirect(&page::with_query(&login, &pairs), HeaderMap::new())
 }
 
 /// `query` without its last parameter `ticket=TICKET`, which the login
@@ -365,7 +365,10 @@ impl Answer<'_> {
                     pairs.push(("state", state));
                 }
                 pairs.push(("iss", self.oidc.issuer.as_str()));
-                page::redirect(&with_params(self.redirect_uri, &pairs), HeaderMap::new())
+                page::redirect(
+                    &page::with_query(self.redirect_uri, &pairs),
+                    HeaderMap::new(),
+                )
             }
             Err(Error::TooLong { .. }) => fail(AuthorizeError::new(
                 "invalid_request",

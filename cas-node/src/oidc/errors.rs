@@ -8,7 +8,6 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use url::form_urlencoded;
 
 use crate::page;
 
@@ -37,18 +36,8 @@ impl AuthorizeError {
             pairs.push(("state", state));
         }
         pairs.push(("iss", issuer));
-        page::redirect(&with_params(redirect_uri, &pairs), HeaderMap::new())
+        page::redirect(&page::with_query(redirect_uri, &pairs), HeaderMap::new())
     }
-}
-
-/// `uri` with `pairs` added to its query, form-encoded.
-pub fn with_params(uri: &str, pairs: &[(&str, &str)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs {
-        query.append_pair(name, value);
-    }
-    let separator = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{separator}{}", query.finish())
 }
 
 /// The page for an authorization request whose client or redirect URI is

@@ -16,9 +16,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::errors::{authorize_page, with_params};
+use super::errors::authorize_page;
 use crate::Node;
 use crate::login;
+use crate::page;
 use crate::request::{Body64, Params};
 
 pub async fn get(
@@ -73,7 +74,7 @@ async fn end_session(node: &Arc<Node>, params: &Params, headers: &HeaderMap) -> 
                 .is_some_and(|c| c.returns_after_logout_to(uri)) =>
         {
             let back = match params.get("state") {
-                Some(state) => with_params(uri, &[("state", state)]),
+                Some(state) => page::with_query(uri, &[("state", state)]),
                 None => uri.to_owned(),
             };
             (Some(back), false)
